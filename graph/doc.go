@@ -1,0 +1,9 @@
+// Package graph holds chaintrace's chain-independent model: the transfers and UTXO
+// transactions that adapters produce, the fund-flow graph the tracer builds from them
+// (on github.com/dominikbraun/graph, with an adjacency index of our own for the hot
+// path), and the exporters (JSON, DOT, CSV, text) that turn a finished trace into
+// something an investigator, an analyst or a CI job can read.
+//
+// Money is always an exact integer in the asset's base unit (wei, satoshi, token
+// units) held in a *big.Int; nothing in this package converts money to float64.
+package graph

@@ -1,0 +1,196 @@
+package graph
+
+import (
+	"errors"
+	"math/big"
+	"sort"
+
+	dgraph "github.com/dominikbraun/graph"
+)
+
+// Node roles (styling and the nodes CSV). An endpoint node carries its endpoint kind.
+const (
+	RoleSeed    = "seed"
+	RoleHop     = "hop"     // a holder the tracer followed through
+	RoleTx      = "tx"      // a UTXO transaction node
+	RoleVictim  = "victim"  // sender of a seed transfer
+	RoleUnknown = "unknown" // touched but not followed (clean counterparty)
+)
+
+// Node is a vertex of the fund-flow graph: an address, or on UTXO chains a
+// transaction (ID "tx:<txid>") so that inputs and outputs keep their identity.
+type Node struct {
+	ID       string `json:"id"`
+	Address  string `json:"address,omitempty"`
+	Tx       string `json:"tx,omitempty"`
+	Role     string `json:"role"`
+	Label    string `json:"label,omitempty"`
+	Category string `json:"category,omitempty"`
+	Hop      int    `json:"hop"`
+}
+
+// Edge is one transfer in the traced graph with the taint it carried.
+type Edge struct {
+	Tx         string   `json:"tx"`
+	Position   string   `json:"position,omitempty"`
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	Asset      string   `json:"asset"`
+	Amount     *big.Int `json:"amount"`
+	Taint      *big.Int `json:"taint"`
+	Block      uint64   `json:"block"`
+	Time       int64    `json:"time"`
+	Hop        int      `json:"hop"`
+	Kind       string   `json:"kind,omitempty"`
+	Heuristics []string `json:"heuristics,omitempty"` // e.g. "change", "coinjoin"
+}
+
+// Aggregate is the edge data kept in the dominikbraun graph: every transfer
+// between an ordered pair of nodes summed per asset, since that library's graphs are
+// simple (one edge per pair).
+type Aggregate struct {
+	Count  int
+	Amount map[string]*big.Int
+	Taint  map[string]*big.Int
+}
+
+// Flow is the traced fund-flow graph. Vertices and aggregated edges live in a
+// dominikbraun/graph directed graph (for its algorithms and for callers who want
+// them); every individual transfer is kept in an adjacency index of our own because
+// the library rebuilds its adjacency map on each traversal, which the tracer cannot
+// afford on its hot path.
+type Flow struct {
+	g     dgraph.Graph[string, *Node]
+	nodes map[string]*Node
+	edges []*Edge
+	out   map[string][]*Edge
+	in    map[string][]*Edge
+}
+
+// NewFlow returns an empty graph.
+func NewFlow() *Flow {
+	return &Flow{
+		g:     dgraph.New(func(n *Node) string { return n.ID }, dgraph.Directed()),
+		nodes: map[string]*Node{},
+		out:   map[string][]*Edge{},
+		in:    map[string][]*Edge{},
+	}
+}
+
+// Node returns the node with id, creating it with role when absent. An existing
+// node keeps its role unless role outranks it (endpoint kinds and seed beat hop and
+// unknown), and keeps the smallest hop seen.
+func (f *Flow) Node(id, role string, hop int) *Node {
+	n, ok := f.nodes[id]
+	if !ok {
+		n = &Node{ID: id, Address: id, Role: role, Hop: hop}
+		f.nodes[id] = n
+		_ = f.g.AddVertex(n)
+		return n
+	}
+	if roleRank(role) > roleRank(n.Role) {
+		n.Role = role
+	}
+	if hop < n.Hop {
+		n.Hop = hop
+	}
+	return n
+}
+
+func roleRank(r string) int {
+	switch r {
+	case RoleUnknown:
+		return 0
+	case RoleVictim:
+		return 1
+	case RoleHop, RoleTx:
+		return 2
+	case RoleSeed:
+		return 4
+	default: // endpoint kinds
+		return 3
+	}
+}
+
+// Lookup returns a node by id.
+func (f *Flow) Lookup(id string) (*Node, bool) {
+	n, ok := f.nodes[id]
+	return n, ok
+}
+
+// AddEdge records one transfer. Both nodes must exist.
+func (f *Flow) AddEdge(e *Edge) {
+	f.edges = append(f.edges, e)
+	f.out[e.From] = append(f.out[e.From], e)
+	f.in[e.To] = append(f.in[e.To], e)
+	if e.From == e.To {
+		return // the library's simple graph has no self-loops; the index keeps them
+	}
+	if old, err := f.g.Edge(e.From, e.To); err == nil {
+		agg := old.Properties.Data.(*Aggregate)
+		agg.add(e)
+		return
+	} else if !errors.Is(err, dgraph.ErrEdgeNotFound) {
+		return
+	}
+	agg := &Aggregate{Amount: map[string]*big.Int{}, Taint: map[string]*big.Int{}}
+	agg.add(e)
+	_ = f.g.AddEdge(e.From, e.To, dgraph.EdgeData(agg))
+}
+
+func (a *Aggregate) add(e *Edge) {
+	a.Count++
+	for m, v := range map[*map[string]*big.Int]*big.Int{&a.Amount: e.Amount, &a.Taint: e.Taint} {
+		if (*m)[e.Asset] == nil {
+			(*m)[e.Asset] = new(big.Int)
+		}
+		if v != nil {
+			(*m)[e.Asset].Add((*m)[e.Asset], v)
+		}
+	}
+}
+
+// Out returns the transfers leaving id, in insertion order.
+func (f *Flow) Out(id string) []*Edge { return f.out[id] }
+
+// In returns the transfers entering id, in insertion order.
+func (f *Flow) In(id string) []*Edge { return f.in[id] }
+
+// Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate data).
+func (f *Flow) Graph() dgraph.Graph[string, *Node] { return f.g }
+
+// Nodes returns every node sorted by ID.
+func (f *Flow) Nodes() []*Node {
+	ns := make([]*Node, 0, len(f.nodes))
+	for _, n := range f.nodes {
+		ns = append(ns, n)
+	}
+	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+	return ns
+}
+
+// Edges returns every transfer sorted by block, tx, position, from, to, asset.
+func (f *Flow) Edges() []*Edge {
+	es := append([]*Edge(nil), f.edges...)
+	sort.SliceStable(es, func(i, j int) bool { return edgeLess(es[i], es[j]) })
+	return es
+}
+
+func edgeLess(a, b *Edge) bool {
+	if a.Block != b.Block {
+		return a.Block < b.Block
+	}
+	if a.Tx != b.Tx {
+		return a.Tx < b.Tx
+	}
+	if a.Position != b.Position {
+		return a.Position < b.Position
+	}
+	if a.From != b.From {
+		return a.From < b.From
+	}
+	if a.To != b.To {
+		return a.To < b.To
+	}
+	return a.Asset < b.Asset
+}
