@@ -60,6 +60,11 @@ type Transfer struct {
 	From      string       `json:"from"`
 	To        string       `json:"to"`
 	Amount    *big.Int     `json:"amount"`
+	// SrcAsset is set on KindWrap transfers only: the asset debited from From, while
+	// Asset is credited to To (WETH Deposit: ETH → WETH on the same holder). The
+	// adapter drops the matching native transfer to the WETH contract so value is
+	// not counted twice.
+	SrcAsset *Asset `json:"src_asset,omitempty"`
 }
 
 // Key identifies a transfer uniquely within a chain.
