@@ -1,0 +1,437 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+)
+
+// JSONSchemaVersion is written as "schema" in every JSON document; it changes
+// when a field is renamed or removed (adding a field does not change it).
+const JSONSchemaVersion = 1
+
+// WriteJSON writes r as one JSON document (2-space indent, trailing newline). The
+// output is deterministic: the same Result gives the same bytes. Every amount is a
+// base-unit integer written as a decimal string, because JSON numbers lose
+// precision above 2^53 in JavaScript and most JSON tools; divide by
+// 10^assets[asset].decimals for human units. Times are RFC 3339 in UTC ("time",
+// "" when unknown, e.g. an unconfirmed transaction) plus Unix seconds ("time_unix").
+// docs/json-schema.md carries the same description for readers of the README.
+//
+//	{
+//	  "schema": 1,                 // JSONSchemaVersion
+//	  "tool": "chaintrace v…",     // producer and version
+//	  "chain": "eth",              // chain name as --chain accepts it
+//	  "family": "account",         // "account" or "utxo"
+//	  "policy": "haircut",         // poison | haircut | fifo | lifo | tiho
+//	  "seeds": ["0x…"],            // as given, in the order given
+//	  "params": {"hops": "5"},     // trace parameters, string values, sorted keys
+//	  "tip": 19000000,             // last block considered (tip or --to-block)
+//	  "complete": true,            // false when the trace stopped early (see "error")
+//	  "assets": {                  // every asset that appears below, by asset id
+//	    "ETH": {"id": "ETH", "symbol": "ETH", "decimals": 18, "contract": ""}
+//	  },
+//	  "endpoints": [{              // sorted by asset, amount (largest first), kind, address, outpoint
+//	    "kind": "exchange-deposit",// graph.EndpointKinds
+//	    "address": "0x…",
+//	    "outpoint": "",            // UTXO chains: "txid:vout" holding the taint
+//	    "label": "", "category": "",
+//	    "asset": "ETH",
+//	    "amount": "1500000000000000000", // tainted base units that ended here
+//	    "hops": 2,
+//	    "path": ["0x…", "0x…"],    // tx hashes from the seed to this endpoint
+//	    "inflows": [{"tx": "0x…", "block": 1, "time": "…", "time_unix": 0,
+//	                 "from": "0x…", "amount": "…"}], // tainted credits, chain order
+//	    "exchange": "Binance",     // deposits only (omitted otherwise)
+//	    "sweep_tx": "0x…",         // deposits only
+//	    "confidence_permille": 950,// deposits only: κ of the deposit rule × 1000
+//	    "dest_chain": "",          // bridges, when known (omitted otherwise)
+//	    "low_confidence": false,   // omitted when false
+//	    "note": ""                 // omitted when empty
+//	  }],
+//	  "totals": {                  // per asset id
+//	    "ETH": {
+//	      "seed": "…",             // taint at the start
+//	      "fees": "…",             // taint burnt as fees
+//	      "by_kind": {"exchange": "…", …}, // every endpoint kind, "0" when none
+//	      "located": "…",          // sum of the kinds that are not untraced
+//	      "untraced": "…",         // hop-limit + below-threshold + high-activity + address-limit + incomplete
+//	      "growth": "0"            // poison only: taint created by the policy
+//	    }
+//	  },
+//	  "nodes": [{"id": "…", "address": "…", "tx": "", "role": "seed",
+//	             "label": "", "category": "", "hop": 0}],   // sorted by id
+//	  "edges": [{"tx": "0x…", "position": "value", "from": "…", "to": "…",
+//	             "asset": "ETH", "amount": "…", "taint": "…", "block": 1,
+//	             "time": "2024-01-02T03:04:05Z", "time_unix": 1704164645,
+//	             "hop": 1, "kind": "value", "heuristics": []}],
+//	                               // sorted by block, tx, position, from, to, asset, then the rest
+//	  "warnings": [],              // sorted, never null
+//	  "error": ""                  // why the trace stopped early, "" when complete
+//	}
+//
+// Invariant for every asset: seed = Σ by_kind + fees − growth.
+func WriteJSON(w io.Writer, r *Result) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	// Labels come from files and may contain <, > and &; keep them readable.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(buildJSON(r)); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type jsonDoc struct {
+	Schema    int                    `json:"schema"`
+	Tool      string                 `json:"tool"`
+	Chain     string                 `json:"chain"`
+	Family    string                 `json:"family"`
+	Policy    string                 `json:"policy"`
+	Seeds     []string               `json:"seeds"`
+	Params    map[string]string      `json:"params"`
+	Tip       uint64                 `json:"tip"`
+	Complete  bool                   `json:"complete"`
+	Assets    map[string]Asset       `json:"assets"`
+	Endpoints []jsonEndpoint         `json:"endpoints"`
+	Totals    map[string]*jsonTotals `json:"totals"`
+	Nodes     []jsonNode             `json:"nodes"`
+	Edges     []jsonEdge             `json:"edges"`
+	Warnings  []string               `json:"warnings"`
+	Error     string                 `json:"error"`
+}
+
+// jsonNode is Node with every field always present, so consumers need no
+// defaults.
+type jsonNode struct {
+	ID       string `json:"id"`
+	Address  string `json:"address"`
+	Tx       string `json:"tx"`
+	Role     string `json:"role"`
+	Label    string `json:"label"`
+	Category string `json:"category"`
+	Hop      int    `json:"hop"`
+}
+
+type jsonInflow struct {
+	Tx       string `json:"tx"`
+	Block    uint64 `json:"block"`
+	Time     string `json:"time"`
+	TimeUnix int64  `json:"time_unix"`
+	From     string `json:"from"`
+	Amount   string `json:"amount"`
+}
+
+type jsonEndpoint struct {
+	Kind          string       `json:"kind"`
+	Address       string       `json:"address"`
+	Outpoint      string       `json:"outpoint"`
+	Label         string       `json:"label"`
+	Category      string       `json:"category"`
+	Asset         string       `json:"asset"`
+	Amount        string       `json:"amount"`
+	Hops          int          `json:"hops"`
+	Path          []string     `json:"path"`
+	Inflows       []jsonInflow `json:"inflows"`
+	Exchange      string       `json:"exchange,omitempty"`
+	SweepTx       string       `json:"sweep_tx,omitempty"`
+	Confidence    int          `json:"confidence_permille,omitempty"`
+	DestChain     string       `json:"dest_chain,omitempty"`
+	LowConfidence bool         `json:"low_confidence,omitempty"`
+	Note          string       `json:"note,omitempty"`
+}
+
+type jsonTotals struct {
+	Seed     string            `json:"seed"`
+	Fees     string            `json:"fees"`
+	ByKind   map[string]string `json:"by_kind"`
+	Located  string            `json:"located"`
+	Untraced string            `json:"untraced"`
+	Growth   string            `json:"growth"`
+}
+
+type jsonEdge struct {
+	Tx         string   `json:"tx"`
+	Position   string   `json:"position"`
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	Asset      string   `json:"asset"`
+	Amount     string   `json:"amount"`
+	Taint      string   `json:"taint"`
+	Block      uint64   `json:"block"`
+	Time       string   `json:"time"`
+	TimeUnix   int64    `json:"time_unix"`
+	Hop        int      `json:"hop"`
+	Kind       string   `json:"kind"`
+	Heuristics []string `json:"heuristics"`
+}
+
+func buildJSON(r *Result) *jsonDoc {
+	d := &jsonDoc{
+		Schema:    JSONSchemaVersion,
+		Tool:      r.Tool,
+		Chain:     r.Chain,
+		Family:    r.Family,
+		Policy:    r.Policy,
+		Seeds:     nonNil(r.Seeds),
+		Params:    r.Params,
+		Tip:       r.Tip,
+		Complete:  r.Error == "",
+		Assets:    r.Assets,
+		Endpoints: []jsonEndpoint{},
+		Totals:    map[string]*jsonTotals{},
+		Nodes:     []jsonNode{},
+		Edges:     []jsonEdge{},
+		Warnings:  sortedStrings(r.Warnings),
+		Error:     r.Error,
+	}
+	if d.Params == nil {
+		d.Params = map[string]string{}
+	}
+	if d.Assets == nil {
+		d.Assets = map[string]Asset{}
+	}
+	for _, e := range sortedEndpoints(r) {
+		je := jsonEndpoint{
+			Kind: e.Kind, Address: e.Address, Outpoint: e.Outpoint, Label: e.Label,
+			Category: e.Category, Asset: e.Asset, Amount: dec(e.Amount), Hops: e.Hops,
+			Path: nonNil(e.Path), Inflows: []jsonInflow{},
+			Exchange: e.Exchange, SweepTx: e.SweepTx, Confidence: e.Confidence,
+			DestChain: e.DestChain, LowConfidence: e.LowConfidence, Note: e.Note,
+		}
+		for _, in := range sortedInflows(e.Inflows) {
+			je.Inflows = append(je.Inflows, jsonInflow{
+				Tx: in.Tx, Block: in.Block, Time: rfc3339(in.Time), TimeUnix: in.Time,
+				From: in.From, Amount: dec(in.Amount),
+			})
+		}
+		d.Endpoints = append(d.Endpoints, je)
+	}
+	for _, id := range assetIDs(r) {
+		t := totalsFor(r, id)
+		jt := &jsonTotals{
+			Seed: dec(t.Seed), Fees: dec(t.Fees), ByKind: map[string]string{},
+			Growth: dec(t.Growth),
+		}
+		located, untraced := new(big.Int), new(big.Int)
+		for k, v := range t.ByKind {
+			jt.ByKind[k] = dec(v)
+		}
+		for _, k := range EndpointKinds {
+			if _, ok := jt.ByKind[k]; !ok {
+				jt.ByKind[k] = "0"
+			}
+		}
+		for k, v := range t.ByKind {
+			if v == nil {
+				continue
+			}
+			if Untraced(k) {
+				untraced.Add(untraced, v)
+			} else {
+				located.Add(located, v)
+			}
+		}
+		if t.Untraced != nil {
+			untraced = t.Untraced
+		}
+		jt.Located, jt.Untraced = located.String(), untraced.String()
+		d.Totals[id] = jt
+	}
+	if r.Flow != nil {
+		for _, n := range r.Flow.Nodes() {
+			d.Nodes = append(d.Nodes, jsonNode{
+				ID: n.ID, Address: n.Address, Tx: n.Tx, Role: n.Role, Label: n.Label,
+				Category: n.Category, Hop: n.Hop,
+			})
+		}
+		for _, e := range sortedEdges(r.Flow) {
+			d.Edges = append(d.Edges, jsonEdge{
+				Tx: e.Tx, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset,
+				Amount: dec(e.Amount), Taint: dec(e.Taint), Block: e.Block,
+				Time: rfc3339(e.Time), TimeUnix: e.Time, Hop: e.Hop, Kind: e.Kind,
+				Heuristics: sortedStrings(e.Heuristics),
+			})
+		}
+	}
+	return d
+}
+
+// Helpers shared by the exporters.
+
+// dec renders a base-unit amount as a decimal string; nil is "0".
+func dec(v *big.Int) string {
+	if v == nil {
+		return "0"
+	}
+	return v.String()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return out
+}
+
+// rfc3339 renders Unix seconds in UTC; 0 means unknown (an unconfirmed
+// transaction, a source without block times) and renders as "".
+func rfc3339(unix int64) string {
+	if unix == 0 {
+		return ""
+	}
+	return time.Unix(unix, 0).UTC().Format(time.RFC3339)
+}
+
+// sortedEndpoints returns r's endpoints in the documented order without
+// reordering r itself: Result.SortEndpoints' order, then hops, label and path so
+// that even endpoints equal in all of those come out the same way every time.
+func sortedEndpoints(r *Result) []*Endpoint {
+	c := *r
+	c.Endpoints = append([]*Endpoint(nil), r.Endpoints...)
+	sort.SliceStable(c.Endpoints, func(i, j int) bool {
+		a, b := c.Endpoints[i], c.Endpoints[j]
+		if a.Hops != b.Hops {
+			return a.Hops < b.Hops
+		}
+		if a.Label != b.Label {
+			return a.Label < b.Label
+		}
+		return strings.Join(a.Path, ",") < strings.Join(b.Path, ",")
+	})
+	c.SortEndpoints() // stable, so the tie-breaks above survive
+	return c.Endpoints
+}
+
+func sortedInflows(in []Inflow) []Inflow {
+	out := append([]Inflow(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Block != b.Block {
+			return a.Block < b.Block
+		}
+		if a.Tx != b.Tx {
+			return a.Tx < b.Tx
+		}
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		return cmpInt(a.Amount, b.Amount) < 0
+	})
+	return out
+}
+
+func cmpInt(a, b *big.Int) int {
+	if a == nil {
+		a = new(big.Int)
+	}
+	if b == nil {
+		b = new(big.Int)
+	}
+	return a.Cmp(b)
+}
+
+// sortedEdges is Flow.Edges with every remaining field as a tie-break, so the
+// tracer's insertion order never shows in the output.
+func sortedEdges(f *Flow) []*Edge {
+	es := f.Edges()
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if edgeLess(a, b) || edgeLess(b, a) {
+			return edgeLess(a, b)
+		}
+		if a.Hop != b.Hop {
+			return a.Hop < b.Hop
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if c := cmpInt(a.Amount, b.Amount); c != 0 {
+			return c < 0
+		}
+		if c := cmpInt(a.Taint, b.Taint); c != 0 {
+			return c < 0
+		}
+		return strings.Join(a.Heuristics, ",") < strings.Join(b.Heuristics, ",")
+	})
+	return es
+}
+
+// assetIDs lists every asset the result mentions (assets, totals, endpoints,
+// edges): the native coin first, then tokens by symbol and id.
+func assetIDs(r *Result) []string {
+	seen := map[string]bool{}
+	for id := range r.Assets {
+		seen[id] = true
+	}
+	for id := range r.Totals {
+		seen[id] = true
+	}
+	for _, e := range r.Endpoints {
+		seen[e.Asset] = true
+	}
+	if r.Flow != nil {
+		for _, e := range r.Flow.edges {
+			seen[e.Asset] = true
+		}
+	}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := assetOf(r, ids[i]), assetOf(r, ids[j])
+		if a.Native() != b.Native() {
+			return a.Native()
+		}
+		if a.Symbol != b.Symbol {
+			return a.Symbol < b.Symbol
+		}
+		return a.ID < b.ID
+	})
+	return ids
+}
+
+// assetOf returns the asset with id, or a stand-in (symbol = id, 0 decimals,
+// treated as a token) when the result does not describe it.
+func assetOf(r *Result, id string) Asset {
+	if a, ok := r.Assets[id]; ok {
+		if a.ID == "" {
+			a.ID = id
+		}
+		return a
+	}
+	return Asset{ID: id, Symbol: id, Contract: id}
+}
+
+// totalsFor returns r.Totals[id], or totals summed from the endpoints when the
+// result has none for id (the seed is then that sum: nothing else is known).
+func totalsFor(r *Result, id string) *Totals {
+	if t, ok := r.Totals[id]; ok && t != nil {
+		return t
+	}
+	t := &Totals{Seed: new(big.Int), Fees: new(big.Int), ByKind: map[string]*big.Int{}}
+	for _, e := range r.Endpoints {
+		if e.Asset != id || e.Amount == nil {
+			continue
+		}
+		if t.ByKind[e.Kind] == nil {
+			t.ByKind[e.Kind] = new(big.Int)
+		}
+		t.ByKind[e.Kind].Add(t.ByKind[e.Kind], e.Amount)
+		t.Seed.Add(t.Seed, e.Amount)
+	}
+	return t
+}
