@@ -1,0 +1,393 @@
+package casestore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+type mode int
+
+const (
+	// modeCase answers from the case first and, with a live source, fetches and
+	// stores what is missing (recording is a case that starts empty).
+	modeCase mode = iota
+	// modeCache answers finalised calls from the store and stores finalised answers.
+	modeCache
+)
+
+// envelope is the stored form of one answer: a value, or an error the source
+// returned that is a property of the chain (not found, reverted, unsupported, bad
+// input) rather than of the moment (a timeout), which is never stored.
+type envelope struct {
+	V   json.RawMessage `json:"v,omitempty"`
+	Err string          `json:"err,omitempty"`
+	Msg string          `json:"msg,omitempty"`
+}
+
+var errClasses = []struct {
+	name string
+	err  error
+}{
+	{"not_found", trace.ErrNotFound},
+	{"reverted", trace.ErrReverted},
+	{"unsupported", trace.ErrUnsupported},
+	{"bad_input", trace.ErrBadInput},
+}
+
+func errClass(err error) string {
+	for _, c := range errClasses {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return ""
+}
+
+func classErr(name string) error {
+	for _, c := range errClasses {
+		if c.name == name {
+			return c.err
+		}
+	}
+	return nil
+}
+
+// core answers every call of every source interface; the exported wrappers expose
+// only the interfaces of the source they stand for.
+type core struct {
+	st   *Store
+	mode mode
+	info trace.ChainInfo
+
+	live trace.Source // nil: replay only
+	acct trace.AccountSource
+	utxo trace.UTXOSource
+	cc   trace.ContractChecker
+	warn trace.Warner
+
+	conf   uint64
+	tipTTL time.Duration
+	tipMu  sync.Mutex
+	tip    uint64
+	tipOK  bool
+}
+
+func (c *core) setLive(src trace.Source) {
+	c.live = src
+	c.acct, _ = src.(trace.AccountSource)
+	c.utxo, _ = src.(trace.UTXOSource)
+	c.cc, _ = src.(trace.ContractChecker)
+	c.warn, _ = src.(trace.Warner)
+}
+
+// keyAddr makes EVM addresses case-insensitive keys; Bitcoin base58 addresses are
+// case-sensitive and stay as they are.
+func keyAddr(a string) string {
+	if len(a) == 42 && (strings.HasPrefix(a, "0x") || strings.HasPrefix(a, "0X")) {
+		return strings.ToLower(a)
+	}
+	return a
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// placement says where an answer sits for lookups and for the cache's finality test.
+type placement struct {
+	addr      string
+	fromBlock uint64
+	block     uint64 // highest block the answer depends on; 0: not final (cache)
+}
+
+// call is the shared path of every source method: stored answer, else live fetch
+// (stored when it may be), else ErrNotRecorded.
+func call[T any](ctx context.Context, c *core, name, kind, key string, have bool, fetch func() (T, error), place func(T) placement) (T, error) {
+	var zero T
+	o, err := c.st.get(kind, key)
+	if err != nil {
+		return zero, err
+	}
+	if o != nil {
+		return decode[T](c.st, o)
+	}
+	if c.live == nil || !have {
+		if c.live != nil {
+			return zero, fmt.Errorf("%w: the live source does not offer %s", trace.ErrUnsupported, name)
+		}
+		return zero, notRecorded(name, key)
+	}
+	v, ferr := fetch()
+	if ferr != nil {
+		cls := errClass(ferr)
+		if cls == "" || c.mode == modeCache {
+			return v, ferr
+		}
+		env, _ := canonical(envelope{Err: cls, Msg: ferr.Error()})
+		if err := c.st.put(&object{Kind: kind, Key: key, Value: env}); err != nil {
+			return zero, err
+		}
+		return v, ferr
+	}
+	p := place(v)
+	if c.mode == modeCache {
+		final, err := c.final(ctx, p.block)
+		if err != nil || !final {
+			return v, nil
+		}
+	}
+	raw, err := canonical(v)
+	if err != nil {
+		return zero, fmt.Errorf("store %s(%s): %w", name, key, err)
+	}
+	env, _ := canonical(envelope{V: raw})
+	if err := c.st.put(&object{Kind: kind, Key: key, Address: p.addr, FromBlock: p.fromBlock, Block: p.block, Value: env}); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+func decode[T any](st *Store, o *object) (T, error) {
+	var zero T
+	var env envelope
+	if err := json.Unmarshal(o.Value, &env); err != nil {
+		return zero, corrupt(st.path, fmt.Sprintf("object %s(%s) is not valid JSON: %v", o.Kind, o.Key, err))
+	}
+	if env.Err != "" {
+		s := classErr(env.Err)
+		if s == nil {
+			return zero, corrupt(st.path, fmt.Sprintf("object %s(%s) has unknown error class %q", o.Kind, o.Key, env.Err))
+		}
+		return zero, &storedErr{msg: env.Msg, sentinel: s}
+	}
+	var v T
+	if err := json.Unmarshal(env.V, &v); err != nil {
+		return zero, corrupt(st.path, fmt.Sprintf("object %s(%s) does not decode: %v", o.Kind, o.Key, err))
+	}
+	return v, nil
+}
+
+// final reports whether block is at least conf blocks below the tip, so its data
+// cannot change any more (cache mode).
+func (c *core) final(ctx context.Context, block uint64) (bool, error) {
+	if block == 0 {
+		return false, nil
+	}
+	tip, err := c.Tip(ctx)
+	if err != nil {
+		return false, err
+	}
+	return block+c.conf <= tip, nil
+}
+
+// Info describes the chain.
+func (c *core) Info() trace.ChainInfo { return c.info }
+
+// Tip is the chain height: the recorded one in a case, the live one (reused for
+// TipTTL) in a cache.
+func (c *core) Tip(ctx context.Context) (uint64, error) {
+	c.tipMu.Lock()
+	defer c.tipMu.Unlock()
+	if c.tipOK {
+		return c.tip, nil
+	}
+	if c.mode == modeCache {
+		if at, err := time.Parse(time.RFC3339Nano, c.st.getMeta(metaTipAt)); err == nil && time.Since(at) < c.tipTTL && time.Since(at) >= 0 {
+			if t, err := strconv.ParseUint(c.st.getMeta(MetaTip), 10, 64); err == nil {
+				c.tip, c.tipOK = t, true
+				return t, nil
+			}
+		}
+		t, err := c.live.Tip(ctx)
+		if err != nil {
+			return 0, err
+		}
+		c.st.setMeta(MetaTip, u64(t))
+		c.st.setMeta(metaTipAt, time.Now().UTC().Format(time.RFC3339Nano))
+		c.tip, c.tipOK = t, true
+		return t, nil
+	}
+	t, err := call(ctx, c, "Tip", KindTip, "", true, func() (uint64, error) { return c.live.Tip(ctx) },
+		func(uint64) placement { return placement{} })
+	if err != nil {
+		return 0, err
+	}
+	c.st.setMeta(MetaTip, u64(t))
+	c.tip, c.tipOK = t, true
+	return t, nil
+}
+
+// NormalizeAddress validates addr for the chain.
+func (c *core) NormalizeAddress(addr string) (string, error) {
+	if c.mode == modeCache {
+		return c.live.NormalizeAddress(addr)
+	}
+	v, err := call(context.Background(), c, "NormalizeAddress", KindAddress, addr, true,
+		func() (string, error) { return c.live.NormalizeAddress(addr) },
+		func(string) placement { return placement{} })
+	if errors.Is(err, ErrNotRecorded) {
+		if n, ok, nerr := offlineNormalize(c.info, addr); ok {
+			return n, nerr
+		}
+	}
+	return v, err
+}
+
+// TxTransfers returns the transaction's transfers.
+func (c *core) TxTransfers(ctx context.Context, txHash string) ([]graph.Transfer, error) {
+	return call(ctx, c, "TxTransfers", KindTxTransfers, strings.ToLower(txHash), c.acct != nil,
+		func() ([]graph.Transfer, error) { return c.acct.TxTransfers(ctx, txHash) },
+		func(ts []graph.Transfer) placement {
+			var b uint64
+			for _, t := range ts {
+				b = max(b, t.Block)
+			}
+			return placement{block: b}
+		})
+}
+
+func historyKey(q trace.HistoryQuery) string {
+	return keyAddr(q.Address) + "|" + u64(q.FromBlock) + "|" + u64(q.ToBlock) + "|" + strconv.Itoa(q.Limit)
+}
+
+// History returns an address's transfers in a block range: the exact recorded
+// query, or the part of a recorded complete history that covers the range.
+func (c *core) History(ctx context.Context, q trace.HistoryQuery) (trace.History, error) {
+	key := historyKey(q)
+	addr := keyAddr(q.Address)
+	if o, err := c.st.get(KindHistory, key); err != nil || o != nil {
+		if err != nil {
+			return trace.History{}, err
+		}
+		return decode[trace.History](c.st, o)
+	}
+	if h, ok, err := c.historyFromCover(addr, q); err != nil || ok {
+		return h, err
+	}
+	return call(ctx, c, "History", KindHistory, key, c.acct != nil,
+		func() (trace.History, error) { return c.acct.History(ctx, q) },
+		func(trace.History) placement {
+			return placement{addr: addr, fromBlock: q.FromBlock, block: q.ToBlock}
+		})
+}
+
+// historyFromCover answers q from a stored, untruncated history whose range
+// contains q's range (a replay with new options inside the recorded data).
+func (c *core) historyFromCover(addr string, q trace.HistoryQuery) (trace.History, bool, error) {
+	if q.ToBlock == 0 {
+		return trace.History{}, false, nil
+	}
+	objs, err := c.st.byAddress(KindHistory, addr)
+	if err != nil {
+		return trace.History{}, false, err
+	}
+	for _, o := range objs {
+		if o.Block == 0 || o.FromBlock > q.FromBlock || o.Block < q.ToBlock {
+			continue
+		}
+		h, err := decode[trace.History](c.st, o)
+		if err != nil {
+			if errors.Is(err, ErrCorrupt) {
+				return trace.History{}, false, err
+			}
+			continue
+		}
+		if h.Truncated {
+			continue
+		}
+		out := trace.History{}
+		for _, t := range h.Transfers {
+			if t.Block >= q.FromBlock && t.Block <= q.ToBlock {
+				out.Transfers = append(out.Transfers, t)
+			}
+		}
+		if q.Limit > 0 && len(out.Transfers) > q.Limit {
+			out.Transfers = out.Transfers[:q.Limit+1]
+			out.Truncated = true
+		}
+		return out, true, nil
+	}
+	return trace.History{}, false, nil
+}
+
+// Balance returns addr's balance of asset at the end of block.
+func (c *core) Balance(ctx context.Context, addr string, asset graph.Asset, block uint64) (*big.Int, error) {
+	return call(ctx, c, "Balance", KindBalance, keyAddr(addr)+"|"+asset.ID+"|"+u64(block), c.acct != nil,
+		func() (*big.Int, error) { return c.acct.Balance(ctx, addr, asset, block) },
+		func(*big.Int) placement { return placement{addr: keyAddr(addr), block: block} })
+}
+
+// IsContract tells a contract from an externally owned account.
+func (c *core) IsContract(ctx context.Context, addr string, block uint64) (bool, error) {
+	return call(ctx, c, "IsContract", KindIsContract, keyAddr(addr)+"|"+u64(block), c.cc != nil,
+		func() (bool, error) { return c.cc.IsContract(ctx, addr, block) },
+		func(bool) placement { return placement{addr: keyAddr(addr), block: block} })
+}
+
+// Tx returns a UTXO transaction.
+func (c *core) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
+	return call(ctx, c, "Tx", KindTx, strings.ToLower(txid), c.utxo != nil,
+		func() (*graph.UTXOTx, error) { return c.utxo.Tx(ctx, txid) },
+		func(tx *graph.UTXOTx) placement {
+			if tx == nil {
+				return placement{}
+			}
+			return placement{block: tx.Block}
+		})
+}
+
+// Spender returns the transaction spending op, or nil when op was unspent at the
+// (recorded) tip.
+func (c *core) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx, error) {
+	key := strings.ToLower(op.TxID) + ":" + strconv.FormatUint(uint64(op.Vout), 10)
+	return call(ctx, c, "Spender", KindSpender, key, c.utxo != nil,
+		func() (*graph.UTXOTx, error) { return c.utxo.Spender(ctx, op) },
+		func(tx *graph.UTXOTx) placement {
+			if tx == nil {
+				// unspent is true only at the tip: never final for a cache
+				return placement{}
+			}
+			return placement{block: tx.Block}
+		})
+}
+
+// AddressTxs returns the confirmed transactions touching addr up to toBlock.
+func (c *core) AddressTxs(ctx context.Context, addr string, toBlock uint64) ([]*graph.UTXOTx, error) {
+	return call(ctx, c, "AddressTxs", KindAddressTxs, keyAddr(addr)+"|"+u64(toBlock), c.utxo != nil,
+		func() ([]*graph.UTXOTx, error) { return c.utxo.AddressTxs(ctx, addr, toBlock) },
+		func([]*graph.UTXOTx) placement { return placement{addr: keyAddr(addr), block: toBlock} })
+}
+
+// Warnings are the source's degradation notices: the recorded ones, then any new
+// one from the live source.
+func (c *core) Warnings() []string {
+	var ws []string
+	if c.mode == modeCase {
+		_ = json.Unmarshal([]byte(c.st.getMeta(MetaWarnings)), &ws)
+	}
+	if c.warn != nil {
+		seen := map[string]bool{}
+		for _, w := range ws {
+			seen[w] = true
+		}
+		for _, w := range c.warn.Warnings() {
+			if !seen[w] {
+				ws = append(ws, w)
+				seen[w] = true
+			}
+		}
+		if c.mode == modeCase {
+			b, _ := canonical(ws)
+			c.st.setMeta(MetaWarnings, string(b))
+		}
+	}
+	return ws
+}

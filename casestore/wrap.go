@@ -1,0 +1,285 @@
+package casestore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// Interface names stored in meta "interfaces", so a replay offers exactly what the
+// recorded source offered (a tracer that sees no ContractChecker reports
+// differently, and replayed output must not change).
+const (
+	ifaceAccount  = "account"
+	ifaceUTXO     = "utxo"
+	ifaceContract = "contract_checker"
+	ifaceWarner   = "warner"
+)
+
+// Record wraps src so that every answer it gives is stored in st (a store from
+// Create, or an opened case to extend). The wrapper implements exactly the
+// interfaces src implements. Close st when the trace is done: that seals the case.
+func Record(src trace.Source, st *Store) trace.Source {
+	info := src.Info()
+	c := &core{st: st, mode: modeCase, info: info}
+	c.setLive(src)
+	native, _ := canonical(info.Native)
+	st.setMeta(MetaChain, info.Name)
+	st.setMeta(MetaFamily, info.Family)
+	st.setMeta(MetaChainID, u64(info.ChainID))
+	st.setMeta(MetaNative, string(native))
+	st.setMeta(MetaInterfaces, ifaces(src))
+	st.mu.Lock()
+	st.onClose = append(st.onClose, func() { c.Warnings() })
+	st.mu.Unlock()
+	return compose(c, ifaces(src))
+}
+
+func ifaces(src trace.Source) string {
+	var parts []string
+	if _, ok := src.(trace.AccountSource); ok {
+		parts = append(parts, ifaceAccount)
+	}
+	if _, ok := src.(trace.UTXOSource); ok {
+		parts = append(parts, ifaceUTXO)
+	}
+	if _, ok := src.(trace.ContractChecker); ok {
+		parts = append(parts, ifaceContract)
+	}
+	if _, ok := src.(trace.Warner); ok {
+		parts = append(parts, ifaceWarner)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Replay serves a case with no network. A call the case cannot answer returns an
+// error wrapping ErrNotRecorded that names the call and its argument.
+func Replay(st *Store) (trace.Source, error) { return ReplayLive(st, nil) }
+
+// ReplayLive serves a case and fetches what it lacks from live, adding it to the
+// case (st must then be opened writable). live must serve the recorded chain.
+func ReplayLive(st *Store, live trace.Source) (trace.Source, error) {
+	m := st.Meta()
+	info := trace.ChainInfo{Name: m[MetaChain], Family: m[MetaFamily]}
+	if m[MetaChainID] != "" {
+		id, err := strconv.ParseUint(m[MetaChainID], 10, 64)
+		if err != nil {
+			return nil, corrupt(st.path, "meta chain_id is not a number")
+		}
+		info.ChainID = id
+	}
+	if err := json.Unmarshal([]byte(m[MetaNative]), &info.Native); err != nil {
+		return nil, corrupt(st.path, "meta native_asset does not decode: "+err.Error())
+	}
+	if info.Name == "" || (info.Family != graph.FamilyAccount && info.Family != graph.FamilyUTXO) {
+		return nil, fmt.Errorf("case %s records no chain: it was created but nothing was traced into it", st.path)
+	}
+	c := &core{st: st, mode: modeCase, info: info}
+	if live != nil {
+		li := live.Info()
+		if li.Name != info.Name || li.ChainID != info.ChainID {
+			return nil, fmt.Errorf("%w: case %s was recorded on chain %s (id %d) but --rpc serves %s (id %d)", trace.ErrBadInput, st.path, info.Name, info.ChainID, li.Name, li.ChainID)
+		}
+		c.setLive(live)
+	}
+	return compose(c, m[MetaInterfaces]), nil
+}
+
+// CacheOptions tune Cache.
+type CacheOptions struct {
+	// Confirmations: only answers about blocks at least this far below the tip are
+	// stored and served (finalised data). Default 12 (about a Bitcoin day is 144;
+	// 12 Ethereum blocks are well past reorg depth in practice).
+	Confirmations uint64
+	// TipTTL: a tip seen this recently is reused instead of asking the node, so a
+	// repeated trace makes no request at all. Default 60 s. Negative: always ask.
+	TipTTL time.Duration
+}
+
+// DefaultConfirmations is CacheOptions.Confirmations' default.
+const DefaultConfirmations = 12
+
+// Cache wraps src so finalised answers are served from st (from OpenCache) and
+// new finalised answers are stored. The wrapper implements exactly the interfaces
+// src implements.
+func Cache(src trace.Source, st *Store, o CacheOptions) trace.Source {
+	if o.Confirmations == 0 {
+		o.Confirmations = DefaultConfirmations
+	}
+	if o.TipTTL == 0 {
+		o.TipTTL = 60 * time.Second
+	}
+	c := &core{st: st, mode: modeCache, info: src.Info(), conf: o.Confirmations, tipTTL: o.TipTTL}
+	c.setLive(src)
+	return compose(c, ifaces(src))
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// DefaultCacheDir is where --cache points unless told otherwise.
+func DefaultCacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no user cache directory (%v): pass --cache DIR or --no-cache", err)
+	}
+	return filepath.Join(d, "chaintrace"), nil
+}
+
+// OpenCache opens (creating if needed) the cache file for one chain in dir. scope
+// separates caches of chains that share a name but not their data — local dev
+// chains (regtest, chain id 1337) restarted with new blocks: pass the node's
+// endpoint for those, "" for public chains where any provider serves the same data.
+func OpenCache(dir string, info trace.ChainInfo, scope string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory %s: %w", dir, err)
+	}
+	name := unsafeName.ReplaceAllString(info.Name, "_")
+	if info.ChainID != 0 {
+		name += "-" + u64(info.ChainID)
+	}
+	if scope != "" {
+		h := sha256.Sum256([]byte(scope))
+		name += "-" + hex.EncodeToString(h[:4])
+	}
+	path := filepath.Join(dir, name+".sqlite")
+	db, err := openDB(path, false)
+	if err != nil {
+		return nil, fmt.Errorf("open cache %s: %w", path, err)
+	}
+	s := &Store{path: path, db: db, cache: true, pending: map[objKey]*object{}}
+	if _, err := db.Exec(strings.ReplaceAll(strings.ReplaceAll(schema, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS"), "CREATE INDEX", "CREATE INDEX IF NOT EXISTS")); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open cache %s: %w (delete the file to start a new cache)", path, err)
+	}
+	if s.meta, err = readMeta(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open cache %s: %w (delete the file to start a new cache)", path, err)
+	}
+	if c := s.meta[MetaChain]; c != "" && c != info.Name {
+		db.Close()
+		return nil, fmt.Errorf("cache %s holds chain %s, not %s: delete it", path, c, info.Name)
+	}
+	if s.meta[MetaFormat] == "" {
+		s.meta[MetaFormat] = Format
+		s.meta[MetaChain] = info.Name
+		s.meta[MetaChainID] = u64(info.ChainID)
+		s.meta[MetaCreated] = time.Now().UTC().Format(time.RFC3339)
+		s.dirty = true
+	}
+	return s, nil
+}
+
+// offlineNormalize checks an address a replayed case never saw, without the
+// adapter: EVM addresses by checksum, Bitcoin addresses for the named network.
+func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
+	a := strings.TrimSpace(addr)
+	switch info.Family {
+	case graph.FamilyAccount:
+		if !common.IsHexAddress(a) || !strings.HasPrefix(strings.ToLower(a), "0x") {
+			return "", true, fmt.Errorf("%w: %q is not an EVM address (want 0x and 40 hex digits)", trace.ErrBadInput, addr)
+		}
+		return common.HexToAddress(a).Hex(), true, nil
+	case graph.FamilyUTXO:
+		var params *chaincfg.Params
+		switch info.Name {
+		case "btc", "bitcoin":
+			params = &chaincfg.MainNetParams
+		case "btc-testnet":
+			params = &chaincfg.TestNet3Params
+		case "btc-signet":
+			params = &chaincfg.SigNetParams
+		case "btc-regtest":
+			params = &chaincfg.RegressionNetParams
+		default:
+			return "", false, nil
+		}
+		d, err := btcutil.DecodeAddress(a, params)
+		if err != nil || !d.IsForNet(params) {
+			return "", true, fmt.Errorf("%w: %q is not a %s address", trace.ErrBadInput, addr, info.Name)
+		}
+		return d.EncodeAddress(), true, nil
+	}
+	return "", false, nil
+}
+
+// The wrapper types below embed interface values, so each has exactly the method
+// set of the interfaces it lists although core implements them all.
+type (
+	acct   struct{ trace.AccountSource }
+	acctCC struct {
+		trace.AccountSource
+		trace.ContractChecker
+	}
+	acctW struct {
+		trace.AccountSource
+		trace.Warner
+	}
+	acctCCW struct {
+		trace.AccountSource
+		trace.ContractChecker
+		trace.Warner
+	}
+	utxo  struct{ trace.UTXOSource }
+	utxoW struct {
+		trace.UTXOSource
+		trace.Warner
+	}
+	utxoCC struct {
+		trace.UTXOSource
+		trace.ContractChecker
+	}
+	utxoCCW struct {
+		trace.UTXOSource
+		trace.ContractChecker
+		trace.Warner
+	}
+	plain struct{ trace.Source }
+)
+
+func compose(c *core, ifs string) trace.Source {
+	has := map[string]bool{}
+	for _, s := range strings.Split(ifs, ",") {
+		has[s] = true
+	}
+	cc, w := has[ifaceContract], has[ifaceWarner]
+	switch {
+	case has[ifaceAccount] && cc && w:
+		return acctCCW{c, c, c}
+	case has[ifaceAccount] && cc:
+		return acctCC{c, c}
+	case has[ifaceAccount] && w:
+		return acctW{c, c}
+	case has[ifaceAccount]:
+		return acct{c}
+	case has[ifaceUTXO] && cc && w:
+		return utxoCCW{c, c, c}
+	case has[ifaceUTXO] && cc:
+		return utxoCC{c, c}
+	case has[ifaceUTXO] && w:
+		return utxoW{c, c}
+	case has[ifaceUTXO]:
+		return utxo{c}
+	}
+	return plain{c}
+}
+
+var (
+	_ trace.AccountSource   = (*core)(nil)
+	_ trace.UTXOSource      = (*core)(nil)
+	_ trace.ContractChecker = (*core)(nil)
+	_ trace.Warner          = (*core)(nil)
+)
