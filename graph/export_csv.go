@@ -1,0 +1,107 @@
+package graph
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// EdgesCSVHeader and NodesCSVHeader are the first rows of the two CSV files.
+//
+// They follow Gephi's spreadsheet import (Data Laboratory → Import Spreadsheet,
+// https://gephi.org/users/supported-graph-formats/spreadsheet): the node table's
+// identifier column must be named "Id" and its display column "Label"; the edge
+// table's endpoints "Source" and "Target", its identifier "Id", its label "Label"
+// and its direction "Type" with the value "Directed"; every other column becomes
+// an attribute. No column is named "Weight" or "Time Interval", which Gephi would
+// parse as a double or a time interval.
+//
+// Neo4j reads the same files with LOAD CSV WITH HEADERS, where each row is a map
+// keyed by the header (https://guides.neo4j.com/fundamentals/import.html), e.g.
+//
+//	LOAD CSV WITH HEADERS FROM 'file:///nodes.csv' AS row
+//	MERGE (n:Holder {id: row.Id}) SET n.role = row.role, n.label = row.name;
+//	LOAD CSV WITH HEADERS FROM 'file:///edges.csv' AS row
+//	MATCH (a:Holder {id: row.Source}), (b:Holder {id: row.Target})
+//	CREATE (a)-[:TRANSFER {id: row.Id, tx: row.tx, asset: row.asset,
+//	        amount: row.amount, taint: row.taint, block: toInteger(row.block)}]->(b);
+//
+// Amounts stay base-unit integers in decimal (they exceed 64 bits for wei, so keep
+// them as strings or convert with care).
+var (
+	EdgesCSVHeader = []string{"Source", "Target", "Type", "Id", "Label", "tx", "asset", "amount", "taint", "block", "time", "hop", "position", "kind", "heuristics"}
+	NodesCSVHeader = []string{"Id", "Label", "role", "address", "tx", "name", "category", "hop", "endpoint_kinds"}
+)
+
+// WriteCSV writes one row per transfer of r's graph (RFC 4180, CRLF line ends as
+// encoding/csv writes them with UseCRLF, header EdgesCSVHeader). Id is "e1", "e2",
+// … in the documented edge order, so it is stable for the same result. Label is
+// the taint in human units with the asset symbol; amount and taint are base-unit
+// integers; time is RFC 3339 UTC ("" when unknown); heuristics are joined by ';'.
+//
+// Cells are written verbatim: a spreadsheet may interpret a label starting with
+// '=' as a formula, so open the file with an import dialog, not by double-click.
+func WriteCSV(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(EdgesCSVHeader); err != nil {
+		return err
+	}
+	if r.Flow != nil {
+		for i, e := range sortedEdges(r.Flow) {
+			rec := []string{
+				cleanText(e.From), cleanText(e.To), "Directed", "e" + strconv.Itoa(i+1),
+				cleanText(FormatAmount(e.Taint, assetOf(r, e.Asset))),
+				e.Tx, e.Asset, dec(e.Amount), dec(e.Taint),
+				strconv.FormatUint(e.Block, 10), rfc3339(e.Time), strconv.Itoa(e.Hop),
+				cleanText(e.Position), e.Kind, strings.Join(sortedStrings(e.Heuristics), ";"),
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteNodesCSV writes one row per node of r's graph, sorted by Id (header
+// NodesCSVHeader). Label is what Gephi shows: the label name, else the short
+// address or transaction id; name is the label name alone; endpoint_kinds lists
+// the endpoint kinds that ended at the node, joined by ';'.
+func WriteNodesCSV(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(NodesCSVHeader); err != nil {
+		return err
+	}
+	if r.Flow != nil {
+		ends := endpointsByNode(r)
+		for _, n := range r.Flow.Nodes() {
+			display := n.Label
+			if display == "" {
+				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
+			}
+			var kinds []string
+			seen := map[string]bool{}
+			for _, e := range ends[n.ID] {
+				if !seen[e.Kind] {
+					seen[e.Kind] = true
+					kinds = append(kinds, e.Kind)
+				}
+			}
+			rec := []string{
+				cleanText(n.ID), cleanText(display), n.Role, cleanText(n.Address), n.Tx,
+				cleanText(n.Label), cleanText(n.Category), strconv.Itoa(n.Hop),
+				strings.Join(sortedStrings(kinds), ";"),
+			}
+			if err := cw.Write(rec); err != nil {
+				return fmt.Errorf("nodes csv: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,369 @@
+package graph
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math/big"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// nodeStyle is how one role or endpoint kind looks in DOT. The palette is
+// colour-blind friendly enough to tell the families apart (green = exchanges,
+// purple = mixers, blue = bridges, orange = services, yellow = still there, grey
+// dashed = lost from view), and the legend lists the styles present.
+type nodeStyle struct {
+	fill, border, style string
+	extra               string // further attributes, already DOT-formatted
+}
+
+var dotStyles = map[string]nodeStyle{
+	RoleSeed:           {"#f4a6a6", "#b22222", "rounded,filled,bold", "peripheries=2"},
+	RoleVictim:         {"#fbd5d5", "#b22222", "rounded,filled", ""},
+	RoleHop:            {"#ffffff", "#555555", "rounded,filled", ""},
+	RoleTx:             {"#eeeeee", "#999999", "filled", `fontsize=8, margin="0.05,0.02", height=0.25`},
+	RoleUnknown:        {"#ffffff", "#aaaaaa", "rounded,filled,dotted", ""},
+	EndExchange:        {"#b8e0b8", "#2e7d32", "rounded,filled,bold", ""},
+	EndExchangeDeposit: {"#dff2df", "#2e7d32", "rounded,filled,bold", ""},
+	EndMixer:           {"#d4b8e8", "#6a1b9a", "rounded,filled,bold", ""},
+	EndBridge:          {"#b8d4f0", "#1565c0", "rounded,filled,bold", ""},
+	EndService:         {"#ffe0b2", "#e65100", "rounded,filled", ""},
+	EndContract:        {"#e0e0e0", "#424242", "rounded,filled", ""},
+	EndUnspent:         {"#fff59d", "#f9a825", "rounded,filled,bold", ""},
+	EndHopLimit:        {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	EndBelowThreshold:  {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	EndHighActivity:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	EndAddressLimit:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	EndIncomplete:      {"#eeeeee", "#c62828", "rounded,filled,dashed", ""},
+}
+
+// dotRoleOrder is the legend's order.
+var dotRoleOrder = append([]string{RoleSeed, RoleVictim, RoleHop, RoleTx, RoleUnknown}, EndpointKinds...)
+
+func styleOf(role string) nodeStyle {
+	if s, ok := dotStyles[role]; ok {
+		return s
+	}
+	return dotStyles[RoleHop]
+}
+
+// WriteDOT writes r's fund-flow graph for Graphviz (dot -Tsvg). Nodes are
+// styled by role or endpoint kind and labelled with the label name, a short
+// address and, for endpoints, what ended there; parallel transfers between the
+// same pair of nodes are drawn as one edge per asset, labelled with the summed
+// amount and taint in human units and the number of transfers. Every label is an
+// HTML-like label with all text escaped, so quotes, backslashes, newlines, '<',
+// '&' and any Unicode in label names cannot break the file. Output is
+// deterministic.
+func WriteDOT(w io.Writer, r *Result) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+
+	p("// chaintrace fund-flow graph; render with: dot -Tsvg trace.dot > trace.svg\n")
+	p("digraph chaintrace {\n")
+	p("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.6, label=<%s>];\n", dotTitle(r))
+	p("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#555555\"];\n")
+	p("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#444444\", arrowsize=0.7];\n")
+
+	var nodes []*Node
+	if r.Flow != nil {
+		nodes = r.Flow.Nodes()
+	}
+	ends := endpointsByNode(r)
+	present := map[string]bool{}
+	for _, n := range nodes {
+		present[n.Role] = true
+		s := styleOf(n.Role)
+		attrs := fmt.Sprintf("label=<%s>, fillcolor=%q, color=%q, style=%q, tooltip=%s",
+			nodeLabel(r, n, ends[n.ID]), s.fill, s.border, s.style, dotQuote(n.ID))
+		if s.extra != "" {
+			attrs += ", " + s.extra
+		}
+		p("  %s [%s];\n", dotQuote(n.ID), attrs)
+	}
+
+	seed := map[string]*big.Int{}
+	for _, id := range assetIDs(r) {
+		seed[id] = totalsFor(r, id).Seed
+	}
+	for _, g := range aggregateEdges(r) {
+		a := assetOf(r, g.asset)
+		lines := []string{
+			"amount " + htmlText(FormatAmount(g.amount, a)),
+			"taint " + htmlText(FormatAmount(g.taint, a)),
+		}
+		if g.amount.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
+			lines[1] += " (" + Percent(g.taint, g.amount) + ")"
+		}
+		if g.count == 1 {
+			lines = append(lines, "tx "+htmlText(shortID(g.firstTx)))
+		} else {
+			lines = append(lines, fmt.Sprintf("%d transfers", g.count))
+		}
+		attrs := "label=<" + strings.Join(lines, "<BR/>") + ">"
+		if g.taint.Sign() == 0 {
+			attrs += `, style=dashed, color="#aaaaaa", fontcolor="#777777"`
+		} else {
+			attrs += ", penwidth=" + penwidth(g.taint, seed[g.asset])
+		}
+		p("  %s -> %s [%s];\n", dotQuote(g.from), dotQuote(g.to), attrs)
+	}
+
+	if len(present) > 0 {
+		p("  %s [shape=plaintext, style=\"\", label=<%s>];\n", dotQuote("chaintrace-legend"), legend(present))
+	}
+	p("}\n")
+	return bw.Flush()
+}
+
+type edgeGroup struct {
+	from, to, asset string
+	amount, taint   *big.Int
+	count           int
+	firstTx         string
+}
+
+// aggregateEdges sums the transfers between each ordered pair per asset, in the
+// order of sortedEdges' first appearance of each group.
+func aggregateEdges(r *Result) []*edgeGroup {
+	if r.Flow == nil {
+		return nil
+	}
+	type key struct{ from, to, asset string }
+	idx := map[key]*edgeGroup{}
+	var out []*edgeGroup
+	for _, e := range sortedEdges(r.Flow) {
+		k := key{e.From, e.To, e.Asset}
+		g := idx[k]
+		if g == nil {
+			g = &edgeGroup{from: e.From, to: e.To, asset: e.Asset, amount: new(big.Int), taint: new(big.Int), firstTx: e.Tx}
+			idx[k] = g
+			out = append(out, g)
+		}
+		g.count++
+		if e.Amount != nil {
+			g.amount.Add(g.amount, e.Amount)
+		}
+		if e.Taint != nil {
+			g.taint.Add(g.taint, e.Taint)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.from != b.from {
+			return a.from < b.from
+		}
+		if a.to != b.to {
+			return a.to < b.to
+		}
+		return a.asset < b.asset
+	})
+	return out
+}
+
+// penwidth scales an edge from 1.0 (no share of the seed) to 5.0 (all of it),
+// in integer tenths.
+func penwidth(taint, seed *big.Int) string {
+	pm, ok := Permille(taint, seed)
+	if !ok {
+		return "1.0"
+	}
+	if pm.Cmp(big.NewInt(1000)) > 0 { // poison can exceed the seed
+		pm.SetInt64(1000)
+	}
+	t := 10 + pm.Int64()*40/1000
+	return fmt.Sprintf("%d.%d", t/10, t%10)
+}
+
+// endpointsByNode groups endpoints under the node id that holds them.
+func endpointsByNode(r *Result) map[string][]*Endpoint {
+	m := map[string][]*Endpoint{}
+	for _, e := range sortedEndpoints(r) {
+		m[e.Address] = append(m[e.Address], e)
+	}
+	return m
+}
+
+func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
+	var lines []string
+	if n.Label != "" {
+		lines = append(lines, "<B>"+htmlText(truncate(n.Label, 40))+"</B>")
+	}
+	switch {
+	case n.Role == RoleTx || (n.Tx != "" && n.Address == ""):
+		lines = append(lines, "tx "+htmlText(shortID(firstNonEmpty(n.Tx, strings.TrimPrefix(n.ID, "tx:")))))
+	default:
+		lines = append(lines, htmlText(shortID(firstNonEmpty(n.Address, n.ID))))
+	}
+	meta := n.Role
+	if n.Category != "" && n.Category != n.Role {
+		meta += ", " + n.Category
+	}
+	if n.Role != RoleTx {
+		meta += fmt.Sprintf(" · hop %d", n.Hop)
+	}
+	lines = append(lines, `<FONT POINT-SIZE="8">`+htmlText(meta)+`</FONT>`)
+	// Sum what ended here per kind and asset (a node may hold several outputs).
+	type ka struct{ kind, asset string }
+	sums := map[ka]*big.Int{}
+	var order []ka
+	for _, e := range ends {
+		k := ka{e.Kind, e.Asset}
+		if sums[k] == nil {
+			sums[k] = new(big.Int)
+			order = append(order, k)
+		}
+		if e.Amount != nil {
+			sums[k].Add(sums[k], e.Amount)
+		}
+	}
+	for _, k := range order {
+		s := FormatAmount(sums[k], assetOf(r, k.asset))
+		if k.kind != n.Role {
+			s = k.kind + ": " + s
+		}
+		lines = append(lines, "<B>"+htmlText(s)+"</B>")
+	}
+	return strings.Join(lines, "<BR/>")
+}
+
+func dotTitle(r *Result) string {
+	t := "chaintrace"
+	if r.Tool != "" {
+		t = r.Tool
+	}
+	parts := []string{t, "chain " + r.Chain, "policy " + r.Policy}
+	if r.Tip != 0 {
+		parts = append(parts, fmt.Sprintf("tip %d", r.Tip))
+	}
+	lines := []string{htmlText(strings.Join(parts, " · "))}
+	for _, s := range r.Seeds {
+		lines = append(lines, "seed "+htmlText(s))
+	}
+	if r.Error != "" {
+		lines = append(lines, "INCOMPLETE: "+htmlText(truncate(r.Error, 120)))
+	}
+	return strings.Join(lines, `<BR ALIGN="LEFT"/>`) + `<BR ALIGN="LEFT"/>`
+}
+
+func legend(present map[string]bool) string {
+	var b strings.Builder
+	b.WriteString(`<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="3">`)
+	b.WriteString(`<TR><TD BORDER="0"><B>legend</B></TD></TR>`)
+	for _, role := range dotRoleOrder {
+		if !present[role] {
+			continue
+		}
+		s := styleOf(role)
+		fmt.Fprintf(&b, `<TR><TD BGCOLOR="%s" COLOR="%s">%s</TD></TR>`, s.fill, s.border, htmlText(role))
+	}
+	var extra []string // roles outside the palette, drawn as hops
+	for role := range present {
+		if _, ok := dotStyles[role]; !ok {
+			extra = append(extra, role)
+		}
+	}
+	sort.Strings(extra)
+	for _, role := range extra {
+		s := styleOf(role)
+		fmt.Fprintf(&b, `<TR><TD BGCOLOR="%s" COLOR="%s">%s</TD></TR>`, s.fill, s.border, htmlText(role))
+	}
+	b.WriteString(`</TABLE>`)
+	return b.String()
+}
+
+// cleanText makes untrusted text (label names from files, error messages) safe
+// to show: invalid UTF-8 becomes U+FFFD, control characters become spaces, and
+// bidirectional overrides are dropped so that a label cannot visually reorder the
+// address printed next to it.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
+			continue
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// htmlText escapes text for a Graphviz HTML-like label.
+func htmlText(s string) string {
+	var b strings.Builder
+	for _, r := range cleanText(s) {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&#39;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// dotQuote renders s as a DOT double-quoted string (node ids, tooltips). Within
+// quotes DOT only treats \" specially, but Graphviz expands backslash escapes
+// (\n, \N, \G…) in escString attributes such as tooltip and decodes &entities;,
+// so backslashes are doubled and '&' is written as an entity too.
+func dotQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range cleanText(s) {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '&':
+			b.WriteString("&amp;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// shortID abbreviates a long address or hash to its first 8 and last 6
+// characters, which is how explorers and investigators quote them.
+func shortID(s string) string {
+	if utf8.RuneCountInString(s) <= 17 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:8]) + "…" + string(r[len(r)-6:])
+}
+
+// truncate shortens s to at most n runes, ending in "…" when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
