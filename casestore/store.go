@@ -45,7 +45,7 @@ const schema = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE objects (
 	kind       TEXT NOT NULL,
 	key        TEXT NOT NULL,
@@ -55,7 +55,7 @@ CREATE TABLE objects (
 	value      TEXT NOT NULL,
 	sha256     TEXT NOT NULL,
 	PRIMARY KEY (kind, key)
-) WITHOUT ROWID;
+);
 CREATE INDEX objects_by_address ON objects (kind, address);
 `
 
@@ -149,6 +149,9 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 		q.Set("mode", "ro")
 	} else {
 		q.Set("mode", "rwc")
+		// zero freed space, so no stale copy of an answer lingers where the
+		// content hashes cannot see it (a flipped byte there would go unnoticed)
+		q.Add("_pragma", "secure_delete(1)")
 	}
 	q.Add("_pragma", "busy_timeout(5000)")
 	u.RawQuery = q.Encode()
