@@ -77,6 +77,11 @@ type Totals struct {
 	ByKind   map[string]*big.Int `json:"by_kind"`
 	Untraced *big.Int            `json:"untraced"`
 	Growth   *big.Int            `json:"growth,omitempty"`
+	// WETH-style wraps move taint between assets: WrappedOut left this asset for
+	// another, WrappedIn arrived from another. Seed + WrappedIn = Σ ByKind + Fees +
+	// WrappedOut.
+	WrappedIn  *big.Int `json:"wrapped_in,omitempty"`
+	WrappedOut *big.Int `json:"wrapped_out,omitempty"`
 }
 
 // Result is a finished (or interrupted) trace, ready for the exporters.

@@ -2,7 +2,10 @@ package trace
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
 
 	"github.com/chaintrace/chaintrace/graph"
 )
@@ -13,6 +16,144 @@ import (
 // When the trace stops early (a source error, a cancelled ctx) Run returns the
 // partial result together with the error: holders not yet followed become endpoints
 // of kind incomplete, so what was fetched is kept and the totals still balance.
+// Errors about the seeds themselves (malformed, unknown, reverted) return a nil
+// result.
 func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.Result, error) {
-	return nil, errors.New("trace.Run: not implemented yet")
+	o := opts
+	o.Defaults()
+	if len(seeds) == 0 {
+		return nil, fmt.Errorf("%w: no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block", ErrBadInput)
+	}
+	if o.MaxHops < 1 {
+		return nil, fmt.Errorf("%w: --hops %d: want at least 1", ErrBadInput, o.MaxHops)
+	}
+	if o.MinAmount != nil && o.MinAmount.Sign() < 0 {
+		return nil, fmt.Errorf("%w: --min-amount must not be negative", ErrBadInput)
+	}
+	if o.ToBlock != 0 && o.ToBlock < o.FromBlock {
+		return nil, fmt.Errorf("%w: --to-block %d is before --from-block %d", ErrBadInput, o.ToBlock, o.FromBlock)
+	}
+	info := src.Info()
+	specs := make([]seedSpec, 0, len(seeds))
+	seen := map[string]bool{}
+	for _, s := range seeds {
+		sp, err := parseSeed(src, s)
+		if err != nil {
+			return nil, err
+		}
+		key := sp.tx + sp.address
+		if sp.outpoint != nil {
+			key = sp.outpoint.String()
+		}
+		if seen[key] {
+			continue // the same seed twice would count the loot twice
+		}
+		seen[key] = true
+		specs = append(specs, sp)
+	}
+	tip, err := src.Tip(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the chain tip: %w", err)
+	}
+	toBlock := tip
+	if o.ToBlock != 0 {
+		if o.ToBlock > tip {
+			return nil, fmt.Errorf("%w: --to-block %d is beyond the chain tip %d", ErrBadInput, o.ToBlock, tip)
+		}
+		toBlock = o.ToBlock
+	}
+	res := &graph.Result{
+		Tool:   "chaintrace",
+		Chain:  info.Name,
+		Family: info.Family,
+		Policy: string(o.Policy),
+		Seeds:  append([]string(nil), seeds...),
+		Params: params(&o),
+		Tip:    toBlock,
+		Assets: map[string]graph.Asset{},
+		Flow:   graph.NewFlow(),
+	}
+	c := newCollector(res)
+	var runErr error
+	var holderOf func(*graph.Endpoint) string
+	switch s := src.(type) {
+	case UTXOSource:
+		runErr = runUTXO(ctx, s, specs, &o, c, toBlock)
+		holderOf = func(e *graph.Endpoint) string { return e.Outpoint }
+	case AccountSource:
+		runErr = runAccount(ctx, s, specs, &o, c, toBlock)
+		holderOf = func(e *graph.Endpoint) string { return e.Address }
+	default:
+		return nil, fmt.Errorf("source for %s serves neither an account nor a UTXO chain", info.Name)
+	}
+	if runErr != nil && len(c.ends) == 0 && len(c.totals) == 0 {
+		return nil, runErr // nothing was traced: a seed error
+	}
+	if w, ok := src.(Warner); ok {
+		for _, m := range w.Warnings() {
+			c.warn("%s", m)
+		}
+	}
+	c.finish(holderOf)
+	if runErr != nil {
+		res.Error = runErr.Error()
+	}
+	return res, runErr
+}
+
+// params records the options that shaped the result, for the report header and
+// for reproducing it.
+func params(o *Options) map[string]string {
+	p := map[string]string{
+		"hops":           fmt.Sprint(o.MaxHops),
+		"address_budget": fmt.Sprint(o.AddressBudget),
+		"max_addresses":  fmt.Sprint(o.MaxAddresses),
+		"stop_at":        strings.Join(sorted(o.StopAt), ","),
+		"deposit_rule":   fmt.Sprint(o.DepositRule),
+	}
+	if o.MinAmount != nil {
+		p["min_amount"] = o.MinAmount.FloatString(decimalsOf(o.MinAmount))
+	}
+	if o.FromBlock != 0 {
+		p["from_block"] = fmt.Sprint(o.FromBlock)
+	}
+	if o.ToBlock != 0 {
+		p["to_block"] = fmt.Sprint(o.ToBlock)
+	}
+	if len(o.Through) > 0 {
+		p["through"] = strings.Join(sorted(o.Through), ",")
+	}
+	if o.DepositRule {
+		p["deposit_alpha"] = o.DepositAlpha.String()
+		p["deposit_tau"] = fmt.Sprint(o.DepositTau)
+	}
+	if o.ChangeHeuristic {
+		p["change_heuristic"] = "true"
+	}
+	if o.CoinJoinHeuristic {
+		p["coinjoin_heuristic"] = "true"
+	}
+	return p
+}
+
+func sorted(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+// decimalsOf returns how many decimal places r needs (up to 36).
+func decimalsOf(r *big.Rat) int {
+	d := new(big.Int).Set(r.Denom())
+	ten := big.NewInt(10)
+	n := 0
+	for d.Cmp(big.NewInt(1)) > 0 && n < 36 {
+		q, m := new(big.Int).QuoRem(d, ten, new(big.Int))
+		if m.Sign() != 0 {
+			return 36
+		}
+		d = q
+		n++
+	}
+	return n
 }

@@ -1,0 +1,471 @@
+package trace
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// Account chains: every tainted holder keeps, per asset, a ledger of credits in
+// chain order; the tracer replays all transfers of all followed holders in one
+// global (block, tx index, seq) order, so taint that reaches an address through one
+// path is there before that address spends, whatever path reached it first.
+
+const (
+	hFollowing = iota
+	hEnded
+)
+
+type holder struct {
+	addr     string
+	hop      int
+	state    int
+	source   bool // address seed: everything it held or received counts as stolen
+	endKind  string
+	label    *Label
+	deposit  *depositMatch
+	ledgers  map[string]*ledger
+	inflows  map[string][]graph.Inflow
+	hist     []graph.Transfer
+	open     uint64           // ledgers open with the balance at the end of block open-1 …
+	startKey graph.TransferKey // … plus this block's transfers before startKey
+}
+
+type acctTracer struct {
+	ctx     context.Context
+	src     AccountSource
+	o       *Options
+	c       *collector
+	info    ChainInfo
+	toBlock uint64
+	stop    stopper
+	thresh  map[string]*big.Int
+
+	holders  map[string]*holder
+	q        evHeap
+	queued   map[graph.TransferKey]bool
+	seedTx   map[string]bool
+	followed int
+	maxHop   int
+	nTrans   int
+	err      error
+	tiho     map[tihoKey]map[int]*big.Int
+}
+
+type tihoKey struct{ addr, tx, asset string }
+
+func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
+	t := &acctTracer{
+		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
+		stop: newStopper(o), thresh: map[string]*big.Int{},
+		holders: map[string]*holder{}, queued: map[graph.TransferKey]bool{},
+		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
+	}
+	for _, s := range seeds {
+		switch {
+		case s.tx != "":
+			trs, err := src.TxTransfers(ctx, s.tx)
+			if err != nil {
+				return fmt.Errorf("seed %s: %w", s.raw, err)
+			}
+			t.seedTx[s.tx] = true
+			for i := range trs {
+				if trs[i].Block > toBlock {
+					return fmt.Errorf("%w: seed %s is in block %d, after --to-block %d", ErrBadInput, s.raw, trs[i].Block, toBlock)
+				}
+				t.push(&trs[i])
+			}
+		case s.address != "":
+			if err := t.seedAddress(s.address); err != nil {
+				return fmt.Errorf("seed %s: %w", s.raw, err)
+			}
+		default:
+			return fmt.Errorf("%w: seed %q is not a transaction hash or an address on %s", ErrBadInput, s.raw, t.info.Name)
+		}
+	}
+	for t.q.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			t.fail(err)
+			break
+		}
+		e := heap.Pop(&t.q).(*graph.Transfer)
+		t.process(e)
+	}
+	t.finish()
+	return t.err
+}
+
+func (t *acctTracer) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+func (t *acctTracer) push(e *graph.Transfer) {
+	k := e.Key()
+	if t.queued[k] {
+		return
+	}
+	t.queued[k] = true
+	heap.Push(&t.q, e)
+}
+
+func (t *acctTracer) seedAddress(addr string) error {
+	h := &holder{addr: addr, hop: 0, source: true, ledgers: map[string]*ledger{}, inflows: map[string][]graph.Inflow{}}
+	hist, err := t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: t.o.FromBlock, ToBlock: t.toBlock})
+	if err != nil {
+		return err
+	}
+	t.holders[addr] = h
+	t.c.res.Flow.Node(addr, graph.RoleSeed, 0)
+	h.hist = hist.Transfers
+	h.open = t.o.FromBlock
+	h.startKey = graph.TransferKey{Block: t.o.FromBlock, TxIndex: -1}
+	t.followed++
+	for i := range h.hist {
+		t.push(&h.hist[i])
+	}
+	// Open a ledger for every asset the address holds or receives, so what it held
+	// at the start block is counted even if it never moves.
+	seen := map[string]bool{t.info.Native.ID: true}
+	t.ledger(h, t.info.Native)
+	for _, tr := range h.hist {
+		for _, a := range []*graph.Asset{&tr.Asset, tr.SrcAsset} {
+			if a != nil && !seen[a.ID] {
+				seen[a.ID] = true
+				t.ledger(h, *a)
+			}
+		}
+	}
+	return nil
+}
+
+// threshold is --min-amount in asset's base units (nil: no minimum).
+func (t *acctTracer) threshold(a graph.Asset) *big.Int {
+	return assetThreshold(t.o, t.thresh, a)
+}
+
+func assetThreshold(o *Options, cache map[string]*big.Int, a graph.Asset) *big.Int {
+	if o.MinAmount == nil {
+		return nil
+	}
+	if v, ok := cache[a.ID]; ok {
+		return v
+	}
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(a.Decimals)), nil)
+	r := new(big.Rat).Mul(o.MinAmount, new(big.Rat).SetInt(scale))
+	v := new(big.Int).Quo(r.Num(), r.Denom())
+	cache[a.ID] = v
+	return v
+}
+
+func (t *acctTracer) process(e *graph.Transfer) {
+	t.nTrans++
+	fh := t.holders[e.From]
+	following := fh != nil && fh.state == hFollowing
+	isSeed := t.seedTx[e.TxHash] && !following
+	if isSeed && e.Kind == graph.KindFee {
+		return // the theft's own gas was paid by the thief or victim, not from the loot
+	}
+	src := e.Asset
+	if e.Kind == graph.KindWrap && e.SrcAsset != nil {
+		src = *e.SrcAsset
+	}
+	taint := new(big.Int)
+	hop := 1
+	switch {
+	case isSeed:
+		taint.Set(e.Amount)
+		t.c.seed(e.Asset.ID, e.Amount)
+		t.c.res.Flow.Node(e.From, graph.RoleVictim, 0)
+	case following:
+		l := t.ledger(fh, src)
+		var want *big.Int
+		if t.o.Policy == TIHO {
+			want = t.tihoAlloc(fh, e, src, l)
+		}
+		taint = l.debit(e.Amount, want)
+		hop = fh.hop + 1
+	}
+	if e.Kind == graph.KindFee {
+		if taint.Sign() > 0 {
+			t.c.asset(src)
+			t.c.fee(src.ID, taint)
+		}
+		return
+	}
+	if taint.Sign() > 0 && e.Kind == graph.KindWrap && !isSeed {
+		t.c.asset(src)
+		tt := t.c.total(src.ID)
+		if tt.WrappedOut == nil {
+			tt.WrappedOut = new(big.Int)
+		}
+		tt.WrappedOut.Add(tt.WrappedOut, taint)
+		td := t.c.total(e.Asset.ID)
+		if td.WrappedIn == nil {
+			td.WrappedIn = new(big.Int)
+		}
+		td.WrappedIn.Add(td.WrappedIn, taint)
+	}
+	th := t.holders[e.To]
+	if th != nil && th.source && th.state == hFollowing {
+		// Everything an address seed receives counts as stolen.
+		t.c.seed(e.Asset.ID, new(big.Int).Sub(e.Amount, taint))
+		taint = new(big.Int).Set(e.Amount)
+	}
+	if taint.Sign() == 0 {
+		if th != nil && th.state == hFollowing {
+			t.ledger(th, e.Asset).credit(e.Amount, taint)
+		}
+		return
+	}
+	t.c.asset(e.Asset)
+	in := &graph.Inflow{Tx: e.TxHash, Block: e.Block, Time: e.Time, From: e.From, Amount: taint}
+	if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 && !(th != nil && th.source) {
+		t.c.res.Flow.Node(e.To, graph.EndBelowThreshold, hop)
+		t.c.reach(e.To, e.From, e.TxHash)
+		t.c.end(graph.EndBelowThreshold, e.To, "", e.Asset.ID, taint, hop, nil, in)
+		t.edge(e, taint, hop)
+		if th != nil && th.state == hFollowing {
+			t.ledger(th, e.Asset).credit(e.Amount, new(big.Int))
+		}
+		return
+	}
+	if th == nil {
+		th = t.classify(e.To, hop, e)
+	}
+	t.c.reach(e.To, e.From, e.TxHash)
+	t.edge(e, taint, hop)
+	if hop > t.maxHop {
+		t.maxHop = hop
+	}
+	if th.state == hFollowing {
+		if hop < th.hop {
+			th.hop = hop
+		}
+		t.ledger(th, e.Asset).credit(e.Amount, taint)
+		th.inflows[e.Asset.ID] = append(th.inflows[e.Asset.ID], *in)
+		return
+	}
+	ep := t.c.end(th.endKind, th.addr, "", e.Asset.ID, taint, hop, th.label, in)
+	if d := th.deposit; d != nil {
+		ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
+	}
+}
+
+func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
+	t.c.res.Flow.AddEdge(&graph.Edge{
+		Tx: e.TxHash, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset.ID,
+		Amount: new(big.Int).Set(e.Amount), Taint: new(big.Int).Set(taint),
+		Block: e.Block, Time: e.Time, Hop: hop, Kind: string(e.Kind),
+	})
+}
+
+// classify decides, at its first tainted credit e, what a new holder is: an
+// endpoint (labelled, deposit, too far, too busy, unreachable) or an address to
+// follow, in which case its history from e's block on joins the event queue.
+func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
+	h := &holder{addr: addr, hop: hop, ledgers: map[string]*ledger{}, inflows: map[string][]graph.Inflow{}}
+	t.holders[addr] = h
+	end := func(kind string) *holder {
+		h.state, h.endKind = hEnded, kind
+		n := t.c.res.Flow.Node(addr, kind, hop)
+		if h.label != nil {
+			n.Label, n.Category = h.label.Name, h.label.Category
+		}
+		return h
+	}
+	if lb, ok := t.o.Labels.Lookup(t.info.Name, addr); ok {
+		h.label = &lb
+		if t.stop.stops(lb) {
+			return end(labelKind(lb.Category))
+		}
+	}
+	if hop >= t.o.MaxHops {
+		return end(graph.EndHopLimit)
+	}
+	if t.err != nil {
+		return end(graph.EndIncomplete)
+	}
+	if t.followed >= t.o.MaxAddresses {
+		t.c.warn("address limit of %d reached: further holders were not followed (raise --max-addresses)", t.o.MaxAddresses)
+		return end(graph.EndAddressLimit)
+	}
+	hist, err := t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: e.Block, ToBlock: t.toBlock, Limit: t.o.AddressBudget})
+	if err != nil {
+		t.fail(fmt.Errorf("history of %s: %w", addr, err))
+		t.c.warn("could not fetch the history of %s: %v", addr, err)
+		return end(graph.EndIncomplete)
+	}
+	if hist.Truncated || len(hist.Transfers) > t.o.AddressBudget {
+		return end(graph.EndHighActivity)
+	}
+	h.hist = hist.Transfers
+	h.open = e.Block
+	h.startKey = e.Key()
+	if h.label == nil && t.o.DepositRule && t.stop.deposits() {
+		if d := t.depositRule(h, e); d != nil {
+			h.deposit = d
+			return end(graph.EndExchangeDeposit)
+		}
+	}
+	h.state = hFollowing
+	n := t.c.res.Flow.Node(addr, graph.RoleHop, hop)
+	if h.label != nil {
+		n.Label, n.Category = h.label.Name, h.label.Category
+	}
+	t.followed++
+	ek := e.Key()
+	for i := range h.hist {
+		if ek.Less(h.hist[i].Key()) {
+			t.push(&h.hist[i])
+		}
+	}
+	if t.o.Progress != nil {
+		t.o.Progress(Progress{Addresses: t.followed, Transfers: t.nTrans, Hop: hop})
+	}
+	return h
+}
+
+// ledger returns h's ledger for asset, opening it on first use with the balance
+// the address held just before it was first tainted: clean funds already there
+// dilute haircut and shield FIFO, so they must not be assumed away.
+func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
+	if l := h.ledgers[a.ID]; l != nil {
+		return l
+	}
+	open := new(big.Int)
+	if h.open > 0 {
+		bal, err := t.src.Balance(t.ctx, h.addr, a, h.open-1)
+		if err != nil {
+			t.c.warn("balance of %s in %s at block %d unknown (%v): assumed 0, so clean funds held before the theft are not counted", h.addr, a.Symbol, h.open-1, err)
+		} else {
+			open.Set(bal)
+		}
+	}
+	for _, tr := range h.hist {
+		if tr.Block != h.open || !tr.Key().Less(h.startKey) {
+			continue
+		}
+		if tr.To == h.addr && tr.Asset.ID == a.ID {
+			open.Add(open, tr.Amount)
+		}
+		src := tr.Asset
+		if tr.SrcAsset != nil {
+			src = *tr.SrcAsset
+		}
+		if tr.From == h.addr && src.ID == a.ID {
+			open.Sub(open, tr.Amount)
+		}
+	}
+	if open.Sign() < 0 {
+		open.SetInt64(0)
+	}
+	if h.source {
+		t.c.asset(a)
+		t.c.seed(a.ID, open)
+		if open.Sign() > 0 {
+			h.inflows[a.ID] = append(h.inflows[a.ID], graph.Inflow{Tx: "", Block: h.open, Amount: new(big.Int).Set(open), From: "balance"})
+		}
+	}
+	l := newLedger(t.o.Policy, open, h.source)
+	h.ledgers[a.ID] = l
+	return l
+}
+
+// tihoAlloc hands out, once per (holder, tx, asset), the taint of all the holder's
+// debits in that transaction: largest payment first (Tironsakkul et al. 2019);
+// equal payments in transaction order.
+func (t *acctTracer) tihoAlloc(h *holder, e *graph.Transfer, a graph.Asset, l *ledger) *big.Int {
+	k := tihoKey{h.addr, e.TxHash, a.ID}
+	alloc, ok := t.tiho[k]
+	if !ok {
+		var debits []*graph.Transfer
+		ek := e.Key()
+		for i := range h.hist {
+			tr := &h.hist[i]
+			src := tr.Asset
+			if tr.SrcAsset != nil {
+				src = *tr.SrcAsset
+			}
+			if tr.TxHash == e.TxHash && tr.From == h.addr && src.ID == a.ID && !tr.Key().Less(ek) {
+				debits = append(debits, tr)
+			}
+		}
+		sort.SliceStable(debits, func(i, j int) bool { return debits[i].Amount.Cmp(debits[j].Amount) > 0 })
+		rem := l.remaining()
+		alloc = map[int]*big.Int{}
+		for _, d := range debits {
+			x := new(big.Int).Set(minInt(d.Amount, rem))
+			alloc[d.Seq] = x
+			rem.Sub(rem, x)
+		}
+		t.tiho[k] = alloc
+	}
+	if v, ok := alloc[e.Seq]; ok {
+		return v
+	}
+	return nil
+}
+
+// finish ends the taint still held: unspent at the followed holders (or in a
+// contract), incomplete where the trace stopped early.
+func (t *acctTracer) finish() {
+	addrs := make([]string, 0, len(t.holders))
+	for a, h := range t.holders {
+		if h.state == hFollowing {
+			addrs = append(addrs, a)
+		}
+	}
+	sort.Strings(addrs)
+	cc, _ := t.src.(ContractChecker)
+	interrupted := t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
+	for _, a := range addrs {
+		h := t.holders[a]
+		ids := make([]string, 0, len(h.ledgers))
+		for id := range h.ledgers {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			l := h.ledgers[id]
+			if l.short {
+				t.c.warn("%s spent more %s than the tracer saw it receive: its history is incomplete", a, id)
+			}
+			rem := l.remaining()
+			if rem.Sign() == 0 {
+				continue
+			}
+			kind := graph.EndUnspent
+			if interrupted {
+				kind = graph.EndIncomplete
+			} else if cc != nil && t.err == nil {
+				if isC, err := cc.IsContract(t.ctx, a, t.toBlock); err == nil && isC {
+					kind = graph.EndContract
+				}
+			}
+			t.c.res.Flow.Node(a, kind, h.hop)
+			ep := t.c.end(kind, a, "", id, rem, h.hop, h.label, nil)
+			ep.Inflows = append(ep.Inflows, h.inflows[id]...)
+		}
+	}
+}
+
+// evHeap orders transfers in chain order.
+type evHeap []*graph.Transfer
+
+func (h evHeap) Len() int           { return len(h) }
+func (h evHeap) Less(i, j int) bool { return h[i].Key().Less(h[j].Key()) }
+func (h evHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *evHeap) Push(x any)        { *h = append(*h, x.(*graph.Transfer)) }
+func (h *evHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,235 @@
+package trace
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// collector accumulates what a trace concludes: endpoints, totals per asset, the
+// flow graph, and for every holder the tainted credit that first reached it, from
+// which each endpoint's path of tx hashes is rebuilt.
+type collector struct {
+	res    *graph.Result
+	ends   map[endKey]*graph.Endpoint
+	preds  map[string]pred // holder id → first tainted arrival
+	totals map[string]*graph.Totals
+	warned map[string]bool
+}
+
+type endKey struct {
+	kind, address, outpoint, asset string
+}
+
+// pred is how a holder was first reached: from holder via tx.
+type pred struct {
+	from string
+	tx   string
+}
+
+func newCollector(res *graph.Result) *collector {
+	return &collector{
+		res:    res,
+		ends:   map[endKey]*graph.Endpoint{},
+		preds:  map[string]pred{},
+		totals: map[string]*graph.Totals{},
+		warned: map[string]bool{},
+	}
+}
+
+func (c *collector) asset(a graph.Asset) {
+	if _, ok := c.res.Assets[a.ID]; !ok {
+		c.res.Assets[a.ID] = a
+	}
+}
+
+func (c *collector) total(asset string) *graph.Totals {
+	t, ok := c.totals[asset]
+	if !ok {
+		t = &graph.Totals{Seed: new(big.Int), Fees: new(big.Int), ByKind: map[string]*big.Int{}, Untraced: new(big.Int)}
+		c.totals[asset] = t
+	}
+	return t
+}
+
+func (c *collector) seed(asset string, amount *big.Int) {
+	t := c.total(asset)
+	t.Seed.Add(t.Seed, amount)
+}
+
+func (c *collector) fee(asset string, amount *big.Int) {
+	if amount.Sign() == 0 {
+		return
+	}
+	t := c.total(asset)
+	t.Fees.Add(t.Fees, amount)
+}
+
+func (c *collector) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if !c.warned[msg] {
+		c.warned[msg] = true
+		c.res.Warnings = append(c.res.Warnings, msg)
+	}
+}
+
+// reach records the first tainted arrival at holder id.
+func (c *collector) reach(id, from, tx string) {
+	if _, ok := c.preds[id]; !ok && id != from {
+		c.preds[id] = pred{from: from, tx: tx}
+	}
+}
+
+// path rebuilds the tx hashes from the seed to holder id.
+func (c *collector) path(id string) []string {
+	var rev []string
+	seen := map[string]bool{}
+	for cur := id; !seen[cur]; {
+		seen[cur] = true
+		p, ok := c.preds[cur]
+		if !ok {
+			break
+		}
+		if len(rev) == 0 || rev[len(rev)-1] != p.tx {
+			rev = append(rev, p.tx)
+		}
+		cur = p.from
+	}
+	out := make([]string, len(rev))
+	for i, tx := range rev {
+		out[len(rev)-1-i] = tx
+	}
+	return out
+}
+
+// end adds taint of asset to the endpoint (kind, address, outpoint), creating it.
+func (c *collector) end(kind, address, outpoint string, asset string, amount *big.Int, hops int, lb *Label, in *graph.Inflow) *graph.Endpoint {
+	k := endKey{kind, address, outpoint, asset}
+	e, ok := c.ends[k]
+	if !ok {
+		e = &graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Amount: new(big.Int), Hops: hops}
+		if lb != nil {
+			e.Label, e.Category, e.DestChain = lb.Name, lb.Category, lb.DestChain
+		}
+		c.ends[k] = e
+	}
+	if hops < e.Hops {
+		e.Hops = hops
+	}
+	e.Amount.Add(e.Amount, amount)
+	if in != nil && in.Amount.Sign() > 0 {
+		e.Inflows = append(e.Inflows, *in)
+	}
+	return e
+}
+
+// finish turns the accumulated state into the result: endpoints sorted, paths
+// filled, totals summed and checked.
+func (c *collector) finish(holderOf func(*graph.Endpoint) string) {
+	for _, e := range c.ends {
+		if e.Amount.Sign() == 0 {
+			continue
+		}
+		e.Path = c.path(holderOf(e))
+		if e.Path == nil {
+			e.Path = []string{}
+		}
+		if e.Inflows == nil {
+			e.Inflows = []graph.Inflow{}
+		}
+		sort.SliceStable(e.Inflows, func(i, j int) bool {
+			a, b := e.Inflows[i], e.Inflows[j]
+			if a.Block != b.Block {
+				return a.Block < b.Block
+			}
+			if a.Tx != b.Tx {
+				return a.Tx < b.Tx
+			}
+			return a.From < b.From
+		})
+		c.res.Endpoints = append(c.res.Endpoints, e)
+		t := c.total(e.Asset)
+		if t.ByKind[e.Kind] == nil {
+			t.ByKind[e.Kind] = new(big.Int)
+		}
+		t.ByKind[e.Kind].Add(t.ByKind[e.Kind], e.Amount)
+		if graph.Untraced(e.Kind) {
+			t.Untraced.Add(t.Untraced, e.Amount)
+		}
+	}
+	c.res.SortEndpoints()
+	for id, t := range c.totals {
+		sum := new(big.Int).Set(t.Fees)
+		for _, v := range t.ByKind {
+			sum.Add(sum, v)
+		}
+		if t.WrappedOut != nil {
+			sum.Add(sum, t.WrappedOut)
+		}
+		in := new(big.Int).Set(t.Seed)
+		if t.WrappedIn != nil {
+			in.Add(in, t.WrappedIn)
+		}
+		switch d := new(big.Int).Sub(sum, in); {
+		case d.Sign() > 0 && c.res.Policy == string(Poison):
+			t.Growth = d
+		case d.Sign() != 0:
+			// Never expected: the splitters conserve taint to the unit. Say so
+			// rather than print totals that silently disagree.
+			c.warn("internal accounting mismatch for %s: endpoints+fees differ from seed by %s; please report this trace", id, d)
+		}
+	}
+	c.res.Totals = c.totals
+	sort.Strings(c.res.Warnings)
+}
+
+// labelKind maps a label category to the endpoint kind it produces.
+func labelKind(cat string) string {
+	switch cat {
+	case CatExchange:
+		return graph.EndExchange
+	case CatMixer:
+		return graph.EndMixer
+	case CatBridge:
+		return graph.EndBridge
+	default:
+		return graph.EndService
+	}
+}
+
+// stopper decides whether a labelled holder ends the trace.
+type stopper struct {
+	stop    map[string]bool
+	through map[string]bool
+}
+
+func newStopper(o *Options) stopper {
+	s := stopper{stop: map[string]bool{}, through: map[string]bool{}}
+	for _, c := range o.StopAt {
+		s.stop[strings.ToLower(c)] = true
+	}
+	for _, t := range o.Through {
+		s.through[strings.ToLower(t)] = true
+	}
+	return s
+}
+
+func (s stopper) stops(lb Label) bool {
+	if s.through[strings.ToLower(lb.Address)] || s.through[strings.ToLower(lb.Name)] || s.through[strings.ToLower(lb.Category)] {
+		return false
+	}
+	if s.stop[lb.Category] {
+		return true
+	}
+	// "service" in --stop-at covers every non-exchange/mixer/bridge service category.
+	switch lb.Category {
+	case CatDEX, CatService, CatSanctioned, CatScam, CatOther:
+		return s.stop[CatService]
+	}
+	return false
+}
+
+func (s stopper) deposits() bool { return s.stop[StopDeposit] }

@@ -1,0 +1,57 @@
+package trace
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// seedSpec is one parsed seed.
+type seedSpec struct {
+	raw      string
+	tx       string          // a transaction hash (account: the theft tx; UTXO: all its outputs)
+	outpoint *graph.Outpoint // UTXO: one output
+	address  string          // an address from Options.FromBlock on
+}
+
+// parseSeed recognises a transaction hash (64 hex digits, 0x-prefixed on account
+// chains), a "txid:vout" outpoint on UTXO chains, or an address the source accepts.
+func parseSeed(src Source, s string) (seedSpec, error) {
+	sp := seedSpec{raw: s}
+	in := strings.TrimSpace(s)
+	info := src.Info()
+	if info.Family == graph.FamilyUTXO && strings.Contains(in, ":") {
+		op, err := graph.ParseOutpoint(in)
+		if err != nil || !isHex(op.TxID, 64) {
+			return sp, fmt.Errorf("%w: seed %q: want txid:vout with a 64-hex-digit txid", ErrBadInput, s)
+		}
+		sp.outpoint = &op
+		return sp, nil
+	}
+	h := strings.TrimPrefix(strings.TrimPrefix(in, "0x"), "0X")
+	if isHex(h, 64) {
+		if info.Family == graph.FamilyAccount {
+			sp.tx = "0x" + strings.ToLower(h)
+		} else {
+			sp.tx = strings.ToLower(h)
+		}
+		return sp, nil
+	}
+	addr, err := src.NormalizeAddress(in)
+	if err != nil {
+		return sp, fmt.Errorf("%w: seed %q is neither a transaction hash%s nor a valid %s address: %v", ErrBadInput, s,
+			map[bool]string{true: ", an outpoint txid:vout", false: ""}[info.Family == graph.FamilyUTXO], info.Name, err)
+	}
+	sp.address = addr
+	return sp, nil
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

@@ -1,0 +1,448 @@
+package trace
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// UTXO chains: taint lives on outputs. A tainted output is followed to the
+// transaction that spends it; that transaction's inputs' taint is split over its
+// outputs and fee by the policy. Spending transactions are processed in chain order
+// (block, then dependency depth), so a transaction is split only once every tainted
+// input it has — from any branch of the trace — is known.
+
+const (
+	oAwaiting = iota // its spender is queued
+	oConsumed        // its taint went into its spender
+	oEnded           // its taint ended here (an endpoint)
+)
+
+type outState struct {
+	op      graph.Outpoint
+	addr    string
+	value   *big.Int
+	taint   *big.Int
+	hop     int
+	block   uint64
+	time    int64
+	status  int
+	lowConf bool
+}
+
+type txItem struct {
+	tx    *graph.UTXOTx
+	depth int
+}
+
+type utxoTracer struct {
+	ctx     context.Context
+	src     UTXOSource
+	o       *Options
+	c       *collector
+	info    ChainInfo
+	toBlock uint64
+	stop    stopper
+	thresh  map[string]*big.Int
+	asset   graph.Asset
+
+	outs     map[graph.Outpoint]*outState
+	q        txHeap
+	queued   map[string]bool
+	done     map[string]bool
+	followed int
+	err      error
+}
+
+func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
+	t := &utxoTracer{
+		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
+		stop: newStopper(o), thresh: map[string]*big.Int{},
+		outs: map[graph.Outpoint]*outState{}, queued: map[string]bool{}, done: map[string]bool{},
+	}
+	t.asset = t.info.Native
+	c.asset(t.asset)
+	for _, s := range seeds {
+		if err := t.seed(s); err != nil {
+			return fmt.Errorf("seed %s: %w", s.raw, err)
+		}
+	}
+	for t.q.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			t.fail(err)
+			break
+		}
+		it := heap.Pop(&t.q).(*txItem)
+		if t.blocked(it.tx) {
+			it.depth++
+			heap.Push(&t.q, it)
+			continue
+		}
+		t.spend(it.tx)
+	}
+	t.finish()
+	return t.err
+}
+
+func (t *utxoTracer) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+func (t *utxoTracer) seed(s seedSpec) error {
+	switch {
+	case s.tx != "" || s.outpoint != nil:
+		txid := s.tx
+		if s.outpoint != nil {
+			txid = s.outpoint.TxID
+		}
+		tx, err := t.src.Tx(t.ctx, txid)
+		if err != nil {
+			return err
+		}
+		if tx.Confirmed() && tx.Block > t.toBlock {
+			return fmt.Errorf("%w: it is in block %d, after --to-block %d", ErrBadInput, tx.Block, t.toBlock)
+		}
+		for _, in := range tx.Inputs {
+			if in.Address != "" {
+				t.c.res.Flow.Node(in.Address, graph.RoleVictim, 0)
+			}
+		}
+		var picked []int
+		if s.outpoint != nil {
+			if int(s.outpoint.Vout) >= len(tx.Outputs) {
+				return fmt.Errorf("%w: transaction %s has %d outputs, no output %d", ErrBadInput, txid, len(tx.Outputs), s.outpoint.Vout)
+			}
+			if tx.Outputs[s.outpoint.Vout].OpReturn() {
+				return fmt.Errorf("%w: output %s is OP_RETURN and holds no funds", ErrBadInput, s.outpoint)
+			}
+			picked = []int{int(s.outpoint.Vout)}
+		} else {
+			for j, o := range tx.Outputs {
+				if !o.OpReturn() {
+					picked = append(picked, j)
+				}
+			}
+		}
+		t.c.res.Flow.Node("tx:"+tx.TxID, graph.RoleTx, 0).Tx = tx.TxID
+		for _, j := range picked {
+			o := tx.Outputs[j]
+			t.c.seed(t.asset.ID, o.Value)
+			st := t.newOut(tx, j, new(big.Int).Set(o.Value), 1, false)
+			t.c.preds[st.op.String()] = pred{from: "", tx: tx.TxID}
+			t.outEdge(tx, j, st.taint, 1, nil)
+			t.place(st)
+		}
+	case s.address != "":
+		txs, err := t.src.AddressTxs(t.ctx, s.address, t.toBlock)
+		if err != nil {
+			return err
+		}
+		t.c.res.Flow.Node(s.address, graph.RoleSeed, 0)
+		spentBefore := map[graph.Outpoint]bool{}
+		for _, tx := range txs {
+			if tx.Block < t.o.FromBlock {
+				for _, in := range tx.Inputs {
+					spentBefore[in.Prev] = true
+				}
+			}
+		}
+		for _, tx := range txs {
+			for j, o := range tx.Outputs {
+				op := graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}
+				if o.Address != s.address || o.OpReturn() || spentBefore[op] {
+					continue
+				}
+				t.c.seed(t.asset.ID, o.Value)
+				st := t.newOut(tx, j, new(big.Int).Set(o.Value), 0, false)
+				t.c.preds[op.String()] = pred{from: "", tx: tx.TxID}
+				t.place(st)
+			}
+		}
+	default:
+		return fmt.Errorf("%w: not a txid, txid:vout or %s address", ErrBadInput, t.info.Name)
+	}
+	return nil
+}
+
+func (t *utxoTracer) newOut(tx *graph.UTXOTx, j int, taint *big.Int, hop int, low bool) *outState {
+	o := tx.Outputs[j]
+	st := &outState{
+		op: graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}, addr: o.Address, value: o.Value,
+		taint: taint, hop: hop, block: tx.Block, time: tx.Time, lowConf: low,
+	}
+	t.outs[st.op] = st
+	return st
+}
+
+// place decides where a newly tainted output's taint goes next: an endpoint, or
+// into the transaction that spends it.
+func (t *utxoTracer) place(st *outState) {
+	end := func(kind string, lb *Label, d *depositMatch) {
+		st.status = oEnded
+		id := st.addr
+		if id == "" {
+			id = "out:" + st.op.String()
+		}
+		n := t.c.res.Flow.Node(id, kind, st.hop)
+		if lb != nil {
+			n.Label, n.Category = lb.Name, lb.Category
+		}
+		ep := t.c.end(kind, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, lb,
+			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
+		ep.LowConfidence = ep.LowConfidence || st.lowConf
+		if d != nil {
+			ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
+		}
+	}
+	var label *Label
+	if st.addr != "" {
+		if lb, ok := t.o.Labels.Lookup(t.info.Name, st.addr); ok {
+			label = &lb
+			if t.stop.stops(lb) {
+				end(labelKind(lb.Category), label, nil)
+				return
+			}
+		}
+	}
+	if min := assetThreshold(t.o, t.thresh, t.asset); min != nil && st.taint.Cmp(min) < 0 {
+		end(graph.EndBelowThreshold, label, nil)
+		return
+	}
+	if st.hop >= t.o.MaxHops {
+		end(graph.EndHopLimit, label, nil)
+		return
+	}
+	if t.err != nil {
+		end(graph.EndIncomplete, label, nil)
+		return
+	}
+	if t.followed >= t.o.MaxAddresses {
+		t.c.warn("address limit of %d reached: further outputs were not followed (raise --max-addresses)", t.o.MaxAddresses)
+		end(graph.EndAddressLimit, label, nil)
+		return
+	}
+	sp, err := t.src.Spender(t.ctx, st.op)
+	if err != nil {
+		t.fail(fmt.Errorf("spender of %s: %w", st.op, err))
+		t.c.warn("could not find who spent %s: %v", st.op, err)
+		end(graph.EndIncomplete, label, nil)
+		return
+	}
+	t.followed++
+	if sp == nil || (sp.Confirmed() && sp.Block > t.toBlock) || (!sp.Confirmed() && t.o.ToBlock != 0) {
+		end(graph.EndUnspent, label, nil)
+		return
+	}
+	if label == nil && t.o.DepositRule && t.stop.deposits() {
+		if d := t.depositRule(st, sp); d != nil {
+			end(graph.EndExchangeDeposit, label, d)
+			return
+		}
+	}
+	st.status = oAwaiting
+	if t.o.Progress != nil {
+		t.o.Progress(Progress{Addresses: t.followed, Hop: st.hop})
+	}
+	if !t.queued[sp.TxID] {
+		t.queued[sp.TxID] = true
+		heap.Push(&t.q, &txItem{tx: sp})
+	}
+}
+
+// depositRule (../shared/TRACING.md, UTXO): the output's address is a deposit
+// address of exchange E when its spender co-spends an input of E's labelled
+// addresses (multi-input heuristic, Meiklejohn et al. 2013) or pays E's labelled
+// address, within τ blocks. κ here has only the time term: 1 − ½·Δt/τ.
+func (t *utxoTracer) depositRule(st *outState, sp *graph.UTXOTx) *depositMatch {
+	if !sp.Confirmed() || sp.Block < st.block || sp.Block-st.block > t.o.DepositTau {
+		return nil
+	}
+	var ex string
+	for _, in := range sp.Inputs {
+		if in.Prev == st.op || in.Address == "" || in.Address == st.addr {
+			continue
+		}
+		if lb, ok := t.o.Labels.Lookup(t.info.Name, in.Address); ok && lb.Category == CatExchange {
+			ex = lb.Name
+			break
+		}
+	}
+	if ex == "" {
+		for _, o := range sp.Outputs {
+			if o.Address == "" {
+				continue
+			}
+			if lb, ok := t.o.Labels.Lookup(t.info.Name, o.Address); ok && lb.Category == CatExchange {
+				ex = lb.Name
+				break
+			}
+		}
+	}
+	if ex == "" {
+		return nil
+	}
+	dt := int64(sp.Block - st.block)
+	k := 1000 - 500*dt/int64(t.o.DepositTau)
+	return &depositMatch{exchange: ex, sweep: sp.TxID, confidence: int(k)}
+}
+
+// blocked reports whether tx spends an output of a transaction still queued: that
+// one must be split first (same-block chains).
+func (t *utxoTracer) blocked(tx *graph.UTXOTx) bool {
+	for _, in := range tx.Inputs {
+		if in.Prev.TxID != tx.TxID && t.queued[in.Prev.TxID] && !t.done[in.Prev.TxID] {
+			return true
+		}
+	}
+	return false
+}
+
+// spend splits tx's input taint over its outputs.
+func (t *utxoTracer) spend(tx *graph.UTXOTx) {
+	t.done[tx.TxID] = true
+	ins := make([]utxoIn, len(tx.Inputs))
+	hop := math.MaxInt
+	low := false
+	var from string
+	tnode := "tx:" + tx.TxID
+	any := false
+	for i, in := range tx.Inputs {
+		ins[i] = utxoIn{Value: in.Value, Taint: new(big.Int)}
+		st := t.outs[in.Prev]
+		if st == nil || st.status != oAwaiting {
+			continue
+		}
+		st.status = oConsumed
+		ins[i].Taint = st.taint
+		if st.hop < hop {
+			hop, from = st.hop, st.op.String()
+		}
+		low = low || st.lowConf
+		if !any {
+			t.c.res.Flow.Node(tnode, graph.RoleTx, st.hop+1).Tx = tx.TxID
+			any = true
+		}
+		t.inEdge(tx, i, st)
+	}
+	if !any {
+		return
+	}
+	outs := make([]utxoOut, len(tx.Outputs))
+	for j, o := range tx.Outputs {
+		outs[j] = utxoOut{Value: o.Value, Burn: o.OpReturn()}
+	}
+	taints, fee := splitUTXO(t.o.Policy, ins, outs)
+	t.c.fee(t.asset.ID, fee)
+	var marks = map[int][]string{}
+	if t.o.CoinJoinHeuristic && IsCoinJoin(tx) {
+		low = true
+		for j := range tx.Outputs {
+			marks[j] = append(marks[j], "coinjoin")
+		}
+		t.c.warn("transaction %s looks like a CoinJoin: taint through it is low-confidence", tx.TxID)
+	}
+	if t.o.ChangeHeuristic {
+		if j, _, ok := DetectChange(tx); ok && j >= 0 && j < len(tx.Outputs) {
+			marks[j] = append(marks[j], "change")
+		}
+	}
+	nh := hop + 1
+	for j := range tx.Outputs {
+		if taints[j].Sign() == 0 {
+			continue
+		}
+		st := t.newOut(tx, j, taints[j], nh, low)
+		t.c.preds[st.op.String()] = pred{from: from, tx: tx.TxID}
+		t.outEdge(tx, j, taints[j], nh, marks[j])
+		t.place(st)
+	}
+}
+
+func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {
+	in := tx.Inputs[i]
+	id := in.Address
+	if id == "" {
+		id = "out:" + in.Prev.String()
+	}
+	t.c.res.Flow.Node(id, graph.RoleHop, st.hop)
+	t.c.res.Flow.AddEdge(&graph.Edge{
+		Tx: tx.TxID, Position: fmt.Sprintf("vin %d", i), From: id, To: "tx:" + tx.TxID, Asset: t.asset.ID,
+		Amount: new(big.Int).Set(in.Value), Taint: new(big.Int).Set(st.taint),
+		Block: tx.Block, Time: tx.Time, Hop: st.hop + 1, Kind: string(graph.KindUTXO),
+	})
+}
+
+func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, marks []string) {
+	o := tx.Outputs[j]
+	id := o.Address
+	if id == "" {
+		id = "out:" + graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}.String()
+	}
+	tn := t.c.res.Flow.Node("tx:"+tx.TxID, graph.RoleTx, hop)
+	tn.Tx = tx.TxID
+	t.c.res.Flow.Node(id, graph.RoleHop, hop)
+	t.c.res.Flow.AddEdge(&graph.Edge{
+		Tx: tx.TxID, Position: fmt.Sprintf("vout %d", j), From: "tx:" + tx.TxID, To: id, Asset: t.asset.ID,
+		Amount: new(big.Int).Set(o.Value), Taint: new(big.Int).Set(taint),
+		Block: tx.Block, Time: tx.Time, Hop: hop, Kind: string(graph.KindUTXO), Heuristics: marks,
+	})
+}
+
+// finish turns outputs whose spender was never split (an interrupted trace) into
+// incomplete endpoints, so their taint is still accounted for.
+func (t *utxoTracer) finish() {
+	var left []*outState
+	for _, st := range t.outs {
+		if st.status == oAwaiting {
+			left = append(left, st)
+		}
+	}
+	sort.Slice(left, func(i, j int) bool { return left[i].op.String() < left[j].op.String() })
+	for _, st := range left {
+		st.status = oEnded
+		ep := t.c.end(graph.EndIncomplete, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, nil,
+			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
+		ep.LowConfidence = st.lowConf
+	}
+	if len(left) > 0 && t.err == nil {
+		t.fail(errors.New("trace stopped before every tainted output was followed"))
+	}
+}
+
+// txHeap orders spending transactions by block (mempool last), dependency depth, txid.
+type txHeap []*txItem
+
+func txBlock(tx *graph.UTXOTx) uint64 {
+	if !tx.Confirmed() {
+		return math.MaxUint64
+	}
+	return tx.Block
+}
+
+func (h txHeap) Len() int { return len(h) }
+func (h txHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if ab, bb := txBlock(a.tx), txBlock(b.tx); ab != bb {
+		return ab < bb
+	}
+	if a.depth != b.depth {
+		return a.depth < b.depth
+	}
+	return a.tx.TxID < b.tx.TxID
+}
+func (h txHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *txHeap) Push(x any)   { *h = append(*h, x.(*txItem)) }
+func (h *txHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
