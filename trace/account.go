@@ -32,7 +32,7 @@ type holder struct {
 	ledgers  map[string]*ledger
 	inflows  map[string][]graph.Inflow
 	hist     []graph.Transfer
-	open     uint64           // ledgers open with the balance at the end of block open-1 …
+	open     uint64            // ledgers open with the balance at the end of block open-1 …
 	startKey graph.TransferKey // … plus this block's transfers before startKey
 }
 

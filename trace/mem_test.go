@@ -199,7 +199,7 @@ func op(id string, n uint32) graph.Outpoint { return graph.Outpoint{TxID: id, Vo
 func (m *memUTXO) Info() ChainInfo {
 	return ChainInfo{Name: "btc-test", Family: graph.FamilyUTXO, Native: graph.Asset{ID: "BTC", Symbol: "BTC", Decimals: 8}}
 }
-func (m *memUTXO) Tip(context.Context) (uint64, error)        { return m.tip, nil }
+func (m *memUTXO) Tip(context.Context) (uint64, error)       { return m.tip, nil }
 func (m *memUTXO) NormalizeAddress(a string) (string, error) { return a, nil }
 func (m *memUTXO) Tx(_ context.Context, id string) (*graph.UTXOTx, error) {
 	if tx, ok := m.txs[id]; ok {
