@@ -289,8 +289,8 @@ func (t *utxoTracer) depositRule(st *outState, sp *graph.UTXOTx) *depositMatch {
 	if ex == "" {
 		return nil
 	}
-	dt := int64(sp.Block - st.block)
-	k := 1000 - 500*dt/int64(t.o.DepositTau)
+	dt, tau := int64(sp.Block-st.block), int64(t.o.DepositTau)
+	k := (1000*tau - 500*dt) / tau // κ rounded down, like the account rule
 	return &depositMatch{exchange: ex, sweep: sp.TxID, confidence: int(k)}
 }
 
