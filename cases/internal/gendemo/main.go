@@ -236,8 +236,9 @@ func ronin() (caseJSON, labelsCSV []byte) {
 		g.pay(n+uint64(i), thief, w[i], eth("12.5"), fee(21000, 32))
 	}
 	f := fee(21000, 30)
-	// Layer 1 pays exchange A's hot wallet directly.
-	g.pay(14476100, w[0], hotA, eth("12.49"), f)
+	// Layer 1 pays exchange A's hot wallet directly and keeps the rest (keeping
+	// more than α also keeps the deposit rule from calling layer 1 a deposit).
+	g.pay(14476100, w[0], hotA, eth("12"), f)
 	// Layer 2 pays a deposit address that exchange A sweeps 20 blocks later.
 	g.pay(14476110, w[1], d2, eth("12.49"), f)
 	g.sweep(14476130, d2, hotA, fee(21000, 28))
@@ -503,8 +504,8 @@ func bitfinex() (caseJSON, labelsCSV []byte) {
 	}{
 		{darknet, "0.35", false},
 		{g.addr("deposit-1"), "0.42", true},
-		{exHot, "0.31", false},
 		{g.addr("deposit-2"), "0.28", true},
+		{g.addr("fresh-wallet"), "0.31", false},
 	} {
 		_, ops := g.spend(451000+uint64(i)*6, cur, btc("0.0002"), g.addr(fmt.Sprintf("peel-%d", i+1)), pay{p.to, btc(p.value)})
 		cur = []txin{in(ops[1])}
@@ -527,8 +528,8 @@ func bitfinex() (caseJSON, labelsCSV []byte) {
 		"native": graph.Asset{ID: "BTC", Symbol: "BTC", Decimals: 8},
 		"tip":    tip,
 		"description": "Reconstruction of the laundering pattern of the Bitfinex theft (Bitcoin, 2 August 2016), scaled down 1:10,000 and " +
-			"simplified: three theft withdrawals into one wallet (the seeds), then a peel chain that pays a darknet market, an exchange hot " +
-			"wallet and two exchange deposit addresses that the exchange sweeps together with its own coins, while most of the loot stays " +
+			"simplified: three theft withdrawals into one wallet (the seeds), then a peel chain that pays a darknet market, two exchange deposit addresses that the " +
+			"exchange sweeps together with its own coins and a fresh wallet, while most of the loot stays " +
 			"unspent. Every address, txid and block number is fictitious; names are placeholders.",
 		"source": "Public facts the pattern follows: 119,754 BTC stolen from Bitfinex in August 2016 through about 2,000 unauthorised " +
 			"withdrawals to one wallet (Bitfinex statements; Wikipedia, \"2016 Bitfinex hack\"); from early 2017 small amounts moved out, " +

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/chaintrace/chaintrace/cases"
+	"github.com/chaintrace/chaintrace/chains"
+	"github.com/chaintrace/chaintrace/chains/jsoncase"
+	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// openedSource is a data source ready for the tracer, with what came with it.
+type openedSource struct {
+	Source  trace.Source
+	Seeds   []string    // a case file's own seeds, used when the command line gives none
+	Labels  []labelData // label files that came with the source (an embedded demo's)
+	closers []func() error
+}
+
+type labelData struct {
+	Name string
+	Data []byte
+}
+
+// Close releases what the source holds (files, connections), first opened last.
+func (s *openedSource) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// openSource opens the data source the flags name: a case file or embedded demo
+// (--case), otherwise the live adapter for --chain. Wrappers (recording,
+// caching) belong here, around src.Source, so every command gets them.
+func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
+	if o.Case != "" {
+		return openCase(o)
+	}
+	chain := o.Chain
+	if chain == "" {
+		chain = "eth"
+	}
+	if len(chains.Names()) == 0 {
+		return nil, badInput("--chain %s: this build has no live chain adapters yet; trace an offline case with --case FILE or --case demo", chain)
+	}
+	src, err := chains.Open(ctx, chains.Config{Chain: chain, RPC: o.RPC, Stderr: o.IO.ErrOut})
+	if err != nil {
+		return nil, fmt.Errorf("--chain %s: %w", chain, err)
+	}
+	return &openedSource{Source: src}, nil
+}
+
+func openCase(o *TraceOptions) (*openedSource, error) {
+	if o.RPC != "" {
+		return nil, badInput("--rpc and --case exclude each other: a case file is the whole chain")
+	}
+	var c *jsoncase.Case
+	var err error
+	var lab []labelData
+	if _, statErr := os.Stat(o.Case); statErr == nil || strings.ContainsAny(o.Case, `/\.`) {
+		c, err = jsoncase.Load(o.Case)
+	} else if d, ok := cases.Lookup(o.Case); ok {
+		c, err = jsoncase.Parse(d.JSON)
+		if err != nil {
+			err = fmt.Errorf("embedded case %s (a bug in chaintrace): %w", d.File, err)
+		}
+		lab = append(lab, labelData{Name: "demo:" + d.Name, Data: d.Labels})
+	} else {
+		return nil, badInput("--case %q: no such file and no embedded demo of that name (demos: %s)", o.Case, strings.Join(cases.Names(), ", "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--case: %w", err)
+	}
+	if o.Chain != "" && !strings.EqualFold(o.Chain, c.Chain) {
+		return nil, badInput("--chain %s does not match the case file's chain %s", o.Chain, c.Chain)
+	}
+	return &openedSource{Source: c.Source(), Seeds: c.Seeds, Labels: lab}, nil
+}
+
+// loadLabels builds the label set: the built-in labels, then the source's own
+// (an embedded demo's), then each --labels file in order, later ones winning.
+func loadLabels(src *openedSource, files []string) (trace.Labels, error) {
+	s := labels.New()
+	if err := s.AddBuiltin(); err != nil {
+		return nil, err
+	}
+	for _, l := range src.Labels {
+		if err := s.AddData(l.Name, l.Data); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range files {
+		if err := s.AddFile(f); err != nil {
+			return nil, fmt.Errorf("--labels %s: %w", f, err)
+		}
+	}
+	return s, nil
+}

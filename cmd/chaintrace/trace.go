@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// TraceOptions is everything `chaintrace trace` needs; flags fill it, tests may
+// fill it directly and call runTrace.
+type TraceOptions struct {
+	IO *IOStreams
+
+	// Where the data comes from (see openSource).
+	Chain string
+	RPC   string
+	Case  string
+
+	Seeds []string
+
+	Policy        string
+	Hops          int
+	MinAmount     string // human units of each asset
+	FromBlock     uint64
+	ToBlock       uint64
+	MaxAddresses  int
+	AddressBudget int
+	Labels        []string
+	StopAt        []string
+	Through       []string
+	DepositRule   bool
+	DepositAlpha  string // human units of the native asset
+	DepositTau    uint64
+
+	Format   string
+	Out      string
+	NodesOut string
+	Paths    bool
+	Width    int
+}
+
+var formats = []string{"text", "json", "dot", "csv"}
+
+func newTraceCmd(ios *IOStreams) *cobra.Command {
+	o := &TraceOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "trace [flags] SEED...",
+		Short: "Follow funds from a theft to where they are now",
+		Long: `Follow funds from one or more seeds to their endpoints: exchanges, exchange deposit
+addresses, mixers, bridges, other services, or wallets where they are still unspent.
+
+A SEED is a theft transaction hash, a Bitcoin output txid:vout, or an address (taint
+starts at --from-block). With --case and no SEED, the case file's own seeds are used.
+
+Data comes from a live node or API (--chain, --rpc) or from an offline case file
+(--case FILE, or the name of an embedded demo: demo, ronin, demo-btc, bitfinex).`,
+		Example: `  chaintrace trace --case demo
+  chaintrace trace --case demo --format json --out demo.json
+  chaintrace trace --case demo --format dot | dot -Tsvg > demo.svg
+  chaintrace trace --chain eth --rpc http://127.0.0.1:8545 0x<theft tx hash>`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Seeds = args
+			return runTrace(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Chain, "chain", "", "chain to trace on (eth, btc, …); default eth, or the case file's chain")
+	f.StringVar(&o.RPC, "rpc", "", "node or API URL; default: the chain's public endpoint")
+	f.StringVar(&o.Case, "case", "", "offline case file, or an embedded demo name (demo, ronin, demo-btc, bitfinex)")
+	f.StringVar(&o.Policy, "policy", string(trace.Haircut), "taint policy: haircut, poison, fifo, lifo, tiho")
+	f.IntVar(&o.Hops, "hops", 5, "hops to follow from the seed")
+	f.StringVar(&o.MinAmount, "min-amount", "", "do not follow flows carrying less taint than this, in human units of each asset (e.g. 0.1)")
+	f.Uint64Var(&o.FromBlock, "from-block", 0, "address seeds: taint starts at this block")
+	f.Uint64Var(&o.ToBlock, "to-block", 0, "ignore everything after this block (default: the tip)")
+	f.IntVar(&o.MaxAddresses, "max-addresses", 10000, "stop following new holders after this many")
+	f.IntVar(&o.AddressBudget, "address-budget", 1000, "an unlabelled address with more transfers than this is a high-activity endpoint")
+	f.StringArrayVar(&o.Labels, "labels", nil, "label file (CSV or GraphSense TagPack YAML); repeatable, later files win")
+	f.StringSliceVar(&o.StopAt, "stop-at", trace.DefaultStopAt, "label categories that end a trace (exchange, deposit, mixer, bridge, dex, service, …)")
+	f.StringSliceVar(&o.Through, "through", nil, "addresses or label names to follow through despite --stop-at")
+	f.BoolVar(&o.DepositRule, "deposit-rule", true, "attribute unlabelled addresses that sweep into an exchange to that exchange")
+	f.StringVar(&o.DepositAlpha, "deposit-alpha", "0.01", "deposit rule: most a sweep may fall short of what the deposit received, in native units")
+	f.Uint64Var(&o.DepositTau, "deposit-tau", 3200, "deposit rule: most blocks between a deposit and its sweep")
+	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv")
+	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
+	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j)")
+	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
+	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
+	return cmd
+}
+
+var plainDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// parseHuman parses a human amount ("0.5") exactly; flag names the flag for messages.
+func parseHuman(flag, s string) (*big.Rat, error) {
+	if !plainDecimal.MatchString(s) {
+		return nil, badInput("--%s %q: want a plain non-negative decimal number such as 0.5", flag, s)
+	}
+	r, _ := new(big.Rat).SetString(s)
+	return r, nil
+}
+
+// options turns the flags into trace options; what needs the chain's native
+// asset (the deposit α in base units) is completed once the source is open.
+func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
+	var to trace.Options
+	p, err := trace.ParsePolicy(o.Policy)
+	if err != nil {
+		return to, fmt.Errorf("--policy: %w", err)
+	}
+	to.Policy = p
+	if o.Hops < 1 {
+		return to, badInput("--hops %d: want 1 or more", o.Hops)
+	}
+	to.MaxHops = o.Hops
+	if o.MinAmount != "" {
+		if to.MinAmount, err = parseHuman("min-amount", o.MinAmount); err != nil {
+			return to, err
+		}
+	}
+	if o.MaxAddresses < 1 {
+		return to, badInput("--max-addresses %d: want 1 or more", o.MaxAddresses)
+	}
+	if o.AddressBudget < 1 {
+		return to, badInput("--address-budget %d: want 1 or more", o.AddressBudget)
+	}
+	to.FromBlock, to.ToBlock = o.FromBlock, o.ToBlock
+	to.MaxAddresses, to.AddressBudget = o.MaxAddresses, o.AddressBudget
+	to.StopAt = nonEmpty(o.StopAt)
+	if to.StopAt == nil {
+		to.StopAt = []string{} // --stop-at "" means: stop nowhere; nil would mean the defaults
+	}
+	for _, s := range to.StopAt {
+		if !validStop(s) {
+			return to, badInput("--stop-at %q: want one of %s", s, strings.Join(stopCategories, ", "))
+		}
+	}
+	to.Through = nonEmpty(o.Through)
+	to.DepositRule = o.DepositRule
+	alpha, err := parseHuman("deposit-alpha", o.DepositAlpha)
+	if err != nil {
+		return to, err
+	}
+	a, exact := graph.RatToUnits(alpha, native.Decimals)
+	if !exact {
+		return to, badInput("--deposit-alpha %s has more decimal places than %s has (%d)", o.DepositAlpha, native.Symbol, native.Decimals)
+	}
+	to.DepositAlpha = a
+	if o.DepositTau == 0 {
+		return to, badInput("--deposit-tau 0: want 1 or more blocks")
+	}
+	to.DepositTau = o.DepositTau
+	return to, nil
+}
+
+var stopCategories = []string{
+	trace.CatExchange, trace.StopDeposit, trace.CatMixer, trace.CatBridge, trace.CatDEX,
+	trace.CatService, trace.CatSanctioned, trace.CatScam, trace.CatHacker, trace.CatOther,
+}
+
+func validStop(s string) bool {
+	for _, c := range stopCategories {
+		if s == c {
+			return true
+		}
+	}
+	return false
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkOutput validates the output flags before any work is done.
+func (o *TraceOptions) checkOutput() error {
+	ok := false
+	for _, f := range formats {
+		if o.Format == f {
+			ok = true
+		}
+	}
+	if !ok {
+		return badInput("--format %q: want one of %s", o.Format, strings.Join(formats, ", "))
+	}
+	for _, p := range []struct{ flag, path string }{{"out", o.Out}, {"nodes-out", o.NodesOut}} {
+		if p.path == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Dir(p.path)); err != nil || !st.IsDir() {
+			return badInput("--%s %q: directory %q does not exist", p.flag, p.path, filepath.Dir(p.path))
+		}
+	}
+	if o.Width < 0 {
+		return badInput("--width %d: want 0 or more", o.Width)
+	}
+	return nil
+}
+
+// runTrace is `chaintrace trace`: open the source, run the tracer, write the
+// result. An interrupted or failed trace still writes what it found, then
+// returns the error (exit code 1).
+func runTrace(ctx context.Context, o *TraceOptions) error {
+	if err := o.checkOutput(); err != nil {
+		return err
+	}
+	src, err := openSource(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	topts, err := o.options(src.Source.Info().Native)
+	if err != nil {
+		return err
+	}
+	if topts.Labels, err = loadLabels(src, o.Labels); err != nil {
+		return err
+	}
+	seeds := o.Seeds
+	if len(seeds) == 0 {
+		seeds = src.Seeds
+	}
+	if len(seeds) == 0 {
+		return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block")
+	}
+	res, runErr := trace.Run(ctx, src.Source, seeds, topts)
+	if res == nil {
+		if runErr == nil {
+			runErr = errors.New("the tracer returned no result")
+		}
+		return describeRunError(ctx, runErr)
+	}
+	res.Tool = "chaintrace " + versionString()
+	if err := o.write(res); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return describeRunError(ctx, runErr)
+	}
+	return nil
+}
+
+func describeRunError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; the output holds what was traced so far: %w", err)
+	}
+	if errors.Is(err, trace.ErrBadInput) {
+		return err
+	}
+	return fmt.Errorf("trace stopped early: %w", err)
+}
+
+// write renders res in the chosen format to --out (or standard output) and the
+// nodes CSV to --nodes-out. Files are written whole or not at all.
+func (o *TraceOptions) write(res *graph.Result) error {
+	var buf bytes.Buffer
+	var err error
+	switch o.Format {
+	case "json":
+		err = graph.WriteJSON(&buf, res)
+	case "dot":
+		err = graph.WriteDOT(&buf, res)
+	case "csv":
+		err = graph.WriteCSV(&buf, res)
+	default:
+		err = graph.WriteText(&buf, res, graph.TextOptions{Width: o.Width, Paths: o.Paths})
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s output: %w", o.Format, err)
+	}
+	if err := writeTo(o.IO.Out, o.Out, buf.Bytes()); err != nil {
+		return err
+	}
+	if o.NodesOut != "" {
+		var nb bytes.Buffer
+		if err := graph.WriteNodesCSV(&nb, res); err != nil {
+			return fmt.Errorf("writing the nodes CSV: %w", err)
+		}
+		return writeTo(nil, o.NodesOut, nb.Bytes())
+	}
+	return nil
+}
+
+func writeTo(w io.Writer, path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := w.Write(data)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
