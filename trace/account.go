@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"sync"
 
 	"github.com/chaintrace/chaintrace/graph"
 )
@@ -55,6 +56,21 @@ type acctTracer struct {
 	nTrans   int
 	err      error
 	tiho     map[tihoKey]map[int]*big.Int
+	pre      map[string]*histFuture
+	sem      chan struct{}
+	inflight sync.WaitGroup
+}
+
+// histFuture is a history fetched ahead of need: when a holder is followed, the
+// recipients of its payments are the likely next holders, and fetching their
+// histories concurrently hides the node's latency. Only used when
+// Options.Concurrency > 1; a prefetched history is used only if it starts at the
+// block the tracer needs, so results never depend on it.
+type histFuture struct {
+	from uint64
+	done chan struct{}
+	h    History
+	err  error
 }
 
 type tihoKey struct{ addr, tx, asset string }
@@ -65,6 +81,10 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		holders: map[string]*holder{}, queued: map[graph.TransferKey]bool{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
+		pre: map[string]*histFuture{},
+	}
+	if o.Concurrency > 1 {
+		t.sem = make(chan struct{}, o.Concurrency)
 	}
 	for _, s := range seeds {
 		switch {
@@ -296,7 +316,7 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 		t.c.warn("address limit of %d reached: further holders were not followed (raise --max-addresses)", t.o.MaxAddresses)
 		return end(graph.EndAddressLimit)
 	}
-	hist, err := t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: e.Block, ToBlock: t.toBlock, Limit: t.o.AddressBudget})
+	hist, err := t.history(addr, e.Block)
 	if err != nil {
 		t.fail(fmt.Errorf("history of %s: %w", addr, err))
 		t.c.warn("could not fetch the history of %s: %v", addr, err)
@@ -329,7 +349,43 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	if t.o.Progress != nil {
 		t.o.Progress(Progress{Addresses: t.followed, Transfers: t.nTrans, Hop: hop})
 	}
+	t.prefetch(h)
 	return h
+}
+
+func (t *acctTracer) history(addr string, from uint64) (History, error) {
+	if f := t.pre[addr]; f != nil && f.from == from {
+		<-f.done
+		return f.h, f.err
+	}
+	return t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: from, ToBlock: t.toBlock, Limit: t.o.AddressBudget})
+}
+
+// prefetch starts fetching the histories of h's payees (see histFuture).
+func (t *acctTracer) prefetch(h *holder) {
+	if t.sem == nil || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 >= t.o.MaxHops {
+		return
+	}
+	for i := range h.hist {
+		tr := &h.hist[i]
+		r := tr.To
+		if tr.From != h.addr || tr.Kind == graph.KindFee || r == "" || r == h.addr || t.holders[r] != nil || t.pre[r] != nil {
+			continue
+		}
+		if lb, ok := t.o.Labels.Lookup(t.info.Name, r); ok && t.stop.stops(lb) {
+			continue
+		}
+		f := &histFuture{from: tr.Block, done: make(chan struct{})}
+		t.pre[r] = f
+		t.inflight.Add(1)
+		go func() {
+			defer t.inflight.Done()
+			defer close(f.done)
+			t.sem <- struct{}{}
+			defer func() { <-t.sem }()
+			f.h, f.err = t.src.History(t.ctx, HistoryQuery{Address: r, FromBlock: f.from, ToBlock: t.toBlock, Limit: t.o.AddressBudget})
+		}()
+	}
 }
 
 // ledger returns h's ledger for asset, opening it on first use with the balance
@@ -416,6 +472,8 @@ func (t *acctTracer) tihoAlloc(h *holder, e *graph.Transfer, a graph.Asset, l *l
 // finish ends the taint still held: unspent at the followed holders (or in a
 // contract), incomplete where the trace stopped early.
 func (t *acctTracer) finish() {
+	// No request may outlive Run: callers close their sources (and case stores) after it.
+	t.inflight.Wait()
 	addrs := make([]string, 0, len(t.holders))
 	for a, h := range t.holders {
 		if h.state == hFollowing {

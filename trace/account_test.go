@@ -362,3 +362,21 @@ func TestAccountDeterministicAndNoRefetch(t *testing.T) {
 		t.Errorf("%d history requests, want 3", n)
 	}
 }
+
+// A concurrent, prefetching run gives the same endpoints as a sequential one.
+func TestAccountConcurrencySameResult(t *testing.T) {
+	m, lb := baseChain()
+	for _, p := range Policies {
+		a := run(t, m, p, []string{hSeed}, lb, nil)
+		b := run(t, &lockedMem{m: m}, p, []string{hSeed}, lb, func(o *Options) { o.Concurrency = 8 })
+		if len(a.Endpoints) != len(b.Endpoints) {
+			t.Fatalf("%s: %d vs %d endpoints", p, len(a.Endpoints), len(b.Endpoints))
+		}
+		for i := range a.Endpoints {
+			x, y := a.Endpoints[i], b.Endpoints[i]
+			if x.Kind != y.Kind || x.Address != y.Address || x.Amount.Cmp(y.Amount) != 0 {
+				t.Errorf("%s: endpoint %d: %+v vs %+v", p, i, x, y)
+			}
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/chaintrace/chaintrace/graph"
 )
@@ -238,4 +239,30 @@ func (m *memUTXO) AddressTxs(_ context.Context, addr string, to uint64) ([]*grap
 // hex64 makes a 64-hex-digit hash from a short name, so seeds parse as tx hashes.
 func hex64(s string) string {
 	return fmt.Sprintf("%064x", new(big.Int).SetBytes([]byte(s)))
+}
+
+// lockedMem makes memAccount safe for the tracer's concurrent prefetching (its
+// call counters are the only shared writes).
+type lockedMem struct {
+	mu sync.Mutex
+	m  *memAccount
+}
+
+func (l *lockedMem) Info() ChainInfo                           { return l.m.Info() }
+func (l *lockedMem) Tip(ctx context.Context) (uint64, error)   { return l.m.Tip(ctx) }
+func (l *lockedMem) NormalizeAddress(a string) (string, error) { return l.m.NormalizeAddress(a) }
+func (l *lockedMem) TxTransfers(ctx context.Context, h string) ([]graph.Transfer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.TxTransfers(ctx, h)
+}
+func (l *lockedMem) History(ctx context.Context, q HistoryQuery) (History, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.History(ctx, q)
+}
+func (l *lockedMem) Balance(ctx context.Context, a string, as graph.Asset, b uint64) (*big.Int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.Balance(ctx, a, as, b)
 }

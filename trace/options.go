@@ -66,6 +66,11 @@ type Options struct {
 	ChangeHeuristic   bool
 	CoinJoinHeuristic bool
 
+	// Concurrency bounds how many independent source requests (spender lookups,
+	// histories of a holder's recipients) run at once; values below 2 run them one
+	// by one. A source used with Concurrency > 1 must be safe for concurrent use.
+	Concurrency int
+
 	// Progress, when set, is called as the trace advances (for a terminal display).
 	Progress func(Progress)
 }

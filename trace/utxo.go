@@ -34,6 +34,7 @@ type outState struct {
 	time    int64
 	status  int
 	lowConf bool
+	label   *Label
 }
 
 type txItem struct {
@@ -132,14 +133,16 @@ func (t *utxoTracer) seed(s seedSpec) error {
 			}
 		}
 		t.c.res.Flow.Node("tx:"+tx.TxID, graph.RoleTx, 0).Tx = tx.TxID
+		var fresh []*outState
 		for _, j := range picked {
 			o := tx.Outputs[j]
 			t.c.seed(t.asset.ID, o.Value)
 			st := t.newOut(tx, j, new(big.Int).Set(o.Value), 1, false)
 			t.c.preds[st.op.String()] = pred{from: "", tx: tx.TxID}
 			t.outEdge(tx, j, st.taint, 1, nil)
-			t.place(st)
+			fresh = append(fresh, st)
 		}
+		t.placeAll(fresh)
 	case s.address != "":
 		txs, err := t.src.AddressTxs(t.ctx, s.address, t.toBlock)
 		if err != nil {
@@ -154,6 +157,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 				}
 			}
 		}
+		var fresh []*outState
 		for _, tx := range txs {
 			for j, o := range tx.Outputs {
 				op := graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}
@@ -163,9 +167,10 @@ func (t *utxoTracer) seed(s seedSpec) error {
 				t.c.seed(t.asset.ID, o.Value)
 				st := t.newOut(tx, j, new(big.Int).Set(o.Value), 0, false)
 				t.c.preds[op.String()] = pred{from: "", tx: tx.TxID}
-				t.place(st)
+				fresh = append(fresh, st)
 			}
 		}
+		t.placeAll(fresh)
 	default:
 		return fmt.Errorf("%w: not a txid, txid:vout or %s address", ErrBadInput, t.info.Name)
 	}
@@ -182,68 +187,92 @@ func (t *utxoTracer) newOut(tx *graph.UTXOTx, j int, taint *big.Int, hop int, lo
 	return st
 }
 
-// place decides where a newly tainted output's taint goes next: an endpoint, or
-// into the transaction that spends it.
-func (t *utxoTracer) place(st *outState) {
-	end := func(kind string, lb *Label, d *depositMatch) {
-		st.status = oEnded
-		id := st.addr
-		if id == "" {
-			id = "out:" + st.op.String()
-		}
-		n := t.c.res.Flow.Node(id, kind, st.hop)
-		if lb != nil {
-			n.Label, n.Category = lb.Name, lb.Category
-		}
-		ep := t.c.end(kind, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, lb,
-			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
-		ep.LowConfidence = ep.LowConfidence || st.lowConf
-		if d != nil {
-			ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
+// placeAll decides where newly tainted outputs' taint goes next: an endpoint, or
+// into the transaction that spends each. Spender lookups, the expensive part, run
+// concurrently (Options.Concurrency); decisions are then taken in output order so
+// the result does not depend on timing.
+func (t *utxoTracer) placeAll(sts []*outState) {
+	var need []*outState
+	for _, st := range sts {
+		if !t.preEnd(st) {
+			need = append(need, st)
 		}
 	}
-	var label *Label
+	type answer struct {
+		tx  *graph.UTXOTx
+		err error
+	}
+	ans := make([]answer, len(need))
+	parallel(t.o.Concurrency, len(need), func(i int) {
+		ans[i].tx, ans[i].err = t.src.Spender(t.ctx, need[i].op)
+	})
+	for i, st := range need {
+		t.afterSpender(st, ans[i].tx, ans[i].err)
+	}
+}
+
+// endOut ends st's taint as an endpoint of kind.
+func (t *utxoTracer) endOut(st *outState, kind string, lb *Label, d *depositMatch) {
+	st.status = oEnded
+	id := st.addr
+	if id == "" {
+		id = "out:" + st.op.String()
+	}
+	n := t.c.res.Flow.Node(id, kind, st.hop)
+	if lb != nil {
+		n.Label, n.Category = lb.Name, lb.Category
+	}
+	ep := t.c.end(kind, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, lb,
+		&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
+	ep.LowConfidence = ep.LowConfidence || st.lowConf
+	if d != nil {
+		ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
+	}
+}
+
+// preEnd applies the rules that need no spender (labels, threshold, hop and
+// address limits) and reports whether st ended.
+func (t *utxoTracer) preEnd(st *outState) bool {
 	if st.addr != "" {
 		if lb, ok := t.o.Labels.Lookup(t.info.Name, st.addr); ok {
-			label = &lb
+			st.label = &lb
 			if t.stop.stops(lb) {
-				end(labelKind(lb.Category), label, nil)
-				return
+				t.endOut(st, labelKind(lb.Category), st.label, nil)
+				return true
 			}
 		}
 	}
-	if min := assetThreshold(t.o, t.thresh, t.asset); min != nil && st.taint.Cmp(min) < 0 {
-		end(graph.EndBelowThreshold, label, nil)
-		return
-	}
-	if st.hop >= t.o.MaxHops {
-		end(graph.EndHopLimit, label, nil)
-		return
-	}
-	if t.err != nil {
-		end(graph.EndIncomplete, label, nil)
-		return
-	}
-	if t.followed >= t.o.MaxAddresses {
+	switch min := assetThreshold(t.o, t.thresh, t.asset); {
+	case min != nil && st.taint.Cmp(min) < 0:
+		t.endOut(st, graph.EndBelowThreshold, st.label, nil)
+	case st.hop >= t.o.MaxHops:
+		t.endOut(st, graph.EndHopLimit, st.label, nil)
+	case t.err != nil:
+		t.endOut(st, graph.EndIncomplete, st.label, nil)
+	case t.followed >= t.o.MaxAddresses:
 		t.c.warn("address limit of %d reached: further outputs were not followed (raise --max-addresses)", t.o.MaxAddresses)
-		end(graph.EndAddressLimit, label, nil)
-		return
+		t.endOut(st, graph.EndAddressLimit, st.label, nil)
+	default:
+		t.followed++
+		return false
 	}
-	sp, err := t.src.Spender(t.ctx, st.op)
+	return true
+}
+
+func (t *utxoTracer) afterSpender(st *outState, sp *graph.UTXOTx, err error) {
 	if err != nil {
 		t.fail(fmt.Errorf("spender of %s: %w", st.op, err))
 		t.c.warn("could not find who spent %s: %v", st.op, err)
-		end(graph.EndIncomplete, label, nil)
+		t.endOut(st, graph.EndIncomplete, st.label, nil)
 		return
 	}
-	t.followed++
 	if sp == nil || (sp.Confirmed() && sp.Block > t.toBlock) || (!sp.Confirmed() && t.o.ToBlock != 0) {
-		end(graph.EndUnspent, label, nil)
+		t.endOut(st, graph.EndUnspent, st.label, nil)
 		return
 	}
-	if label == nil && t.o.DepositRule && t.stop.deposits() {
+	if st.label == nil && t.o.DepositRule && t.stop.deposits() {
 		if d := t.depositRule(st, sp); d != nil {
-			end(graph.EndExchangeDeposit, label, d)
+			t.endOut(st, graph.EndExchangeDeposit, nil, d)
 			return
 		}
 	}
@@ -355,6 +384,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 		}
 	}
 	nh := hop + 1
+	var fresh []*outState
 	for j := range tx.Outputs {
 		if taints[j].Sign() == 0 {
 			continue
@@ -362,8 +392,9 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 		st := t.newOut(tx, j, taints[j], nh, low)
 		t.c.preds[st.op.String()] = pred{from: from, tx: tx.TxID}
 		t.outEdge(tx, j, taints[j], nh, marks[j])
-		t.place(st)
+		fresh = append(fresh, st)
 	}
+	t.placeAll(fresh)
 }
 
 func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {

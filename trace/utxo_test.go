@@ -137,3 +137,19 @@ func TestUTXOErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestUTXOConcurrentSpenders(t *testing.T) {
+	m, lb := utxoChain()
+	for _, p := range Policies {
+		a := run(t, m, p, []string{hex64("S")}, lb, nil)
+		b := run(t, m, p, []string{hex64("S")}, lb, func(o *Options) { o.Concurrency = 8 })
+		if len(a.Endpoints) != len(b.Endpoints) {
+			t.Fatalf("%s: endpoints differ", p)
+		}
+		for i := range a.Endpoints {
+			if a.Endpoints[i].Outpoint != b.Endpoints[i].Outpoint || a.Endpoints[i].Amount.Cmp(b.Endpoints[i].Amount) != 0 {
+				t.Errorf("%s: endpoint %d differs", p, i)
+			}
+		}
+	}
+}
