@@ -95,7 +95,7 @@ func WriteDOT(w io.Writer, r *Result) error {
 			"amount " + htmlText(FormatAmount(g.amount, a)),
 			"taint " + htmlText(FormatAmount(g.taint, a)),
 		}
-		if g.amount.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
+		if g.taint.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
 			lines[1] += " (" + Percent(g.taint, g.amount) + ")"
 		}
 		if g.count == 1 {
@@ -200,7 +200,7 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 	}
 	meta := n.Role
 	if n.Category != "" && n.Category != n.Role {
-		meta += ", " + n.Category
+		meta += ", " + truncate(n.Category, 30)
 	}
 	if n.Role != RoleTx {
 		meta += fmt.Sprintf(" · hop %d", n.Hop)
@@ -218,6 +218,13 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 		}
 		if e.Amount != nil {
 			sums[k].Add(sums[k], e.Amount)
+		}
+	}
+	exch := map[string]bool{}
+	for _, e := range ends {
+		if e.Exchange != "" && !exch[e.Exchange] {
+			exch[e.Exchange] = true
+			lines = append(lines, "deposit of "+htmlText(truncate(e.Exchange, 40)))
 		}
 	}
 	for _, k := range order {
@@ -295,7 +302,8 @@ func cleanText(s string) string {
 	return b.String()
 }
 
-// htmlText escapes text for a Graphviz HTML-like label.
+// htmlText escapes text for a Graphviz HTML-like label (checked against
+// Graphviz 2.43: entities are decoded first, then backslash escapes expanded).
 func htmlText(s string) string {
 	var b strings.Builder
 	for _, r := range cleanText(s) {
@@ -310,6 +318,10 @@ func htmlText(s string) string {
 			b.WriteString("&quot;")
 		case '\'':
 			b.WriteString("&#39;")
+		case '\\':
+			// Graphviz expands \N, \G, \E… even in HTML-like labels and turns \\
+			// into \, so a literal backslash must be doubled here too.
+			b.WriteString(`\\`)
 		default:
 			b.WriteRune(r)
 		}
@@ -342,12 +354,15 @@ func dotQuote(s string) string {
 
 // shortID abbreviates a long address or hash to its first 8 and last 6
 // characters, which is how explorers and investigators quote them.
-func shortID(s string) string {
-	if utf8.RuneCountInString(s) <= 17 {
+func shortID(s string) string { return abbrev(s, 8, 6) }
+
+// abbrev keeps the first head and last tail runes of s around "…".
+func abbrev(s string, head, tail int) string {
+	if utf8.RuneCountInString(s) <= head+tail+1 {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:8]) + "…" + string(r[len(r)-6:])
+	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
 // truncate shortens s to at most n runes, ending in "…" when cut.

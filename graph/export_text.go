@@ -254,23 +254,35 @@ func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, o
 	}
 	amounts := alignAmounts(nums, a)
 
+	lastCol := "INFLOW TX"
+	for _, e := range rows {
+		if e.Outpoint != "" {
+			lastCol = "INFLOW TX / OUTPUT"
+		}
+	}
+
 	// Shortening stages, tried in order until the table fits opts.Width.
 	const (
 		shortTx = 1 << iota
 		shortLabel
 		shortAddr
 		shorterLabel
+		tiny
 	)
-	stages := []int{0, shortTx, shortTx | shortLabel, shortTx | shortLabel | shortAddr, shortTx | shortLabel | shortAddr | shorterLabel}
+	stages := []int{0, shortTx, shortTx | shortLabel, shortTx | shortLabel | shortAddr,
+		shortTx | shortLabel | shortAddr | shorterLabel, shortTx | shortLabel | shortAddr | shorterLabel | tiny}
 	var lines []string
 	for _, st := range stages {
 		tb := &table{
-			header: []string{"KIND", "ADDRESS", "LABEL", "AMOUNT", "SHARE", "HOPS", "INFLOW TX"},
+			header: []string{"KIND", "ADDRESS", "LABEL", "AMOUNT", "SHARE", "HOPS", lastCol},
 			right:  []bool{false, false, false, false, true, true, false},
 		}
 		for i, e := range rows {
-			addr := firstNonEmpty(e.Outpoint, e.Address)
-			if st&shortAddr != 0 {
+			addr := firstNonEmpty(e.Address, e.Outpoint)
+			switch {
+			case st&tiny != 0:
+				addr = abbrev(addr, 6, 4)
+			case st&shortAddr != 0:
 				addr = shortID(addr)
 			}
 			label := e.Label
@@ -279,6 +291,8 @@ func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, o
 			}
 			label = cleanText(label)
 			switch {
+			case st&tiny != 0:
+				label = truncate(label, 10)
 			case st&shorterLabel != 0:
 				label = truncate(label, 12)
 			case st&shortLabel != 0:
@@ -286,13 +300,18 @@ func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, o
 			}
 			tx, more := "", 0
 			switch {
+			case e.Outpoint != "":
+				tx = e.Outpoint // UTXO: the output holding the taint names its tx
 			case len(e.Inflows) > 0:
 				in := sortedInflows(e.Inflows)
 				tx, more = in[0].Tx, len(in)-1
 			case len(e.Path) > 0:
 				tx = e.Path[len(e.Path)-1]
 			}
-			if st&shortTx != 0 {
+			switch {
+			case st&tiny != 0:
+				tx = abbrev(tx, 6, 4)
+			case st&shortTx != 0:
 				tx = shortID(tx)
 			}
 			if tx == "" {

@@ -105,7 +105,7 @@ func RatToUnits(r *big.Rat, decimals uint8) (v *big.Int, exact bool) {
 	}
 	n := new(big.Int).Mul(r.Num(), pow10(decimals))
 	q, m := new(big.Int).QuoRem(n, r.Denom(), new(big.Int))
-	if q.Sign() < 0 && m.Sign() != 0 {
+	if n.Sign() < 0 && m.Sign() != 0 {
 		q.Sub(q, big.NewInt(1)) // QuoRem truncates toward zero; floor instead
 	}
 	return q, m.Sign() == 0
@@ -136,11 +136,18 @@ func Permille(part, whole *big.Int) (pm *big.Int, ok bool) {
 }
 
 // Percent formats part/whole as a percentage with one decimal ("12.3%"), computed
-// in integer permille. A zero whole gives "-".
+// in integer permille. A zero whole gives "-"; a non-zero part that rounds to
+// 0.0% gives "<0.1%", so that dust never reads as nothing.
 func Percent(part, whole *big.Int) string {
 	pm, ok := Permille(part, whole)
 	if !ok {
 		return "-"
+	}
+	if pm.Sign() == 0 && part != nil && part.Sign() != 0 {
+		if part.Sign()*whole.Sign() < 0 {
+			return ">-0.1%"
+		}
+		return "<0.1%"
 	}
 	neg := pm.Sign() < 0
 	pm.Abs(pm)
