@@ -1,0 +1,567 @@
+package bitcoin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// Backend names for Config.Backend.
+const (
+	BackendEsplora  = "esplora"
+	BackendBtcd     = "btcd"
+	BackendBitcoind = "bitcoind"
+)
+
+// Config opens an Adapter.
+type Config struct {
+	// Chain is the --chain name: btc, btc-testnet, btc-testnet4, btc-signet,
+	// btc-regtest, btc-simnet.
+	Chain string
+	// Backend is esplora, btcd, bitcoind, or "" to detect it from URL (a
+	// JSON-RPC server that knows getinfo is btcd, one that does not is Bitcoin
+	// Core, anything answering /blocks/tip/height is Esplora). With no URL the
+	// network's public Esplora is used.
+	Backend string
+	// URL of the API or node, e.g. http://user:pass@127.0.0.1:18334 (btcd) or
+	// https://blockstream.info/api. Credentials are sent as HTTP basic auth and
+	// never printed, stored or put in errors.
+	URL string
+	// RPS limits requests per second; 0: unlimited for nodes, DefaultEsploraRPS
+	// for a public Esplora default.
+	RPS float64
+	// HTTPClient is used for every request; nil: a client with a 60 s timeout.
+	HTTPClient *http.Client
+	// Warnings receives each warning once, as it happens (nil: only Warnings()).
+	Warnings io.Writer
+	// ToBlock bounds bitcoind's forward scan for spenders (0: the tip).
+	ToBlock uint64
+	// MaxScanBlocks caps how many blocks bitcoind's spender scan reads per
+	// output (0: DefaultMaxScanBlocks).
+	MaxScanBlocks uint64
+	// MaxBatch caps JSON-RPC batch sizes (0: 100).
+	MaxBatch int
+}
+
+// DefaultEsploraRPS is the request rate used against a public Esplora when
+// Config.RPS is 0: public instances ban clients that hammer them.
+const DefaultEsploraRPS = 4
+
+// DefaultMaxScanBlocks bounds bitcoind's forward spender scan.
+const DefaultMaxScanBlocks = 1000
+
+// Adapter is a Bitcoin data source for the tracer. Its methods are safe for
+// concurrent use (they are serialised: the caches are shared).
+type Adapter struct {
+	net     *Network
+	backend backend
+	ep      *endpoint
+
+	mu       sync.Mutex
+	raw      map[string]*rawTx         // every tx fetched in this run
+	full     map[string]*graph.UTXOTx  // converted, prevouts filled
+	heights  map[string]uint64         // block hash → height
+	spenders map[graph.Outpoint]string // "" = unspent
+
+	wmu      sync.Mutex
+	warnings []string
+	seenWarn map[string]bool
+	warnOut  io.Writer
+}
+
+var (
+	_ trace.UTXOSource = (*Adapter)(nil)
+	_ trace.Warner     = (*Adapter)(nil)
+)
+
+// rawTx is a transaction as a backend delivers it, before script
+// classification. Inputs carry their prevouts when the backend has them inline.
+type rawTx struct {
+	TxID      string
+	Confirmed bool
+	Height    uint64 // 0 while unknown (btcd/bitcoind resolve it from the block hash)
+	BlockHash string
+	Time      int64
+	Coinbase  bool
+	Ins       []rawIn
+	Outs      []rawOut
+}
+
+type rawIn struct {
+	Prev    graph.Outpoint
+	HasPrev bool
+	Prevout rawOut
+}
+
+type rawOut struct {
+	Script []byte
+	Value  int64
+}
+
+// backend is what differs between Esplora, btcd and bitcoind.
+type backend interface {
+	name() string
+	genesis(ctx context.Context) (string, error)
+	tip(ctx context.Context) (uint64, error)
+	// getTxs fetches transactions; unknown ids are absent from the map.
+	getTxs(ctx context.Context, ids []string) (map[string]*rawTx, error)
+	// complete fetches, in one round trip where possible, previous
+	// transactions (for prevouts) and block heights the Adapter lacks.
+	complete(ctx context.Context, prevIDs, blockHashes []string) (map[string]*rawTx, map[string]uint64, error)
+	// spender returns the id of the tx spending tx's output vout, "" when it is
+	// unspent. It may record more spenders through a.noteSpender.
+	spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error)
+	// addressTxs returns the confirmed transactions touching addr.
+	addressTxs(ctx context.Context, a *Adapter, addr string) ([]*rawTx, error)
+}
+
+// Open connects to the backend cfg names (or detects it) and checks that it
+// serves cfg.Chain by comparing genesis block hashes.
+func Open(ctx context.Context, cfg Config) (*Adapter, error) {
+	nw, err := LookupNetwork(cfg.Chain)
+	if err != nil {
+		return nil, err
+	}
+	a := &Adapter{net: nw, raw: map[string]*rawTx{}, full: map[string]*graph.UTXOTx{},
+		heights: map[string]uint64{}, spenders: map[graph.Outpoint]string{}, seenWarn: map[string]bool{},
+		warnOut: cfg.Warnings}
+	kind := strings.ToLower(strings.TrimSpace(cfg.Backend))
+	switch kind {
+	case "", BackendEsplora, BackendBtcd, BackendBitcoind:
+	default:
+		return nil, fmt.Errorf("%w: unknown --backend %q (want esplora, btcd or bitcoind)", trace.ErrBadInput, cfg.Backend)
+	}
+	url := cfg.URL
+	rps := cfg.RPS
+	if url == "" {
+		if kind != "" && kind != BackendEsplora {
+			return nil, fmt.Errorf("%w: --backend %s needs --rpc http://user:pass@host:port", trace.ErrBadInput, kind)
+		}
+		if nw.Esplora == "" {
+			return nil, fmt.Errorf("%w: --chain %s has no public API: pass --rpc with your node (btcd or bitcoind) or Esplora URL", trace.ErrBadInput, nw.Chain)
+		}
+		url, kind = nw.Esplora, BackendEsplora
+		if rps == 0 {
+			rps = DefaultEsploraRPS
+		}
+	}
+	ep, err := newEndpoint(url, cfg.HTTPClient, rps, a.warn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --rpc: %v", trace.ErrBadInput, err)
+	}
+	a.ep = ep
+	maxBatch := cfg.MaxBatch
+	if maxBatch <= 0 {
+		maxBatch = 100
+	}
+	if kind == "" {
+		if kind, err = detect(ctx, ep); err != nil {
+			return nil, err
+		}
+	}
+	switch kind {
+	case BackendEsplora:
+		a.backend = &esplora{ep: ep}
+	case BackendBtcd:
+		a.backend = &rpcBackend{c: &rpcClient{ep: ep, name: "btcd", maxBatch: maxBatch}, btcd: true}
+	case BackendBitcoind:
+		maxScan := cfg.MaxScanBlocks
+		if maxScan == 0 {
+			maxScan = DefaultMaxScanBlocks
+		}
+		a.backend = &rpcBackend{c: &rpcClient{ep: ep, name: "bitcoind", maxBatch: maxBatch},
+			toBlock: cfg.ToBlock, maxScan: maxScan, spentBy: map[graph.Outpoint]string{}, scanned: map[uint64]bool{}}
+	}
+	g, err := a.backend.genesis(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checking which network %s serves: %w", ep.base, err)
+	}
+	if g != nw.Genesis {
+		other := "an unknown network"
+		for _, o := range Networks {
+			if o.Genesis == g {
+				other = o.Description + " (--chain " + o.Chain + ")"
+			}
+		}
+		return nil, fmt.Errorf("%w: %s serves %s, not %s (--chain %s)", trace.ErrBadInput, ep.base, other, nw.Description, nw.Chain)
+	}
+	return a, nil
+}
+
+// detect tells btcd, bitcoind and Esplora apart with at most two requests.
+func detect(ctx context.Context, ep *endpoint) (string, error) {
+	c := &rpcClient{ep: ep, name: "node", maxBatch: 1}
+	_, err := c.call(ctx, nil, "getinfo")
+	switch {
+	case err == nil:
+		return BackendBtcd, nil
+	case errors.Is(err, trace.ErrUnsupported):
+		return BackendBitcoind, nil // Core removed getinfo in 0.16
+	}
+	if _, e2 := ep.do(ctx, "GET", "/blocks/tip/height", nil, ""); e2 == nil {
+		return BackendEsplora, nil
+	}
+	return "", fmt.Errorf("cannot tell what %s is (tried JSON-RPC getinfo and Esplora /blocks/tip/height): %v; pass --backend", ep.base, err)
+}
+
+// Info describes the chain.
+func (a *Adapter) Info() trace.ChainInfo {
+	return trace.ChainInfo{Name: a.net.Chain, Family: graph.FamilyUTXO, Native: Native}
+}
+
+// Network returns the network the adapter serves.
+func (a *Adapter) Network() *Network { return a.net }
+
+// Backend names the backend in use (esplora, btcd, bitcoind).
+func (a *Adapter) Backend() string { return a.backend.name() }
+
+// Requests is the number of HTTP requests sent so far (a batch counts once).
+func (a *Adapter) Requests() int64 { return a.ep.requests.Load() }
+
+// Tip returns the height of the best block.
+func (a *Adapter) Tip(ctx context.Context) (uint64, error) { return a.backend.tip(ctx) }
+
+// NormalizeAddress validates addr for the adapter's network.
+func (a *Adapter) NormalizeAddress(addr string) (string, error) { return a.net.NormalizeAddress(addr) }
+
+// Warnings returns every warning issued so far, in order.
+func (a *Adapter) Warnings() []string {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	return append([]string(nil), a.warnings...)
+}
+
+func (a *Adapter) warn(msg string) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if a.seenWarn[msg] {
+		return
+	}
+	a.seenWarn[msg] = true
+	a.warnings = append(a.warnings, msg)
+	if a.warnOut != nil {
+		fmt.Fprintf(a.warnOut, "warning: %s\n", msg)
+	}
+}
+
+// Tx returns a transaction with every input's spent address and value.
+func (a *Adapter) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
+	id, err := validTxID(txid)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m, err := a.load(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return clone(m[id]), nil
+}
+
+// load returns full transactions for ids (all must exist), fetching what the
+// caches lack in as few round trips as the backend allows. Caller holds a.mu.
+func (a *Adapter) load(ctx context.Context, ids []string) (map[string]*graph.UTXOTx, error) {
+	out := make(map[string]*graph.UTXOTx, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if t, ok := a.full[id]; ok {
+			out[id] = t
+		} else if _, ok := a.raw[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	missing = uniq(missing)
+	if len(missing) > 0 {
+		got, err := a.backend.getTxs(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range missing {
+			r, ok := got[id]
+			if !ok {
+				return nil, fmt.Errorf("%w: transaction %s is not on %s (%s)", trace.ErrNotFound, id, a.net.Description, a.backend.name())
+			}
+			a.addRaw(r)
+		}
+	}
+	var prevs, hashes []string
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		r := a.raw[id]
+		for _, in := range r.Ins {
+			if !in.HasPrev {
+				if _, ok := a.raw[in.Prev.TxID]; !ok {
+					prevs = append(prevs, in.Prev.TxID)
+				}
+			}
+		}
+		if r.Confirmed && r.Height == 0 {
+			if _, ok := a.heights[r.BlockHash]; !ok {
+				hashes = append(hashes, r.BlockHash)
+			}
+		}
+	}
+	prevs, hashes = uniq(prevs), uniq(hashes)
+	if len(prevs)+len(hashes) > 0 {
+		ptx, hs, err := a.backend.complete(ctx, prevs, hashes)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range ptx {
+			a.addRaw(r)
+		}
+		for h, n := range hs {
+			a.heights[h] = n
+		}
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		t, err := a.convert(a.raw[id])
+		if err != nil {
+			return nil, err
+		}
+		a.full[id] = t
+		out[id] = t
+	}
+	return out, nil
+}
+
+func (a *Adapter) addRaw(r *rawTx) {
+	if old, ok := a.raw[r.TxID]; ok && old.Confirmed && !r.Confirmed {
+		return
+	}
+	if r.Confirmed && r.Height != 0 {
+		a.heights[r.BlockHash] = r.Height
+	}
+	a.raw[r.TxID] = r
+}
+
+func (a *Adapter) convert(r *rawTx) (*graph.UTXOTx, error) {
+	t := &graph.UTXOTx{Chain: a.net.Chain, TxID: r.TxID, Coinbase: r.Coinbase,
+		Inputs: []graph.TxIn{}, Outputs: make([]graph.TxOut, len(r.Outs))}
+	if r.Confirmed {
+		h, ok := a.heights[r.BlockHash]
+		if r.Height != 0 {
+			h, ok = r.Height, true
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: height of block %s unknown", a.backend.name(), r.BlockHash)
+		}
+		t.Block, t.BlockHash, t.Time = h, r.BlockHash, r.Time
+	}
+	for i, o := range r.Outs {
+		typ, addr, _ := classify(o.Script, a.net.Params)
+		t.Outputs[i] = graph.TxOut{Index: uint32(i), Address: addr, Value: big.NewInt(o.Value), ScriptType: typ}
+	}
+	if r.Coinbase {
+		return t, nil // a coinbase spends nothing: no inputs, fee 0
+	}
+	for _, in := range r.Ins {
+		po := in.Prevout
+		if !in.HasPrev {
+			p, ok := a.raw[in.Prev.TxID]
+			if !ok {
+				return nil, fmt.Errorf("%w: %s spends %s, whose transaction %s cannot find", trace.ErrNotFound, r.TxID, in.Prev, a.backend.name())
+			}
+			if int(in.Prev.Vout) >= len(p.Outs) {
+				return nil, fmt.Errorf("%s spends %s, but that transaction has %d outputs", r.TxID, in.Prev, len(p.Outs))
+			}
+			po = p.Outs[in.Prev.Vout]
+		}
+		_, addr, _ := classify(po.Script, a.net.Params)
+		t.Inputs = append(t.Inputs, graph.TxIn{Prev: in.Prev, Address: addr, Value: big.NewInt(po.Value)})
+	}
+	return t, nil
+}
+
+// Spender returns the transaction spending op, or nil when op is unspent at
+// the tip. OP_RETURN outputs are never spent.
+func (a *Adapter) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx, error) {
+	id, err := validTxID(op.TxID)
+	if err != nil {
+		return nil, err
+	}
+	op.TxID = id
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m, err := a.load(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	tx := m[id]
+	if int(op.Vout) >= len(tx.Outputs) {
+		return nil, fmt.Errorf("%w: output %s does not exist: the transaction has %d outputs", trace.ErrNotFound, op, len(tx.Outputs))
+	}
+	if tx.Outputs[op.Vout].OpReturn() {
+		return nil, nil
+	}
+	sp, ok := a.spenders[op]
+	if !ok {
+		if sp, err = a.backend.spender(ctx, a, tx, op.Vout); err != nil {
+			return nil, err
+		}
+		a.spenders[op] = sp
+	}
+	if sp == "" {
+		return nil, nil
+	}
+	sm, err := a.load(ctx, []string{sp})
+	if err != nil {
+		return nil, err
+	}
+	return clone(sm[sp]), nil
+}
+
+// noteSpender records that spender spends op (backends learn several at once).
+func (a *Adapter) noteSpender(op graph.Outpoint, spender string) {
+	if _, ok := a.spenders[op]; !ok {
+		a.spenders[op] = spender
+	}
+}
+
+// AddressTxs returns the confirmed transactions paying to or spending from
+// addr up to toBlock (0: no bound), oldest first. Within a block they are in
+// txid order, parents before children, so every backend gives the same order
+// (Esplora's index sorts a block's history by txid, btcd by position).
+func (a *Adapter) AddressTxs(ctx context.Context, addr string, toBlock uint64) ([]*graph.UTXOTx, error) {
+	norm, err := a.NormalizeAddress(addr)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rs, err := a.backend.addressTxs(ctx, a, norm)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, r := range rs {
+		a.addRaw(r)
+		if r.Confirmed {
+			ids = append(ids, r.TxID)
+		}
+	}
+	ids = uniq(ids)
+	m, err := a.load(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var txs []*graph.UTXOTx
+	for _, id := range ids {
+		if t := m[id]; toBlock == 0 || t.Block <= toBlock {
+			txs = append(txs, t)
+		}
+	}
+	txs = orderTxs(txs)
+	for i := range txs {
+		txs[i] = clone(txs[i])
+	}
+	return txs, nil
+}
+
+// orderTxs sorts by block, then txid, then moves parents before children
+// within a block (a block may hold a chain of spends).
+func orderTxs(txs []*graph.UTXOTx) []*graph.UTXOTx {
+	sort.Slice(txs, func(i, j int) bool {
+		if txs[i].Block != txs[j].Block {
+			return txs[i].Block < txs[j].Block
+		}
+		return txs[i].TxID < txs[j].TxID
+	})
+	var out []*graph.UTXOTx
+	for i := 0; i < len(txs); {
+		j := i
+		for j < len(txs) && txs[j].Block == txs[i].Block {
+			j++
+		}
+		out = append(out, topo(txs[i:j])...)
+		i = j
+	}
+	return out
+}
+
+func topo(group []*graph.UTXOTx) []*graph.UTXOTx {
+	if len(group) < 2 {
+		return group
+	}
+	in := map[string]bool{}
+	for _, t := range group {
+		in[t.TxID] = true
+	}
+	done := map[string]bool{}
+	var out []*graph.UTXOTx
+	for len(out) < len(group) {
+		progress := false
+		for _, t := range group {
+			if done[t.TxID] {
+				continue
+			}
+			ready := true
+			for _, i := range t.Inputs {
+				if in[i.Prev.TxID] && !done[i.Prev.TxID] && i.Prev.TxID != t.TxID {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				done[t.TxID] = true
+				out = append(out, t)
+				progress = true
+				break // restart so the lowest ready txid goes first
+			}
+		}
+		if !progress { // a cycle cannot happen on a valid chain; keep the rest as is
+			for _, t := range group {
+				if !done[t.TxID] {
+					done[t.TxID] = true
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func clone(t *graph.UTXOTx) *graph.UTXOTx {
+	c := *t
+	c.Inputs = make([]graph.TxIn, len(t.Inputs))
+	for i, in := range t.Inputs {
+		in.Value = new(big.Int).Set(in.Value)
+		c.Inputs[i] = in
+	}
+	c.Outputs = make([]graph.TxOut, len(t.Outputs))
+	for i, o := range t.Outputs {
+		o.Value = new(big.Int).Set(o.Value)
+		c.Outputs[i] = o
+	}
+	return &c
+}
+
+func uniq(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := make(map[string]bool, len(s))
+	out := s[:0:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

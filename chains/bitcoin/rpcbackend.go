@@ -1,0 +1,380 @@
+package bitcoin
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// rpcBackend serves btcd (--txindex --addrindex) and Bitcoin Core (txindex=1).
+// Both answer getrawtransaction with the raw hex, which is decoded here: amounts
+// come out as exact satoshis, never via the float BTC values of the verbose JSON.
+type rpcBackend struct {
+	c    *rpcClient
+	btcd bool
+
+	unspent map[graph.Outpoint]bool // gettxout answers, per output
+
+	// bitcoind's forward scan
+	toBlock uint64
+	maxScan uint64
+	spentBy map[graph.Outpoint]string
+	scanned map[uint64]bool
+}
+
+// searchPage is how many transactions one searchrawtransactions call returns.
+const searchPage = 100
+
+// maxAddressTxs bounds an address history: beyond it the address is a service
+// that no seed should start from.
+const maxAddressTxs = 10000
+
+func (b *rpcBackend) name() string { return b.c.name }
+
+// nodeTx is the part of a verbose getrawtransaction/searchrawtransactions
+// answer the adapter needs.
+type nodeTx struct {
+	Hex       string `json:"hex"`
+	TxID      string `json:"txid"`
+	BlockHash string `json:"blockhash"`
+	BlockTime int64  `json:"blocktime"`
+}
+
+func (b *rpcBackend) decode(n *nodeTx) (*rawTx, error) {
+	raw, err := hex.DecodeString(n.Hex)
+	if err != nil {
+		return nil, fmt.Errorf("%s returned transaction %s with bad hex: %v", b.c.name, n.TxID, err)
+	}
+	var msg wire.MsgTx
+	if err := msg.Deserialize(bytes.NewReader(raw)); err != nil {
+		return nil, fmt.Errorf("%s returned transaction %s that does not decode: %v", b.c.name, n.TxID, err)
+	}
+	r := fromMsgTx(&msg)
+	if n.TxID != "" && r.TxID != n.TxID {
+		return nil, fmt.Errorf("%s returned transaction %s for txid %s", b.c.name, r.TxID, n.TxID)
+	}
+	if n.BlockHash != "" {
+		r.Confirmed, r.BlockHash, r.Time = true, n.BlockHash, n.BlockTime
+	}
+	return r, nil
+}
+
+func fromMsgTx(msg *wire.MsgTx) *rawTx {
+	r := &rawTx{TxID: msg.TxHash().String(), Coinbase: blockchain.IsCoinBaseTx(msg)}
+	if !r.Coinbase {
+		for _, in := range msg.TxIn {
+			r.Ins = append(r.Ins, rawIn{Prev: graph.Outpoint{TxID: in.PreviousOutPoint.Hash.String(), Vout: in.PreviousOutPoint.Index}})
+		}
+	}
+	for _, o := range msg.TxOut {
+		r.Outs = append(r.Outs, rawOut{Script: o.PkScript, Value: o.Value})
+	}
+	return r
+}
+
+func (b *rpcBackend) genesis(ctx context.Context) (string, error) {
+	var h string
+	_, err := b.c.call(ctx, &h, "getblockhash", 0)
+	return h, err
+}
+
+func (b *rpcBackend) tip(ctx context.Context) (uint64, error) {
+	var n uint64
+	_, err := b.c.call(ctx, &n, "getblockcount")
+	return n, err
+}
+
+// txCalls appends a verbose getrawtransaction per id (verbose is an integer:
+// btcd rejects true, Core accepts both).
+func txCalls(ids []string) ([]*rpcCall, []*nodeTx) {
+	calls := make([]*rpcCall, len(ids))
+	res := make([]*nodeTx, len(ids))
+	for i, id := range ids {
+		res[i] = &nodeTx{}
+		calls[i] = &rpcCall{Method: "getrawtransaction", Params: []any{id, 1}, Result: res[i]}
+	}
+	return calls, res
+}
+
+func (b *rpcBackend) collect(ids []string, calls []*rpcCall, res []*nodeTx, out map[string]*rawTx) error {
+	for i, rc := range calls {
+		if rc.Err != nil {
+			if errors.Is(rc.Err, trace.ErrNotFound) {
+				continue
+			}
+			return rc.Err
+		}
+		if rc.Null {
+			continue
+		}
+		r, err := b.decode(res[i])
+		if err != nil {
+			return err
+		}
+		if r.TxID != ids[i] {
+			return fmt.Errorf("%s returned transaction %s when asked for %s", b.c.name, r.TxID, ids[i])
+		}
+		out[r.TxID] = r
+	}
+	return nil
+}
+
+func (b *rpcBackend) getTxs(ctx context.Context, ids []string) (map[string]*rawTx, error) {
+	calls, res := txCalls(ids)
+	if err := b.c.batch(ctx, calls); err != nil {
+		return nil, err
+	}
+	out := map[string]*rawTx{}
+	return out, b.collect(ids, calls, res, out)
+}
+
+type headerResult struct {
+	Hash   string `json:"hash"`
+	Height uint64 `json:"height"`
+}
+
+func (b *rpcBackend) complete(ctx context.Context, prevIDs, hashes []string) (map[string]*rawTx, map[string]uint64, error) {
+	calls, res := txCalls(prevIDs)
+	hdrs := make([]*headerResult, len(hashes))
+	for i, h := range hashes {
+		hdrs[i] = &headerResult{}
+		calls = append(calls, &rpcCall{Method: "getblockheader", Params: []any{h, true}, Result: hdrs[i]})
+	}
+	if err := b.c.batch(ctx, calls); err != nil {
+		return nil, nil, err
+	}
+	txs := map[string]*rawTx{}
+	if err := b.collect(prevIDs, calls[:len(prevIDs)], res, txs); err != nil {
+		return nil, nil, err
+	}
+	heights := map[string]uint64{}
+	for i, rc := range calls[len(prevIDs):] {
+		if rc.Err != nil {
+			return nil, nil, rc.Err
+		}
+		if rc.Null || hdrs[i].Hash != hashes[i] {
+			return nil, nil, fmt.Errorf("%s has no header for block %s", b.c.name, hashes[i])
+		}
+		heights[hashes[i]] = hdrs[i].Height
+	}
+	return txs, heights, nil
+}
+
+// checkUnspent asks gettxout about every output of tx in one batch (a tracer
+// follows all outputs of a tainted transaction, so this saves a round trip per
+// output) and caches the answers.
+func (b *rpcBackend) checkUnspent(ctx context.Context, tx *graph.UTXOTx, vout uint32) (bool, error) {
+	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
+	if u, ok := b.unspent[op]; ok {
+		return u, nil
+	}
+	if b.unspent == nil {
+		b.unspent = map[graph.Outpoint]bool{}
+	}
+	var calls []*rpcCall
+	var ops []graph.Outpoint
+	for _, o := range tx.Outputs {
+		p := graph.Outpoint{TxID: tx.TxID, Vout: o.Index}
+		if _, ok := b.unspent[p]; ok || o.OpReturn() {
+			continue
+		}
+		ops = append(ops, p)
+		calls = append(calls, &rpcCall{Method: "gettxout", Params: []any{tx.TxID, o.Index, true}})
+	}
+	if err := b.c.batch(ctx, calls); err != nil {
+		return false, err
+	}
+	for i, rc := range calls {
+		if rc.Err != nil {
+			return false, rc.Err
+		}
+		b.unspent[ops[i]] = !rc.Null
+	}
+	return b.unspent[op], nil
+}
+
+func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error) {
+	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
+	unspent, err := b.checkUnspent(ctx, tx, vout)
+	if err != nil {
+		return "", err
+	}
+	if unspent {
+		return "", nil
+	}
+	if !b.btcd {
+		return b.scanForSpender(ctx, a, tx, op)
+	}
+	_, _, searchAddr := classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
+	if searchAddr == "" {
+		return "", fmt.Errorf("%w: output %s has a non-standard script that btcd's address index does not cover, so its spender cannot be found",
+			trace.ErrUnsupported, op)
+	}
+	found := ""
+	err = b.search(ctx, a, searchAddr, func(r *rawTx) bool {
+		for _, in := range r.Ins {
+			if in.Prev == op {
+				found = r.TxID
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return "", err
+	}
+	if found == "" {
+		return "", fmt.Errorf("btcd says %s is spent, but searchrawtransactions %s shows no spender (is btcd's address index complete?)", op, searchAddr)
+	}
+	return found, nil
+}
+
+// search pages through searchrawtransactions for addr, oldest first, feeding
+// every transaction to the caches and to visit until visit returns true.
+func (b *rpcBackend) search(ctx context.Context, a *Adapter, addr string, visit func(*rawTx) bool) error {
+	for skip := 0; ; skip += searchPage {
+		if skip >= maxAddressTxs {
+			return fmt.Errorf("%w: address %s has more than %d transactions; it is a service, not a wallet to follow", trace.ErrUnsupported, addr, maxAddressTxs)
+		}
+		var res []*nodeTx
+		// address, verbose, skip, count, vinextra, reverse. vinextra stays 0:
+		// prevouts come exactly from the previous transactions' hex (cached),
+		// not from the float values vinextra prints.
+		_, err := b.c.call(ctx, &res, "searchrawtransactions", addr, 1, skip, searchPage, 0, false)
+		if errors.Is(err, trace.ErrNotFound) { // "No information available about address": no (more) history
+			return nil
+		}
+		if err != nil {
+			var re *RPCError
+			if errors.As(err, &re) && re.Code == -1 {
+				return fmt.Errorf("%w: %v: start btcd with --addrindex (and --txindex)", trace.ErrUnsupported, err)
+			}
+			return err
+		}
+		for _, n := range res {
+			r, err := b.decode(n)
+			if err != nil {
+				return err
+			}
+			a.addRaw(r)
+			for _, in := range r.Ins {
+				a.noteSpender(in.Prev, r.TxID)
+			}
+			if visit(a.raw[r.TxID]) {
+				return nil
+			}
+		}
+		if len(res) < searchPage {
+			return nil
+		}
+	}
+}
+
+func (b *rpcBackend) addressTxs(ctx context.Context, a *Adapter, addr string) ([]*rawTx, error) {
+	if !b.btcd {
+		return nil, fmt.Errorf("%w: Bitcoin Core has no address index: seed with a txid or txid:vout, or use --backend esplora or btcd for address seeds", trace.ErrUnsupported)
+	}
+	var out []*rawTx
+	err := b.search(ctx, a, addr, func(r *rawTx) bool { out = append(out, r); return false })
+	return out, err
+}
+
+// scanBatch is how many blocks one round trip of the bitcoind scan fetches.
+const scanBatch = 10
+
+// scanForSpender reads blocks forward from the output's block (Core has no
+// spent index), indexing every input it sees so later lookups reuse the scan.
+func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, op graph.Outpoint) (string, error) {
+	if sp, ok := b.spentBy[op]; ok {
+		return sp, nil
+	}
+	if !tx.Confirmed() {
+		return "", fmt.Errorf("%w: %s is in the mempool; bitcoind's block scan cannot find its spender", trace.ErrUnsupported, op)
+	}
+	end := b.toBlock
+	tip, err := b.tip(ctx)
+	if err != nil {
+		return "", err
+	}
+	if end == 0 || end > tip {
+		end = tip
+	}
+	a.warn("bitcoind has no spent index: spenders are found by scanning blocks forward (bounded by --to-block and the scan limit); an Esplora or btcd backend is much faster")
+	start := tx.Block
+	if end-start+1 > b.maxScan {
+		end = start + b.maxScan - 1
+		a.warn(fmt.Sprintf("bitcoind spender scan for %s stopped after %d blocks (at %d): outputs not spent by then are reported unspent", op, b.maxScan, end))
+	}
+	for h := start; h <= end; {
+		var heights []uint64
+		for ; h <= end && len(heights) < scanBatch; h++ {
+			if !b.scanned[h] {
+				heights = append(heights, h)
+			}
+		}
+		if len(heights) == 0 {
+			continue
+		}
+		hashCalls := make([]*rpcCall, len(heights))
+		hashes := make([]string, len(heights))
+		for i, hh := range heights {
+			hashCalls[i] = &rpcCall{Method: "getblockhash", Params: []any{hh}, Result: &hashes[i]}
+		}
+		if err := b.c.batch(ctx, hashCalls); err != nil {
+			return "", err
+		}
+		blkCalls := make([]*rpcCall, len(heights))
+		hexes := make([]string, len(heights))
+		for i := range heights {
+			if hashCalls[i].Err != nil {
+				return "", hashCalls[i].Err
+			}
+			blkCalls[i] = &rpcCall{Method: "getblock", Params: []any{hashes[i], 0}, Result: &hexes[i]}
+		}
+		if err := b.c.batch(ctx, blkCalls); err != nil {
+			return "", err
+		}
+		for i, hh := range heights {
+			if blkCalls[i].Err != nil {
+				return "", blkCalls[i].Err
+			}
+			raw, err := hex.DecodeString(hexes[i])
+			var blk wire.MsgBlock
+			if err == nil {
+				err = blk.Deserialize(bytes.NewReader(raw))
+			}
+			if err != nil {
+				return "", fmt.Errorf("bitcoind block %d does not decode: %v", hh, err)
+			}
+			for _, m := range blk.Transactions {
+				r := fromMsgTx(m)
+				r.Confirmed, r.Height, r.BlockHash, r.Time = true, hh, hashes[i], blk.Header.Timestamp.Unix()
+				for _, in := range r.Ins {
+					if _, ok := b.spentBy[in.Prev]; !ok {
+						b.spentBy[in.Prev] = r.TxID
+					}
+					if in.Prev == op {
+						a.addRaw(r)
+					}
+				}
+			}
+			b.scanned[hh] = true
+		}
+		if sp, ok := b.spentBy[op]; ok {
+			return sp, nil
+		}
+	}
+	if sp, ok := b.spentBy[op]; ok {
+		return sp, nil
+	}
+	a.warn(fmt.Sprintf("bitcoind: no spender of %s in blocks %d–%d; reported as unspent at block %d", op, start, end, end))
+	return "", nil
+}
