@@ -266,3 +266,57 @@ func (l *lockedMem) Balance(ctx context.Context, a string, as graph.Asset, b uin
 	defer l.mu.Unlock()
 	return l.m.Balance(ctx, a, as, b)
 }
+
+// Transfer is a short name for tests.
+type Transfer = graph.Transfer
+
+// indexedMem answers History from a per-address index (benchmarks).
+type indexedMem struct {
+	*memAccount
+	by map[string][]graph.Transfer
+}
+
+func indexMem(m *memAccount) *indexedMem {
+	x := &indexedMem{memAccount: m, by: map[string][]graph.Transfer{}}
+	sort.Slice(m.trs, func(i, j int) bool { return m.trs[i].Key().Less(m.trs[j].Key()) })
+	for _, t := range m.trs {
+		x.by[t.From] = append(x.by[t.From], t)
+		if t.To != t.From && t.To != "" {
+			x.by[t.To] = append(x.by[t.To], t)
+		}
+	}
+	return x
+}
+
+func (x *indexedMem) History(_ context.Context, q HistoryQuery) (History, error) {
+	var h History
+	for _, t := range x.by[q.Address] {
+		if t.Block >= q.FromBlock && t.Block <= q.ToBlock {
+			h.Transfers = append(h.Transfers, t)
+		}
+	}
+	return h, nil
+}
+
+func (x *indexedMem) Balance(context.Context, string, graph.Asset, uint64) (*big.Int, error) {
+	return new(big.Int), nil
+}
+
+type indexedUTXO struct {
+	*memUTXO
+	spender map[graph.Outpoint]*graph.UTXOTx
+}
+
+func indexUTXO(m *memUTXO) *indexedUTXO {
+	x := &indexedUTXO{memUTXO: m, spender: map[graph.Outpoint]*graph.UTXOTx{}}
+	for _, id := range m.order {
+		for _, in := range m.txs[id].Inputs {
+			x.spender[in.Prev] = m.txs[id]
+		}
+	}
+	return x
+}
+
+func (x *indexedUTXO) Spender(_ context.Context, o graph.Outpoint) (*graph.UTXOTx, error) {
+	return x.spender[o], nil
+}
