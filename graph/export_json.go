@@ -33,7 +33,7 @@ const JSONSchemaVersion = 1
 //	  "tip": 19000000,             // last block considered (tip or --to-block)
 //	  "complete": true,            // false when the trace stopped early (see "error")
 //	  "assets": {                  // every asset that appears below, by asset id
-//	    "ETH": {"id": "ETH", "symbol": "ETH", "decimals": 18, "contract": ""}
+//	    "ETH": {"id": "ETH", "symbol": "ETH", "decimals": 18, "contract": "", "native": true}
 //	  },
 //	  "endpoints": [{              // sorted by asset, amount (largest first), kind, address, outpoint
 //	    "kind": "exchange-deposit",// graph.EndpointKinds
@@ -98,13 +98,22 @@ type jsonDoc struct {
 	Params    map[string]string      `json:"params"`
 	Tip       uint64                 `json:"tip"`
 	Complete  bool                   `json:"complete"`
-	Assets    map[string]Asset       `json:"assets"`
+	Assets    map[string]jsonAsset   `json:"assets"`
 	Endpoints []jsonEndpoint         `json:"endpoints"`
 	Totals    map[string]*jsonTotals `json:"totals"`
 	Nodes     []jsonNode             `json:"nodes"`
 	Edges     []jsonEdge             `json:"edges"`
 	Warnings  []string               `json:"warnings"`
 	Error     string                 `json:"error"`
+}
+
+// jsonAsset is Asset with every field always present.
+type jsonAsset struct {
+	ID       string `json:"id"`
+	Symbol   string `json:"symbol"`
+	Decimals uint8  `json:"decimals"`
+	Contract string `json:"contract"`
+	Native   bool   `json:"native"`
 }
 
 // jsonNode is Node with every field always present, so consumers need no
@@ -183,7 +192,7 @@ func buildJSON(r *Result) *jsonDoc {
 		Params:    r.Params,
 		Tip:       r.Tip,
 		Complete:  r.Error == "",
-		Assets:    r.Assets,
+		Assets:    map[string]jsonAsset{},
 		Endpoints: []jsonEndpoint{},
 		Totals:    map[string]*jsonTotals{},
 		Nodes:     []jsonNode{},
@@ -194,8 +203,11 @@ func buildJSON(r *Result) *jsonDoc {
 	if d.Params == nil {
 		d.Params = map[string]string{}
 	}
-	if d.Assets == nil {
-		d.Assets = map[string]Asset{}
+	for id, a := range r.Assets {
+		if a.ID == "" {
+			a.ID = id
+		}
+		d.Assets[id] = jsonAsset{ID: a.ID, Symbol: a.Symbol, Decimals: a.Decimals, Contract: a.Contract, Native: a.Native()}
 	}
 	for _, e := range sortedEndpoints(r) {
 		je := jsonEndpoint{
