@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chaintrace/chaintrace/chains/evm"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -36,6 +37,22 @@ type Entry struct {
 // registry is explicit on purpose: no init() side effects decide which chains exist.
 var registry = []Entry{
 	// evm and bitcoin adapters are added here by their packages' issues.
+	{
+		Family: "evm",
+		Match:  evm.Match,
+		Names:  evm.Names,
+		Open: func(ctx context.Context, cfg Config) (trace.Source, error) {
+			a, err := evm.Open(ctx, evm.Config{
+				Chain: cfg.Chain, RPC: cfg.RPC, History: cfg.History,
+				Explorer: cfg.Explorer, ExplorerKey: cfg.ExplorerKey, RPS: cfg.RPS,
+				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr,
+			})
+			if err != nil {
+				return nil, err // not a typed nil inside the interface
+			}
+			return a, nil
+		},
+	},
 }
 
 // Names lists every chain name the registered adapters accept.

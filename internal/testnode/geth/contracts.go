@@ -48,9 +48,9 @@ func tokenRuntime(symbol string, decimals uint8, weth bool) []byte {
 	a.jump("fail")
 
 	// transfer(to, amt): checked debit of caller, credit of to, Transfer LOG3.
-	a.label("transfer").push(0x24).op(vm.CALLDATALOAD) // [amt]
-	a.op(vm.CALLER, vm.SLOAD)                            // [bal amt]
-	a.op(vm.DUP2, vm.DUP2, vm.LT).jumpi("fail")          // bal < amt
+	a.label("transfer").push(0x24).op(vm.CALLDATALOAD)    // [amt]
+	a.op(vm.CALLER, vm.SLOAD)                             // [bal amt]
+	a.op(vm.DUP2, vm.DUP2, vm.LT).jumpi("fail")           // bal < amt
 	a.op(vm.DUP2, vm.SWAP1, vm.SUB, vm.CALLER, vm.SSTORE) // [amt]
 	a.push(4).op(vm.CALLDATALOAD, vm.DUP1, vm.SLOAD)      // [balTo to amt]
 	a.op(vm.DUP3, vm.ADD, vm.SWAP1, vm.SSTORE)            // [amt]
@@ -76,7 +76,7 @@ func tokenRuntime(symbol string, decimals uint8, weth bool) []byte {
 		a.op(vm.CALLER).push(TopicDeposit.Bytes()).push(32).op(vm.PUSH0, vm.LOG2, vm.STOP)
 
 		a.label("withdraw").push(4).op(vm.CALLDATALOAD) // [wad]
-		a.op(vm.CALLER, vm.SLOAD)                          // [bal wad]
+		a.op(vm.CALLER, vm.SLOAD)                       // [bal wad]
 		a.op(vm.DUP2, vm.DUP2, vm.LT).jumpi("fail")
 		a.op(vm.DUP2, vm.SWAP1, vm.SUB, vm.CALLER, vm.SSTORE) // [wad]
 		a.op(vm.DUP1, vm.PUSH0, vm.MSTORE)
@@ -107,7 +107,7 @@ func forwarderRuntime() []byte {
 	a.label("loop").op(vm.DUP1, vm.CALLDATASIZE, vm.GT, vm.ISZERO).jumpi("done")
 	a.op(vm.PUSH0, vm.PUSH0, vm.PUSH0, vm.PUSH0)
 	a.op(vm.DUP5).push(32).op(vm.ADD, vm.CALLDATALOAD) // amount
-	a.op(vm.DUP6, vm.CALLDATALOAD)                      // address
+	a.op(vm.DUP6, vm.CALLDATALOAD)                     // address
 	a.op(vm.GAS, vm.CALL, vm.ISZERO).jumpi("fail")
 	a.push(64).op(vm.ADD).jump("loop")
 	a.label("done").op(vm.STOP)

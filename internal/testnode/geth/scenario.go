@@ -28,18 +28,18 @@ import (
 type Theft struct {
 	Node *Node
 
-	Victim, Hacker, Clean, Exchange   *Account
-	H1, H2, H3, H4, P1, P2            *Account
-	Dep1, Dep2, Dep3                  *Account
-	USDT, Forwarder, WETH             common.Address
-	TheftETH, TheftUSDT               common.Hash
-	FanH1, FanH2, FanH3, ForwardTx    common.Hash
-	USDTToH3                          common.Hash
-	PeelDep1, PeelP1, CleanToP1       common.Hash
-	P1Dep2, P1P2, H3USDTToEx, WrapTx  common.Hash
-	Sweep1, Sweep2, Sweep3, UnwrapTx  common.Hash
-	RevertedTx                        common.Hash
-	TheftBlock, FanBlock, LastBlock   uint64
+	Victim, Hacker, Clean, Exchange  *Account
+	H1, H2, H3, H4, P1, P2           *Account
+	Dep1, Dep2, Dep3                 *Account
+	USDT, Forwarder, WETH            common.Address
+	TheftETH, TheftUSDT              common.Hash
+	FanH1, FanH2, FanH3, ForwardTx   common.Hash
+	USDTToH3                         common.Hash
+	PeelDep1, PeelP1, CleanToP1      common.Hash
+	P1Dep2, P1P2, H3USDTToEx, WrapTx common.Hash
+	Sweep1, Sweep2, Sweep3, UnwrapTx common.Hash
+	RevertedTx                       common.Hash
+	TheftBlock, FanBlock, LastBlock  uint64
 }
 
 // USDT returns n whole USDT in base units (6 decimals).

@@ -1,0 +1,553 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Event topics the adapter decodes.
+var (
+	topicTransfer   = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+	topicDeposit    = crypto.Keccak256Hash([]byte("Deposit(address,uint256)"))
+	topicWithdrawal = crypto.Keccak256Hash([]byte("Withdrawal(address,uint256)"))
+	selSymbol       = crypto.Keccak256([]byte("symbol()"))[:4]
+	selDecimals     = crypto.Keccak256([]byte("decimals()"))[:4]
+)
+
+// move is one internal value transfer inside a transaction.
+type move struct {
+	From, To common.Address
+	Value    *big.Int
+	Pos      string // "call 0.1": the path of the call in the trace tree
+}
+
+// flatTrace is the Parity/OpenEthereum trace format (trace_filter,
+// trace_transaction, geth's flatCallTracer).
+type flatTrace struct {
+	Action struct {
+		CallType      string          `json:"callType"`
+		From          common.Address  `json:"from"`
+		To            *common.Address `json:"to"`
+		Value         *hexutil.Big    `json:"value"`
+		Address       *common.Address `json:"address"`       // suicide: the contract
+		RefundAddress *common.Address `json:"refundAddress"` // suicide: the beneficiary
+		Balance       *hexutil.Big    `json:"balance"`       // suicide: what moved
+	} `json:"action"`
+	Result *struct {
+		Address *common.Address `json:"address"` // create: the new contract
+	} `json:"result"`
+	TraceAddress []int        `json:"traceAddress"`
+	Type         string       `json:"type"`
+	Error        string       `json:"error"`
+	TxHash       *common.Hash `json:"transactionHash"`
+	BlockNumber  uint64       `json:"blockNumber"`
+}
+
+func pathString(p []int) string {
+	s := make([]string, len(p))
+	for i, v := range p {
+		s[i] = strconv.Itoa(v)
+	}
+	return "call " + strings.Join(s, ".")
+}
+
+func positive(v *hexutil.Big) bool { return v != nil && (*big.Int)(v).Sign() > 0 }
+
+// movesFromFrame walks a callTracer tree in execution order. A failed frame's
+// value, and everything under it, was rolled back.
+func movesFromFrame(f *callFrame) []move {
+	var out []move
+	var walk func(f *callFrame, path []int)
+	walk = func(f *callFrame, path []int) {
+		for i := range f.Calls {
+			c := &f.Calls[i]
+			if c.Error != "" {
+				continue
+			}
+			p := append(append([]int(nil), path...), i)
+			switch strings.ToUpper(c.Type) {
+			case "CALL", "CREATE", "CREATE2", "SELFDESTRUCT":
+				if positive(c.Value) {
+					out = append(out, move{From: c.From, To: c.To, Value: new(big.Int).Set((*big.Int)(c.Value)), Pos: pathString(p)})
+				}
+			}
+			walk(c, p)
+		}
+	}
+	walk(f, nil)
+	return out
+}
+
+// movesFromFlat converts flat traces of one transaction (in their DFS order).
+func movesFromFlat(ts []flatTrace) []move {
+	var out []move
+	var failed [][]int
+	under := func(p []int) bool {
+		for _, f := range failed {
+			if len(f) <= len(p) && fmt.Sprint(f) == fmt.Sprint(p[:len(f)]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range ts {
+		if len(t.TraceAddress) == 0 {
+			if t.Error != "" {
+				return nil
+			}
+			continue
+		}
+		if t.Error != "" {
+			failed = append(failed, t.TraceAddress)
+			continue
+		}
+		if under(t.TraceAddress) {
+			continue
+		}
+		var m move
+		switch t.Type {
+		case "call":
+			if t.Action.CallType != "call" || t.Action.To == nil || !positive(t.Action.Value) {
+				continue
+			}
+			m = move{From: t.Action.From, To: *t.Action.To, Value: (*big.Int)(t.Action.Value)}
+		case "create":
+			if t.Result == nil || t.Result.Address == nil || !positive(t.Action.Value) {
+				continue
+			}
+			m = move{From: t.Action.From, To: *t.Result.Address, Value: (*big.Int)(t.Action.Value)}
+		case "suicide":
+			if t.Action.Address == nil || t.Action.RefundAddress == nil || !positive(t.Action.Balance) {
+				continue
+			}
+			m = move{From: *t.Action.Address, To: *t.Action.RefundAddress, Value: (*big.Int)(t.Action.Balance)}
+		default:
+			continue
+		}
+		m.Value = new(big.Int).Set(m.Value)
+		m.Pos = pathString(t.TraceAddress)
+		out = append(out, m)
+	}
+	return out
+}
+
+// needsTrace: only code execution can move value internally, and a plain
+// transfer to an account without code costs exactly 21000 gas.
+func needsTrace(tx *rpcTx, r *rpcReceipt) bool {
+	if r.Status != nil && *r.Status == 0 {
+		return false
+	}
+	return tx.To == nil || uint64(r.GasUsed) > 21000
+}
+
+// prefetch loads, in batches, everything transfersOf needs for hashes: the
+// transactions, their receipts, block headers, call traces and token metadata.
+// Unknown hashes are left out; transfersOf reports them.
+func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
+	c := a.cache
+	// Transactions.
+	c.mu.Lock()
+	var need []common.Hash
+	seen := map[common.Hash]bool{}
+	for _, h := range hashes {
+		if _, ok := c.txs[h]; !ok && !seen[h] {
+			need = append(need, h)
+			seen[h] = true
+		}
+	}
+	c.mu.Unlock()
+	if len(need) > 0 {
+		txs := make([]*rpcTx, len(need))
+		elems := make([]rpc.BatchElem, len(need))
+		for i, h := range need {
+			elems[i] = rpc.BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &txs[i]}
+		}
+		if err := a.cl.batch(ctx, elems); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		for i := range elems {
+			if elems[i].Error == nil && txs[i] != nil {
+				c.txs[need[i]] = txs[i]
+			}
+		}
+		c.mu.Unlock()
+		for i := range elems {
+			if elems[i].Error != nil {
+				return elems[i].Error
+			}
+		}
+	}
+	// Receipts and headers of mined transactions.
+	need = need[:0]
+	blocks := map[uint64]bool{}
+	var needBlocks []uint64
+	queued := map[common.Hash]bool{}
+	c.mu.Lock()
+	for _, h := range hashes {
+		tx := c.txs[h]
+		if tx == nil || tx.BlockNumber == nil {
+			continue
+		}
+		if _, ok := c.receipts[h]; !ok && !queued[h] {
+			need = append(need, h)
+			queued[h] = true
+		}
+		if b := uint64(*tx.BlockNumber); c.headers[b] == nil && !blocks[b] {
+			blocks[b] = true
+			needBlocks = append(needBlocks, b)
+		}
+	}
+	c.mu.Unlock()
+	rs := make([]*rpcReceipt, len(need))
+	hs := make([]*rpcHeader, len(needBlocks))
+	var elems []rpc.BatchElem
+	for i, h := range need {
+		elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &rs[i]})
+	}
+	for i, b := range needBlocks {
+		elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), false}, Result: &hs[i]})
+	}
+	if err := a.cl.batch(ctx, elems); err != nil {
+		return err
+	}
+	for _, e := range elems {
+		if e.Error != nil {
+			return e.Error
+		}
+	}
+	c.mu.Lock()
+	for i, h := range need {
+		if rs[i] != nil {
+			c.receipts[h] = rs[i]
+		}
+	}
+	for i, b := range needBlocks {
+		if hs[i] != nil {
+			c.headers[b] = hs[i]
+		}
+	}
+	// Traces.
+	var traceNeed []common.Hash
+	tokenNeed := map[common.Address]bool{}
+	for _, h := range hashes {
+		tx, r := c.txs[h], c.receipts[h]
+		if tx == nil || r == nil {
+			continue
+		}
+		if _, ok := c.traces[h]; !ok && !c.noTrace[h] && needsTrace(tx, r) {
+			traceNeed = append(traceNeed, h)
+			c.noTrace[h] = true // set until a trace arrives; cleared below
+		}
+		for _, l := range r.Logs {
+			if a.tokenLog(&l) {
+				tokenNeed[l.Address] = true
+			}
+		}
+	}
+	c.mu.Unlock()
+	if err := a.fetchTraces(ctx, traceNeed); err != nil {
+		return err
+	}
+	return a.fetchTokens(ctx, tokenNeed)
+}
+
+func (a *Adapter) tokenLog(l *rpcLog) bool {
+	if l.Removed || len(l.Topics) == 0 {
+		return false
+	}
+	if l.Topics[0] == topicTransfer && len(l.Topics) == 3 {
+		return true
+	}
+	return a.weth[l.Address] && (l.Topics[0] == topicDeposit || l.Topics[0] == topicWithdrawal)
+}
+
+// fetchTraces gets internal transfers: debug_traceTransaction with callTracer,
+// else trace_transaction, else a warning that internal transfers are unseen.
+func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	a.mu.Lock()
+	noDebug, noTraceTx := a.noDebug, a.noTraceTx
+	a.mu.Unlock()
+	rest := hs
+	if !noDebug {
+		frames := make([]*callFrame, len(hs))
+		elems := make([]rpc.BatchElem, len(hs))
+		for i, h := range hs {
+			elems[i] = rpc.BatchElem{Method: "debug_traceTransaction", Args: []any{h, map[string]any{"tracer": "callTracer"}}, Result: &frames[i]}
+		}
+		if err := a.cl.batch(ctx, elems); err != nil {
+			return err
+		}
+		rest = nil
+		for i, e := range elems {
+			switch {
+			case e.Error == nil && frames[i] != nil:
+				a.putMoves(hs[i], movesFromFrame(frames[i]))
+			case errors.Is(e.Error, trace.ErrUnsupported):
+				a.mu.Lock()
+				a.noDebug = true
+				a.mu.Unlock()
+				rest = append(rest, hs[i])
+			default:
+				a.warn("internal transfers of transaction %s unknown: %v", hs[i].Hex(), e.Error)
+			}
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	if noTraceTx {
+		a.warnNoInternal()
+		return nil
+	}
+	flats := make([][]flatTrace, len(rest))
+	elems := make([]rpc.BatchElem, len(rest))
+	for i, h := range rest {
+		elems[i] = rpc.BatchElem{Method: "trace_transaction", Args: []any{h}, Result: &flats[i]}
+	}
+	if err := a.cl.batch(ctx, elems); err != nil {
+		return err
+	}
+	for i, e := range elems {
+		switch {
+		case e.Error == nil:
+			a.putMoves(rest[i], movesFromFlat(flats[i]))
+		case errors.Is(e.Error, trace.ErrUnsupported):
+			a.mu.Lock()
+			a.noTraceTx = true
+			a.mu.Unlock()
+			a.warnNoInternal()
+		default:
+			a.warn("internal transfers of transaction %s unknown: %v", rest[i].Hex(), e.Error)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) warnNoInternal() {
+	a.warn("internal transfers (value moved by contract calls) are not visible: %s offers neither debug_traceTransaction nor trace_transaction; use a node with the debug or trace API", a.cfg.RPC)
+}
+
+func (a *Adapter) putMoves(h common.Hash, ms []move) {
+	a.cache.mu.Lock()
+	a.cache.traces[h] = ms
+	delete(a.cache.noTrace, h)
+	a.cache.mu.Unlock()
+}
+
+// fetchTokens reads symbol() and decimals() once per token contract.
+func (a *Adapter) fetchTokens(ctx context.Context, want map[common.Address]bool) error {
+	a.mu.Lock()
+	var need []common.Address
+	for t := range want {
+		if _, ok := a.tokens[t]; !ok {
+			need = append(need, t)
+		}
+	}
+	a.mu.Unlock()
+	if len(need) == 0 {
+		return nil
+	}
+	syms := make([]hexutil.Bytes, len(need))
+	decs := make([]hexutil.Bytes, len(need))
+	var elems []rpc.BatchElem
+	for i, t := range need {
+		elems = append(elems,
+			rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(selSymbol)}, "latest"}, Result: &syms[i]},
+			rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(selDecimals)}, "latest"}, Result: &decs[i]})
+	}
+	if err := a.cl.batch(ctx, elems); err != nil {
+		return err
+	}
+	for i, t := range need {
+		as := graph.Asset{ID: t.Hex(), Contract: t.Hex(), Symbol: "?"}
+		if s, ok := decodeSymbol(syms[i]); elems[2*i].Error == nil && ok {
+			as.Symbol = s
+		} else {
+			a.warn("token %s: symbol() unreadable; shown as \"?\"", t.Hex())
+		}
+		if d := new(big.Int).SetBytes(decs[i]); elems[2*i+1].Error == nil && len(decs[i]) >= 32 && d.IsUint64() && d.Uint64() <= 255 {
+			as.Decimals = uint8(d.Uint64())
+		} else {
+			a.warn("token %s: decimals() unreadable; amounts shown in base units (decimals 0)", t.Hex())
+		}
+		a.mu.Lock()
+		a.tokens[t] = as
+		a.mu.Unlock()
+	}
+	return nil
+}
+
+// decodeSymbol accepts an ABI string or a bytes32 (old tokens such as MKR).
+func decodeSymbol(b []byte) (string, bool) {
+	clean := func(s string) (string, bool) {
+		s = strings.TrimRight(s, "\x00")
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || r == 0xfffd {
+				return "", false
+			}
+		}
+		return s, s != ""
+	}
+	if len(b) == 32 {
+		return clean(string(b))
+	}
+	if len(b) < 64 {
+		return "", false
+	}
+	off := new(big.Int).SetBytes(b[:32])
+	if !off.IsUint64() || off.Uint64()+32 > uint64(len(b)) {
+		return "", false
+	}
+	o := off.Uint64()
+	n := new(big.Int).SetBytes(b[o : o+32])
+	if !n.IsUint64() || o+32+n.Uint64() > uint64(len(b)) {
+		return "", false
+	}
+	return clean(string(b[o+32 : o+32+n.Uint64()]))
+}
+
+// transfersOf builds a prefetched transaction's transfers. For a failed
+// transaction it returns only the fee transfer and reverted=true.
+func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
+	c := a.cache
+	c.mu.Lock()
+	tx, r := c.txs[h], c.receipts[h]
+	var hdr *rpcHeader
+	if tx != nil && tx.BlockNumber != nil {
+		hdr = c.headers[uint64(*tx.BlockNumber)]
+	}
+	moves, traced := c.traces[h]
+	c.mu.Unlock()
+	switch {
+	case tx == nil:
+		return nil, false, fmt.Errorf("%w: transaction %s is not known to %s (chain %s, id %d): check the hash and --chain",
+			trace.ErrNotFound, h.Hex(), a.cfg.RPC, a.info.Name, a.info.ChainID)
+	case tx.BlockNumber == nil:
+		return nil, false, fmt.Errorf("%w: transaction %s is pending (not yet in a block); trace it once it is mined", trace.ErrNotFound, h.Hex())
+	case r == nil:
+		return nil, false, fmt.Errorf("%w: no receipt for transaction %s from %s", trace.ErrNotFound, h.Hex(), a.cfg.RPC)
+	case hdr == nil:
+		return nil, false, fmt.Errorf("%w: block %d of transaction %s not returned by %s", trace.ErrNotFound, uint64(*tx.BlockNumber), h.Hex(), a.cfg.RPC)
+	}
+	native := a.info.Native
+	base := graph.Transfer{
+		Chain: a.info.Name, TxHash: strings.ToLower(h.Hex()), TxIndex: int(r.TxIndex),
+		Block: uint64(r.BlockNumber), BlockHash: strings.ToLower(r.BlockHash.Hex()), Time: int64(hdr.Timestamp),
+	}
+	var out []graph.Transfer
+	add := func(t graph.Transfer) { out = append(out, t) }
+
+	price := r.EffectiveGasPrice
+	if price == nil {
+		price = tx.GasPrice
+	}
+	fee := new(big.Int)
+	if price != nil {
+		fee.Mul(new(big.Int).SetUint64(uint64(r.GasUsed)), (*big.Int)(price))
+	}
+	if r.L1Fee != nil {
+		fee.Add(fee, (*big.Int)(r.L1Fee))
+	}
+	from := tx.From.Hex()
+	if fee.Sign() > 0 {
+		t := base
+		t.Asset, t.Kind, t.Position, t.From, t.Amount = native, graph.KindFee, "fee", from, fee
+		add(t)
+	}
+	if r.Status != nil && *r.Status == 0 {
+		for i := range out {
+			out[i].Seq = i
+		}
+		return out, true, nil
+	}
+	type nat struct {
+		t       graph.Transfer
+		dropped bool
+	}
+	var nats []nat
+	if (*big.Int)(&tx.Value).Sign() > 0 {
+		to := tx.To
+		if to == nil {
+			to = r.ContractAddress
+		}
+		t := base
+		t.Asset, t.Kind, t.Position, t.From, t.Amount = native, graph.KindValue, "value", from, new(big.Int).Set((*big.Int)(&tx.Value))
+		if to != nil {
+			t.To = to.Hex()
+		}
+		nats = append(nats, nat{t: t})
+	}
+	for _, m := range moves {
+		t := base
+		t.Asset, t.Kind, t.Position, t.From, t.To, t.Amount = native, graph.KindInternal, m.Pos, m.From.Hex(), m.To.Hex(), new(big.Int).Set(m.Value)
+		nats = append(nats, nat{t: t})
+	}
+	_ = traced
+	var logs []graph.Transfer
+	for i := range r.Logs {
+		l := &r.Logs[i]
+		if !a.tokenLog(l) || len(l.Data) != 32 {
+			continue
+		}
+		amt := new(big.Int).SetBytes(l.Data)
+		if amt.Sign() == 0 {
+			continue
+		}
+		a.mu.Lock()
+		tok, ok := a.tokens[l.Address]
+		a.mu.Unlock()
+		if !ok {
+			tok = graph.Asset{ID: l.Address.Hex(), Contract: l.Address.Hex(), Symbol: "?"}
+		}
+		t := base
+		t.Kind, t.Position, t.Amount = graph.KindToken, fmt.Sprintf("log %d", uint64(l.Index)), amt
+		holder := common.BytesToAddress(l.Topics[1][12:]).Hex()
+		drop := func(from, to string) {
+			for j := range nats {
+				if !nats[j].dropped && nats[j].t.From == from && nats[j].t.To == to && nats[j].t.Amount.Cmp(amt) == 0 {
+					nats[j].dropped = true
+					return
+				}
+			}
+		}
+		switch l.Topics[0] {
+		case topicTransfer:
+			t.Asset = tok
+			t.From, t.To = holder, common.BytesToAddress(l.Topics[2][12:]).Hex()
+		case topicDeposit: // native → WETH for the same holder
+			src := native
+			t.Kind, t.Asset, t.SrcAsset, t.From, t.To = graph.KindWrap, tok, &src, holder, holder
+			drop(holder, l.Address.Hex())
+		case topicWithdrawal: // WETH → native
+			src := tok
+			t.Kind, t.Asset, t.SrcAsset, t.From, t.To = graph.KindWrap, native, &src, holder, holder
+			drop(l.Address.Hex(), holder)
+		}
+		logs = append(logs, t)
+	}
+	for _, n := range nats {
+		if !n.dropped {
+			add(n.t)
+		}
+	}
+	out = append(out, logs...)
+	for i := range out {
+		out[i].Seq = i
+	}
+	return out, false, nil
+}

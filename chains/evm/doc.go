@@ -1,0 +1,25 @@
+// Package evm is chaintrace's adapter for Ethereum and other EVM chains (BNB Smart
+// Chain, Polygon, Arbitrum, Optimism, Base, Sepolia, any local network). It turns
+// JSON-RPC data into graph.Transfer values: gas fees, native value, internal value
+// transfers (debug_traceTransaction with callTracer), ERC-20 Transfer logs and WETH
+// wraps, and finds an address's history with the best method the endpoint offers:
+//
+//   - rpc: plain JSON-RPC. Outgoing transactions of an account by bisecting
+//     eth_getTransactionCount over blocks; token transfers by eth_getLogs with
+//     from/to topic filters over block ranges that shrink when a node refuses them;
+//     incoming native value (plain and internal) by scanning a bounded number of
+//     blocks from the start of the query (Config.ScanBlocks), with a warning when
+//     the range is longer, since a plain node has no index of transactions by
+//     recipient.
+//   - trace: trace_filter (Erigon, Nethermind, Reth, Besu) by fromAddress and
+//     toAddress; complete, internal transfers included, plus eth_getLogs for tokens.
+//   - explorer: an Etherscan-compatible API (Etherscan v2, Blockscout): txlist,
+//     txlistinternal and tokentx, paged by restarting from the last block seen.
+//
+// Whatever found a transaction, its transfers are always built the same way from
+// the node's receipt, block and call trace, so the three strategies agree where
+// their data overlaps. Every block, receipt and trace is fetched at most once per
+// Adapter; calls are batched (chunks of at most Config.BatchSize, never above
+// geth's limit of 1000); HTTP requests are rate-limited (Config.RPS) and retried on
+// 429 and 5xx with backoff that honours Retry-After.
+package evm

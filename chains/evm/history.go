@@ -1,0 +1,455 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// resolveStrategy settles --history once per Adapter (one endpoint): auto picks
+// explorer when an explorer URL is configured, else trace when the node answers
+// trace_filter, else rpc.
+func (a *Adapter) resolveStrategy(ctx context.Context) (string, error) {
+	a.stratOnce.Do(func() {
+		switch a.cfg.History {
+		case HistoryTrace, HistoryExplorer, HistoryRPC:
+			a.strategy = a.cfg.History
+			return
+		}
+		if a.cfg.Explorer != "" {
+			a.strategy = HistoryExplorer
+			return
+		}
+		tip, err := a.Tip(ctx)
+		if err != nil {
+			a.stratErr = err
+			return
+		}
+		var probe []flatTrace
+		err = a.cl.call(ctx, &probe, "trace_filter", map[string]any{
+			"fromBlock": blockTag(tip), "toBlock": blockTag(tip),
+			"fromAddress": []common.Address{{}}, "count": 1,
+		})
+		switch {
+		case err == nil:
+			a.strategy = HistoryTrace
+		case errors.Is(err, trace.ErrUnsupported):
+			a.strategy = HistoryRPC
+		default:
+			a.stratErr = fmt.Errorf("detecting the history method of %s: %w", a.cfg.RPC, err)
+		}
+	})
+	return a.strategy, a.stratErr
+}
+
+// Strategy returns the history method in use (resolving auto on first use).
+func (a *Adapter) Strategy(ctx context.Context) (string, error) { return a.resolveStrategy(ctx) }
+
+type hashSet struct {
+	list []common.Hash
+	seen map[common.Hash]bool
+}
+
+func (s *hashSet) add(h common.Hash) {
+	if s.seen == nil {
+		s.seen = map[common.Hash]bool{}
+	}
+	if !s.seen[h] {
+		s.seen[h] = true
+		s.list = append(s.list, h)
+	}
+}
+
+// rpcCandidates finds the transactions that may involve addr with plain JSON-RPC.
+func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]common.Hash, error) {
+	var set hashSet
+	// Outgoing transactions of an externally owned account: its nonce counts them.
+	blocks, err := a.nonceBlocks(ctx, addr, from, to, limit)
+	switch {
+	case errors.Is(err, trace.ErrUnsupported):
+		a.warn("outgoing transactions found only by scanning blocks: %v", err)
+	case err != nil:
+		return nil, err
+	}
+	if err := a.fetchBlocks(ctx, blocks); err != nil {
+		return nil, err
+	}
+	a.cache.mu.Lock()
+	for _, b := range blocks {
+		for _, tx := range a.cache.blocks[b].Transactions {
+			if tx.From == addr {
+				set.add(tx.Hash)
+			}
+		}
+	}
+	a.cache.mu.Unlock()
+	// Token transfers and WETH wraps by log topics.
+	logs, err := a.transferLogs(ctx, addr, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range logs {
+		set.add(h)
+	}
+	// Incoming native value, and internal transfers either way, have no index on
+	// a plain node: scan a bounded number of blocks.
+	end := to
+	if to-from+1 > a.scanBlock {
+		end = from + a.scanBlock - 1
+		a.warn("rpc history scans at most %d blocks from each address's start for incoming native value and internal transfers; later ones are not seen (use --history trace or --history explorer for complete results)", a.scanBlock)
+	}
+	scanned, err := a.scan(ctx, addr, from, end)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range scanned {
+		set.add(h)
+	}
+	return set.list, nil
+}
+
+// nonceBlocks returns the blocks in [from, to] in which addr's nonce rose, by
+// bisecting eth_getTransactionCount; each level of the bisection is one batch.
+// With limit > 0 and more than limit transactions, it stops at the block of the
+// (limit+1)-th.
+func (a *Adapter) nonceBlocks(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]uint64, error) {
+	type rng struct {
+		lo     int64 // state after block lo (-1: before genesis, nonce 0)
+		hi     uint64
+		nl, nh uint64
+	}
+	nonces := func(bs []int64) ([]uint64, error) {
+		out := make([]uint64, len(bs))
+		vals := make([]hexutil.Uint64, len(bs))
+		var elems []rpc.BatchElem
+		var idx []int
+		for i, b := range bs {
+			if b < 0 {
+				continue
+			}
+			elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionCount", Args: []any{addr, blockTag(uint64(b))}, Result: &vals[i]})
+			idx = append(idx, i)
+		}
+		if err := a.cl.batch(ctx, elems); err != nil {
+			return nil, err
+		}
+		for j, e := range elems {
+			if e.Error != nil {
+				return nil, a.stateErr(e.Error, uint64(bs[idx[j]]))
+			}
+			out[idx[j]] = uint64(vals[idx[j]])
+		}
+		return out, nil
+	}
+	ends, err := nonces([]int64{int64(from) - 1, int64(to)})
+	if err != nil {
+		return nil, err
+	}
+	n0, n1 := ends[0], ends[1]
+	if n1 <= n0 {
+		return nil, nil
+	}
+	if limit > 0 && n1-n0 > uint64(limit) {
+		// Binary search for the first block whose nonce reaches n0+limit+1.
+		want := n0 + uint64(limit) + 1
+		lo, hi := int64(from)-1, to
+		for uint64(lo+1) < hi {
+			mid := (uint64(lo+1) + hi) / 2
+			v, err := nonces([]int64{int64(mid)})
+			if err != nil {
+				return nil, err
+			}
+			if v[0] >= want {
+				hi = mid
+			} else {
+				lo = int64(mid)
+			}
+		}
+		to = hi
+		v, err := nonces([]int64{int64(to)})
+		if err != nil {
+			return nil, err
+		}
+		n1 = v[0]
+	}
+	var out []uint64
+	level := []rng{{lo: int64(from) - 1, hi: to, nl: n0, nh: n1}}
+	for len(level) > 0 {
+		var split []rng
+		var mids []int64
+		for _, r := range level {
+			if uint64(r.lo+1) == r.hi {
+				out = append(out, r.hi)
+				continue
+			}
+			split = append(split, r)
+			mids = append(mids, (r.lo+int64(r.hi))/2)
+		}
+		vals, err := nonces(mids)
+		if err != nil {
+			return nil, err
+		}
+		level = level[:0]
+		for i, r := range split {
+			m, v := mids[i], vals[i]
+			if v > r.nl {
+				level = append(level, rng{lo: r.lo, hi: uint64(m), nl: r.nl, nh: v})
+			}
+			if r.nh > v {
+				level = append(level, rng{lo: m, hi: r.hi, nl: v, nh: r.nh})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// fetchBlocks loads full blocks (with transactions) not yet cached.
+func (a *Adapter) fetchBlocks(ctx context.Context, bs []uint64) error {
+	a.cache.mu.Lock()
+	var need []uint64
+	for _, b := range bs {
+		if a.cache.blocks[b] == nil {
+			need = append(need, b)
+		}
+	}
+	a.cache.mu.Unlock()
+	if len(need) == 0 {
+		return nil
+	}
+	out := make([]*rpcBlock, len(need))
+	elems := make([]rpc.BatchElem, len(need))
+	for i, b := range need {
+		elems[i] = rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), true}, Result: &out[i]}
+	}
+	if err := a.cl.batch(ctx, elems); err != nil {
+		return err
+	}
+	a.cache.mu.Lock()
+	defer a.cache.mu.Unlock()
+	for i, e := range elems {
+		if e.Error != nil {
+			return e.Error
+		}
+		if out[i] == nil {
+			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, need[i], a.cfg.RPC)
+		}
+		a.cache.putBlock(out[i])
+	}
+	return nil
+}
+
+// rangeTooLarge recognises the many ways providers refuse a log query as too big.
+func rangeTooLarge(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := strings.ToLower(err.Error())
+	for _, s := range []string{"range", "too large", "too many", "limit", "exceed", "more than", "10000 results", "response size", "timeout", "timed out"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// transferLogs returns the transactions with a Transfer log from or to addr (and
+// WETH Deposit/Withdrawal for addr), in block chunks that halve on refusal.
+func (a *Adapter) transferLogs(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+	topic := common.BytesToHash(addr.Bytes())
+	var set hashSet
+	for start := from; start <= to; {
+		a.mu.Lock()
+		size := a.logRange
+		a.mu.Unlock()
+		end := min(to, start+size-1)
+		var got [2][]rpcLog
+		q := func(topics []any) map[string]any {
+			return map[string]any{"fromBlock": blockTag(start), "toBlock": blockTag(end), "topics": topics}
+		}
+		elems := []rpc.BatchElem{
+			{Method: "eth_getLogs", Args: []any{q([]any{[]common.Hash{topicTransfer, topicDeposit, topicWithdrawal}, topic})}, Result: &got[0]},
+			{Method: "eth_getLogs", Args: []any{q([]any{topicTransfer, nil, topic})}, Result: &got[1]},
+		}
+		if err := a.cl.batch(ctx, elems); err != nil {
+			return nil, err
+		}
+		var failed error
+		for _, e := range elems {
+			if e.Error != nil {
+				failed = e.Error
+			}
+		}
+		if failed != nil {
+			if rangeTooLarge(failed) && size > 1 {
+				a.mu.Lock()
+				a.logRange = max(size/2, 1)
+				a.mu.Unlock()
+				continue
+			}
+			return nil, fmt.Errorf("token transfers of %s in blocks %d–%d: %w", addr.Hex(), start, end, failed)
+		}
+		for _, ls := range got {
+			for _, l := range ls {
+				if !l.Removed {
+					set.add(l.TxHash)
+				}
+			}
+		}
+		if end == to {
+			break
+		}
+		start = end + 1
+	}
+	return set.list, nil
+}
+
+// scan returns the transactions in blocks [from, to] that send native value to
+// addr, or whose call trace moves value from or to addr. Traces fetched here
+// are kept for transfersOf.
+func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+	var set hashSet
+	const chunk = 500
+	for start := from; start <= to; start += chunk {
+		end := min(to, start+chunk-1)
+		var bs []uint64
+		for b := start; b <= end; b++ {
+			bs = append(bs, b)
+		}
+		if err := a.fetchBlocks(ctx, bs); err != nil {
+			return nil, err
+		}
+		var traceBlocks []uint64
+		a.cache.mu.Lock()
+		for _, b := range bs {
+			blk := a.cache.blocks[b]
+			code := false
+			for _, tx := range blk.Transactions {
+				if tx.To != nil && *tx.To == addr || tx.From == addr {
+					set.add(tx.Hash)
+				}
+				if tx.To == nil || len(tx.Input) > 0 {
+					if _, ok := a.cache.traces[tx.Hash]; !ok {
+						code = true
+					}
+				}
+			}
+			if code {
+				traceBlocks = append(traceBlocks, b)
+			}
+		}
+		a.cache.mu.Unlock()
+		if err := a.traceBlocks(ctx, traceBlocks); err != nil {
+			return nil, err
+		}
+		a.cache.mu.Lock()
+		for _, b := range bs {
+			for _, tx := range a.cache.blocks[b].Transactions {
+				for _, m := range a.cache.traces[tx.Hash] {
+					if m.From == addr || m.To == addr {
+						set.add(tx.Hash)
+						break
+					}
+				}
+			}
+		}
+		a.cache.mu.Unlock()
+	}
+	return set.list, nil
+}
+
+// traceBlocks runs debug_traceBlockByNumber with callTracer over blocks and keeps
+// each transaction's internal transfers.
+func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
+	a.mu.Lock()
+	no := a.noDebug
+	a.mu.Unlock()
+	if len(bs) == 0 || no {
+		if no && len(bs) > 0 {
+			a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
+		}
+		return nil
+	}
+	type txTrace struct {
+		TxHash common.Hash `json:"txHash"`
+		Result *callFrame  `json:"result"`
+		Error  string      `json:"error"`
+	}
+	out := make([][]txTrace, len(bs))
+	elems := make([]rpc.BatchElem, len(bs))
+	for i, b := range bs {
+		elems[i] = rpc.BatchElem{Method: "debug_traceBlockByNumber", Args: []any{blockTag(b), map[string]any{"tracer": "callTracer"}}, Result: &out[i]}
+	}
+	if err := a.cl.batch(ctx, elems); err != nil {
+		return err
+	}
+	for i, e := range elems {
+		if errors.Is(e.Error, trace.ErrUnsupported) {
+			a.mu.Lock()
+			a.noDebug = true
+			a.mu.Unlock()
+			a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
+			return nil
+		}
+		if e.Error != nil {
+			a.warn("block %d could not be traced, its internal transfers are unseen: %v", bs[i], e.Error)
+			continue
+		}
+		a.cache.mu.Lock()
+		blk := a.cache.blocks[bs[i]]
+		for j, tt := range out[i] {
+			h := tt.TxHash
+			if h == (common.Hash{}) && j < len(blk.Transactions) {
+				h = blk.Transactions[j].Hash // older geth omits txHash
+			}
+			if tt.Result != nil && tt.Error == "" {
+				a.cache.traces[h] = movesFromFrame(tt.Result)
+				delete(a.cache.noTrace, h)
+			}
+		}
+		a.cache.mu.Unlock()
+	}
+	return nil
+}
+
+// traceCandidates uses trace_filter (fromAddress, then toAddress) for every
+// native movement, paged with after/count, plus transfer logs for tokens.
+func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+	var set hashSet
+	const page = 1000
+	for _, field := range []string{"fromAddress", "toAddress"} {
+		for after := 0; ; after += page {
+			var ts []flatTrace
+			err := a.cl.call(ctx, &ts, "trace_filter", map[string]any{
+				"fromBlock": blockTag(from), "toBlock": blockTag(to),
+				field: []common.Address{addr}, "after": after, "count": page,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("history of %s: %w", addr.Hex(), err)
+			}
+			for _, t := range ts {
+				if t.TxHash != nil && t.Type != "reward" {
+					set.add(*t.TxHash)
+				}
+			}
+			if len(ts) < page {
+				break
+			}
+		}
+	}
+	logs, err := a.transferLogs(ctx, addr, from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range logs {
+		set.add(h)
+	}
+	return set.list, nil
+}

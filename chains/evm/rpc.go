@@ -1,0 +1,233 @@
+package evm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// Wire types: only the fields the adapter reads, so transaction types of L2s
+// (deposits, system transactions) decode like any other.
+type rpcTx struct {
+	Hash        common.Hash     `json:"hash"`
+	From        common.Address  `json:"from"`
+	To          *common.Address `json:"to"`
+	Value       hexutil.Big     `json:"value"`
+	Input       hexutil.Bytes   `json:"input"`
+	BlockNumber *hexutil.Uint64 `json:"blockNumber"`
+	BlockHash   *common.Hash    `json:"blockHash"`
+	Index       *hexutil.Uint64 `json:"transactionIndex"`
+	GasPrice    *hexutil.Big    `json:"gasPrice"`
+}
+
+type rpcBlock struct {
+	Number       hexutil.Uint64 `json:"number"`
+	Hash         common.Hash    `json:"hash"`
+	Timestamp    hexutil.Uint64 `json:"timestamp"`
+	Transactions []rpcTx        `json:"transactions"`
+}
+
+// rpcHeader is a block fetched without transaction bodies.
+type rpcHeader struct {
+	Number    hexutil.Uint64 `json:"number"`
+	Hash      common.Hash    `json:"hash"`
+	Timestamp hexutil.Uint64 `json:"timestamp"`
+}
+
+type rpcLog struct {
+	Address     common.Address `json:"address"`
+	Topics      []common.Hash  `json:"topics"`
+	Data        hexutil.Bytes  `json:"data"`
+	BlockNumber hexutil.Uint64 `json:"blockNumber"`
+	TxHash      common.Hash    `json:"transactionHash"`
+	TxIndex     hexutil.Uint64 `json:"transactionIndex"`
+	Index       hexutil.Uint64 `json:"logIndex"`
+	Removed     bool           `json:"removed"`
+}
+
+type rpcReceipt struct {
+	TxHash            common.Hash     `json:"transactionHash"`
+	TxIndex           hexutil.Uint64  `json:"transactionIndex"`
+	BlockHash         common.Hash     `json:"blockHash"`
+	BlockNumber       hexutil.Uint64  `json:"blockNumber"`
+	From              common.Address  `json:"from"`
+	To                *common.Address `json:"to"`
+	Status            *hexutil.Uint64 `json:"status"` // absent before Byzantium
+	GasUsed           hexutil.Uint64  `json:"gasUsed"`
+	EffectiveGasPrice *hexutil.Big    `json:"effectiveGasPrice"`
+	L1Fee             *hexutil.Big    `json:"l1Fee"` // OP-stack chains charge the L1 data fee on top
+	ContractAddress   *common.Address `json:"contractAddress"`
+	Logs              []rpcLog        `json:"logs"`
+}
+
+// callFrame is callTracer's output.
+type callFrame struct {
+	Type  string         `json:"type"`
+	From  common.Address `json:"from"`
+	To    common.Address `json:"to"`
+	Value *hexutil.Big   `json:"value"`
+	Error string         `json:"error"`
+	Calls []callFrame    `json:"calls"`
+}
+
+// client is the JSON-RPC side: batching, error classification, request counts.
+type client struct {
+	rc        *rpc.Client
+	url       string
+	batchSize int
+	calls     atomic.Int64 // JSON-RPC calls made (batched or not)
+	batches   atomic.Int64
+}
+
+// maxBatch is geth's server-side limit on calls per batch.
+const maxBatch = 1000
+
+func (c *client) call(ctx context.Context, out any, method string, args ...any) error {
+	c.calls.Add(1)
+	c.batches.Add(1)
+	if err := c.rc.CallContext(ctx, out, method, args...); err != nil {
+		return c.classify(method, err)
+	}
+	return nil
+}
+
+// batch runs elems in chunks of at most batchSize (1: one request per call). A
+// transport failure fails the whole batch; per-call errors land in elem.Error,
+// already classified.
+func (c *client) batch(ctx context.Context, elems []rpc.BatchElem) error {
+	if len(elems) == 0 {
+		return nil
+	}
+	c.calls.Add(int64(len(elems)))
+	if c.batchSize <= 1 {
+		for i := range elems {
+			c.batches.Add(1)
+			err := c.rc.CallContext(ctx, elems[i].Result, elems[i].Method, elems[i].Args...)
+			if err != nil {
+				if isTransport(err) {
+					return c.classify(elems[i].Method, err)
+				}
+				elems[i].Error = c.classify(elems[i].Method, err)
+			}
+		}
+		return nil
+	}
+	for start := 0; start < len(elems); start += c.batchSize {
+		end := min(start+c.batchSize, len(elems))
+		c.batches.Add(1)
+		if err := c.rc.BatchCallContext(ctx, elems[start:end]); err != nil {
+			return c.classify(elems[start].Method, err)
+		}
+		for i := start; i < end; i++ {
+			if elems[i].Error != nil {
+				elems[i].Error = c.classify(elems[i].Method, elems[i].Error)
+			}
+		}
+	}
+	return nil
+}
+
+// isTransport tells a failure of the connection from an error answer of the node.
+func isTransport(err error) bool {
+	var re rpc.Error
+	if errors.As(err, &re) {
+		return false
+	}
+	var he rpc.HTTPError
+	return !errors.As(err, &he) || he.StatusCode >= 500 || he.StatusCode == 429
+}
+
+// classify wraps an RPC failure in the trace sentinel it corresponds to and says
+// what the user can do about it.
+func (c *client) classify(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s at %s: %w (the node did not answer in time; try again, lower --rps, or use another --rpc)", method, c.url, err)
+	}
+	var he rpc.HTTPError
+	if errors.As(err, &he) {
+		switch {
+		case he.StatusCode == 429:
+			return fmt.Errorf("%s at %s: rate limited (HTTP 429) after retries; lower --rps or use your own node: %w", method, c.url, err)
+		case he.StatusCode == 404 || he.StatusCode == 405:
+			return fmt.Errorf("%s at %s: HTTP %d: is this a JSON-RPC endpoint? %w", method, c.url, he.StatusCode, trace.ErrBadInput)
+		default:
+			return fmt.Errorf("%s at %s: %w", method, c.url, err)
+		}
+	}
+	var re rpc.Error
+	if errors.As(err, &re) {
+		msg := strings.ToLower(re.Error())
+		if re.ErrorCode() == -32601 || strings.Contains(msg, "method not found") || strings.Contains(msg, "does not exist/is not available") ||
+			strings.Contains(msg, "not supported") || strings.Contains(msg, "not available") && strings.Contains(msg, "method") {
+			return fmt.Errorf("%w: %s at %s: %v", trace.ErrUnsupported, method, c.url, err)
+		}
+		if historicalStateMissing(msg) {
+			return fmt.Errorf("%w: %s at %s needs historical state the node has pruned (%v); use an archive node", trace.ErrUnsupported, method, c.url, err)
+		}
+		return fmt.Errorf("%s at %s: %w", method, c.url, err)
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &oe) || errors.As(err, &ne) {
+		return fmt.Errorf("%s: cannot reach RPC endpoint %s: %w (is the node running? check --rpc)", method, c.url, err)
+	}
+	var se *json.SyntaxError
+	var ue *json.UnmarshalTypeError
+	if errors.As(err, &se) || errors.As(err, &ue) {
+		return fmt.Errorf("%s at %s: unexpected answer, not Ethereum JSON-RPC: %w", method, c.url, err)
+	}
+	return fmt.Errorf("%s at %s: %w", method, c.url, err)
+}
+
+func historicalStateMissing(msg string) bool {
+	for _, s := range []string{"missing trie node", "historical state", "state not available", "state is not available",
+		"pruned", "required historical state unavailable", "header not found", "state histories haven't been fully indexed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// cache keeps what one Adapter fetched, so a run never asks for the same block,
+// receipt or trace twice.
+type cache struct {
+	mu       sync.Mutex
+	headers  map[uint64]*rpcHeader
+	blocks   map[uint64]*rpcBlock // with full transactions
+	txs      map[common.Hash]*rpcTx
+	receipts map[common.Hash]*rpcReceipt
+	traces   map[common.Hash][]move // internal value moves; nil entry: none or unknown
+	noTrace  map[common.Hash]bool   // tracing failed for a reason other than a missing method
+	code     map[string]bool
+}
+
+func newCache() *cache {
+	return &cache{
+		headers: map[uint64]*rpcHeader{}, blocks: map[uint64]*rpcBlock{},
+		txs: map[common.Hash]*rpcTx{}, receipts: map[common.Hash]*rpcReceipt{},
+		traces: map[common.Hash][]move{}, noTrace: map[common.Hash]bool{}, code: map[string]bool{},
+	}
+}
+
+func (c *cache) putBlock(b *rpcBlock) {
+	c.blocks[uint64(b.Number)] = b
+	c.headers[uint64(b.Number)] = &rpcHeader{Number: b.Number, Hash: b.Hash, Timestamp: b.Timestamp}
+	for i := range b.Transactions {
+		tx := &b.Transactions[i]
+		c.txs[tx.Hash] = tx
+	}
+}
