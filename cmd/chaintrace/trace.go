@@ -49,6 +49,10 @@ type TraceOptions struct {
 	NodesOut string
 	Paths    bool
 	Width    int
+
+	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
+	// half-way).
+	wrap func(trace.Source) trace.Source
 }
 
 var formats = []string{"text", "json", "dot", "csv"}
@@ -225,6 +229,9 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		return err
 	}
 	defer src.Close()
+	if o.wrap != nil {
+		src.Source = o.wrap(src.Source)
+	}
 	topts, err := o.options(src.Source.Info().Native)
 	if err != nil {
 		return err
@@ -243,6 +250,10 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if res == nil {
 		if runErr == nil {
 			runErr = errors.New("the tracer returned no result")
+		}
+		if ctx.Err() == nil && (errors.Is(runErr, trace.ErrNotFound) || errors.Is(runErr, trace.ErrReverted)) {
+			// Nothing was traced: the seed itself does not exist or moved nothing.
+			return fmt.Errorf("%w: %v", trace.ErrBadInput, runErr)
 		}
 		return describeRunError(ctx, runErr)
 	}

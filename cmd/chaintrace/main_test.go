@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/chains/jsoncase"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestMain(m *testing.M) {
+	version = "test" // goldens must not depend on the commit they were made at
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errOut, func(k string) string { return env[k] })
+	return result{code, out.String(), errOut.String()}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	badCase := filepath.Join(dir, "bad.json")
+	os.WriteFile(badCase, []byte(`{"format":"chaintrace-case/v1","chain":"eth","family":"account",
+		"native":{"id":"ETH","symbol":"ETH","decimals":18},"tip":2,
+		"blocks":[{"number":1,"hash":"0x`+strings.Repeat("ab", 32)+`","time":1}],
+		"transfers":[{"asset":"ETH","kind":"value","tx":"0x`+strings.Repeat("cd", 32)+`","block":1,
+		"from":"0x1111111111111111111111111111111111111111","to":"0x2222222222222222222222222222222222222222","amount":"1.5"}]}`), 0o644)
+	badLabels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(badLabels, []byte("chain,address,label,category,source,confidence\neth,0x12,x,exchange,me,200\n"), 0o644)
+	const btcAddr = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+	const ethAddr = "0x1111111111111111111111111111111111111111"
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string // substrings of stderr
+	}{
+		{"unknown flag", nil, []string{"trace", "--case", "demo", "--bogus"}, []string{"unknown flag: --bogus", "chaintrace trace --help"}},
+		{"unknown command", nil, []string{"frobnicate"}, []string{`unknown command "frobnicate"`, "trace"}},
+		{"malformed seed", nil, []string{"trace", "--case", "demo", "0xnothex"}, []string{`seed "0xnothex"`, "transaction hash"}},
+		{"bitcoin address on eth", nil, []string{"trace", "--case", "demo", btcAddr}, []string{btcAddr, "not an EVM address"}},
+		{"eth address on btc", nil, []string{"trace", "--case", "demo-btc", ethAddr}, []string{ethAddr, "not a Bitcoin address"}},
+		{"unknown tx", nil, []string{"trace", "--case", "demo", "0x" + strings.Repeat("0", 64)}, []string{"not in the case file"}},
+		{"unknown chain", nil, []string{"trace", "--chain", "dogecoin", ethAddr}, []string{"dogecoin"}},
+		{"missing case file", nil, []string{"trace", "--case", filepath.Join(dir, "nope.json")}, []string{"nope.json", "does not exist"}},
+		{"unknown demo", nil, []string{"trace", "--case", "nodemo"}, []string{`"nodemo"`, "demo, demo-btc"}},
+		{"invalid case file", nil, []string{"trace", "--case", badCase}, []string{"bad.json", "transfers[0].amount", `"1.5"`}},
+		{"case and chain disagree", nil, []string{"trace", "--case", "demo", "--chain", "btc"}, []string{"--chain btc", "case file's chain eth"}},
+		{"case and rpc", nil, []string{"trace", "--case", "demo", "--rpc", "http://127.0.0.1:1"}, []string{"--rpc and --case"}},
+		{"bad policy", nil, []string{"trace", "--case", "demo", "--policy", "fair"}, []string{`"fair"`, "haircut"}},
+		{"bad format", nil, []string{"trace", "--case", "demo", "--format", "xml"}, []string{`--format "xml"`, "text, json, dot, csv"}},
+		{"zero hops", nil, []string{"trace", "--case", "demo", "--hops", "0"}, []string{"--hops 0"}},
+		{"bad hops", nil, []string{"trace", "--case", "demo", "--hops", "many"}, []string{`"many"`, "--hops"}},
+		{"bad min amount", nil, []string{"trace", "--case", "demo", "--min-amount", "1e3"}, []string{`--min-amount "1e3"`, "decimal"}},
+		{"bad stop-at", nil, []string{"trace", "--case", "demo", "--stop-at", "casino"}, []string{`"casino"`, "exchange"}},
+		{"alpha too precise", nil, []string{"trace", "--case", "demo-btc", "--deposit-alpha", "0.000000001"}, []string{"--deposit-alpha", "8"}},
+		{"bad label file", nil, []string{"trace", "--case", "demo", "--labels", badLabels}, []string{"labels.csv"}},
+		{"missing label file", nil, []string{"trace", "--case", "demo", "--labels", filepath.Join(dir, "none.csv")}, []string{"none.csv"}},
+		{"out dir missing", nil, []string{"trace", "--case", "demo", "--out", filepath.Join(dir, "no", "x.json")}, []string{"--out", "does not exist"}},
+		{"bad env value", map[string]string{"CHAINTRACE_HOPS": "lots"}, []string{"trace", "--case", "demo"}, []string{`CHAINTRACE_HOPS="lots"`, "--hops"}},
+		{"env unknown chain", map[string]string{"CHAINTRACE_CHAIN": "dogecoin"}, []string{"trace", ethAddr}, []string{"dogecoin"}},
+		{"version takes no args", nil, []string{"version", "x"}, []string{"takes no arguments"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.env, tc.args...)
+			if r.code != exitInput {
+				t.Errorf("exit code %d, want %d\nstderr: %s", r.code, exitInput, r.errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
+				}
+			}
+			if strings.Contains(r.errOut, "goroutine ") || strings.Contains(r.errOut, "panic") {
+				t.Errorf("stack trace on stderr:\n%s", r.errOut)
+			}
+			if strings.Count(r.errOut, "\n") > 2 && tc.name != "bad label file" { // that one lists every bad line
+				t.Errorf("want a short message, got:\n%s", r.errOut)
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/chaintrace -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./cmd/chaintrace -update rewrites it after review)\n--- got\n%s", p, got)
+	}
+}
+
+func TestDemoGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		args []string
+	}{
+		{"demo.txt", []string{"trace", "--case", "demo", "--paths"}},
+		{"demo.json", []string{"trace", "--case", "demo", "--format", "json"}},
+		{"demo.dot", []string{"trace", "--case", "demo", "--format", "dot"}},
+		{"demo.csv", []string{"trace", "--case", "demo", "--format", "csv"}},
+		{"demo-btc.txt", []string{"trace", "--case", "demo-btc"}},
+		{"demo-btc.json", []string{"trace", "--case", "demo-btc", "--format", "json"}},
+		{"demo-fifo.txt", []string{"trace", "--case", "demo", "--policy", "fifo", "--min-amount", "0.01"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			r := runCLI(t, nil, tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.errOut)
+			}
+			golden(t, tc.file, []byte(r.out))
+			// Two runs give the same bytes.
+			if again := runCLI(t, nil, tc.args...); again.out != r.out {
+				t.Errorf("second run differs")
+			}
+		})
+	}
+}
+
+func TestNodesOutAndOutFile(t *testing.T) {
+	dir := t.TempDir()
+	out, nodes := filepath.Join(dir, "edges.csv"), filepath.Join(dir, "nodes.csv")
+	r := runCLI(t, nil, "trace", "--case", "demo", "--format", "csv", "--out", out, "--nodes-out", nodes)
+	if r.code != 0 || r.out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.out, r.errOut)
+	}
+	edges, _ := os.ReadFile(out)
+	golden(t, "demo.csv", edges) // the same bytes as on standard output
+	nb, _ := os.ReadFile(nodes)
+	golden(t, "demo-nodes.csv", nb)
+}
+
+func TestDemoJSONFacts(t *testing.T) {
+	// Independent of the golden file: the figures the demo was built to show.
+	r := runCLI(t, nil, "trace", "--case", "demo", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var doc struct {
+		Chain, Policy string
+		Seeds         []string
+		Endpoints     []struct{ Kind, Address, Label, Asset, Amount string }
+		Totals        map[string]struct{ Seed string }
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Chain != "eth" || doc.Policy != "haircut" || len(doc.Seeds) != 2 {
+		t.Errorf("chain %q policy %q seeds %v", doc.Chain, doc.Policy, doc.Seeds)
+	}
+	if doc.Totals["ETH"].Seed != "1736000000000000000000" {
+		t.Errorf("ETH seed = %s, want 1736 ETH in wei", doc.Totals["ETH"].Seed)
+	}
+	if doc.Totals["0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"].Seed != "255000000000" {
+		t.Errorf("USDC seed = %+v", doc.Totals)
+	}
+	kinds := map[string]int{}
+	for _, e := range doc.Endpoints {
+		kinds[e.Kind]++
+		if e.Kind == "mixer" && e.Address != "0xA160cdAB225685dA1d56aa342Ad8841c3b53f291" {
+			t.Errorf("mixer endpoint at %s", e.Address)
+		}
+	}
+	// Two deposit addresses of exchange B and one each of A and C; two exchange
+	// hot wallets paid directly; the Tornado pool; the peel chain past hop 5.
+	for k, n := range map[string]int{"exchange-deposit": 4, "exchange": 2, "mixer": 1, "hop-limit": 2} {
+		if kinds[k] != n {
+			t.Errorf("%d %s endpoints, want %d (all: %v)", kinds[k], k, n, kinds)
+		}
+	}
+}
+
+func TestEnvironmentFlags(t *testing.T) {
+	env := map[string]string{"CHAINTRACE_POLICY": "fifo", "CHAINTRACE_FORMAT": "json", "CHAINTRACE_CASE": "demo", "CHAINTRACE_STOP_AT": "exchange, mixer"}
+	r := runCLI(t, env, "trace")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, `"policy": "fifo"`) || !strings.Contains(r.out, `"stop_at": "exchange,mixer"`) {
+		t.Errorf("environment not applied:\n%.600s", r.out)
+	}
+	// The command line wins over the environment.
+	r = runCLI(t, env, "trace", "--policy", "lifo")
+	if !strings.Contains(r.out, `"policy": "lifo"`) {
+		t.Errorf("--policy lifo lost to CHAINTRACE_POLICY:\n%.300s", r.out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, nil, "version")
+	if r.code != 0 || !strings.HasPrefix(r.out, "chaintrace test go") {
+		t.Errorf("version: exit %d, %q", r.code, r.out)
+	}
+	r = runCLI(t, nil, "--version")
+	if r.code != 0 || r.out != "chaintrace test\n" {
+		t.Errorf("--version: exit %d, %q", r.code, r.out)
+	}
+	r = runCLI(t, nil, "completion", "bash")
+	if r.code != 0 || !strings.Contains(r.out, "chaintrace") {
+		t.Errorf("completion bash: exit %d, stderr %s", r.code, r.errOut)
+	}
+}
+
+// interrupting cancels the trace's context after n history lookups, as Ctrl-C would.
+type interrupting struct {
+	*jsoncase.Account
+	n      int
+	cancel context.CancelFunc
+}
+
+func (s *interrupting) History(ctx context.Context, q trace.HistoryQuery) (trace.History, error) {
+	if s.n--; s.n < 0 {
+		s.cancel()
+		return trace.History{}, ctx.Err()
+	}
+	return s.Account.History(ctx, q)
+}
+
+func TestInterruptKeepsPartialResult(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	o := &TraceOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Case: "demo", Policy: "haircut", Hops: 5,
+		MaxAddresses: 100, AddressBudget: 100, StopAt: trace.DefaultStopAt, DepositRule: true, DepositAlpha: "0.01", DepositTau: 3200, Format: "json"}
+	o.wrap = func(s trace.Source) trace.Source { return &interrupting{s.(*jsoncase.Account), 3, cancel} }
+	err := runTrace(ctx, o)
+	if err == nil || exitCode(err) != exitRuntime || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v (exit %d), want an interruption with exit 1", err, exitCode(err))
+	}
+	var doc struct {
+		Complete  bool
+		Error     string
+		Endpoints []struct{ Kind string }
+		Totals    map[string]struct{ Seed string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("partial output is not JSON: %v\n%s", err, out.String())
+	}
+	incomplete := 0
+	for _, e := range doc.Endpoints {
+		if e.Kind == "incomplete" {
+			incomplete++
+		}
+	}
+	if doc.Complete || doc.Error == "" || incomplete == 0 || doc.Totals["ETH"].Seed != "1736000000000000000000" {
+		t.Errorf("partial result: complete=%v error=%q incomplete endpoints=%d totals=%v", doc.Complete, doc.Error, incomplete, doc.Totals)
+	}
+}
