@@ -2,6 +2,7 @@ package bitcoin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math/big"
 	"strings"
@@ -269,4 +270,17 @@ func TestBtcdCachesAndBatches(t *testing.T) {
 	if tx2.Outputs[0].Value.Cmp(sat(279_980_000)) != 0 {
 		t.Error("cache was modified through a returned transaction")
 	}
+}
+
+func equalJSON(t *testing.T, a, b any) bool {
+	t.Helper()
+	ja, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(ja) == string(jb)
 }
