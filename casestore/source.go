@@ -101,6 +101,24 @@ func keyAddr(a string) string {
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
+// describe spells out a key's arguments for an error message.
+func describe(kind, key string) string {
+	p := strings.Split(key, "|")
+	switch {
+	case kind == KindHistory && len(p) == 4:
+		s := fmt.Sprintf("address %s, blocks %s to %s", p[0], p[1], p[2])
+		if p[3] != "0" {
+			s += ", limit " + p[3]
+		}
+		return s
+	case kind == KindBalance && len(p) == 3:
+		return fmt.Sprintf("address %s, asset %s, block %s", p[0], p[1], p[2])
+	case (kind == KindIsContract || kind == KindAddressTxs) && len(p) == 2:
+		return fmt.Sprintf("address %s, block %s", p[0], p[1])
+	}
+	return key
+}
+
 // placement says where an answer sits for lookups and for the cache's finality test.
 type placement struct {
 	addr      string
@@ -123,7 +141,7 @@ func call[T any](ctx context.Context, c *core, name, kind, key string, have bool
 		if c.live != nil {
 			return zero, fmt.Errorf("%w: the live source does not offer %s", trace.ErrUnsupported, name)
 		}
-		return zero, notRecorded(name, key)
+		return zero, notRecorded(name, describe(kind, key))
 	}
 	v, ferr := fetch()
 	if ferr != nil {

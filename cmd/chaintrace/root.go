@@ -79,6 +79,8 @@ List flags (--labels, --stop-at, --through) take comma-separated values there.`,
 	root.AddCommand(
 		newTraceCmd(ios),
 		newVersionCmd(ios),
+		newCheckCmd(ios),
+		newCaseCmd(ios),
 	)
 	return root
 }

@@ -41,7 +41,14 @@ func (s *openedSource) Close() error {
 // caching) belong here, around src.Source, so every command gets them.
 func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 	if o.Case != "" {
-		return openCase(o)
+		if src, ok, err := openRecordedCase(ctx, o); ok {
+			return src, err
+		}
+		src, err := openCase(o)
+		if err == nil {
+			err = wrapRecord(o, src)
+		}
+		return src, err
 	}
 	chain := o.Chain
 	if chain == "" {
@@ -54,7 +61,8 @@ func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--chain %s: %w", chain, err)
 	}
-	return &openedSource{Source: src}, nil
+	opened := &openedSource{Source: src}
+	return opened, wrapSource(o, opened)
 }
 
 func openCase(o *TraceOptions) (*openedSource, error) {

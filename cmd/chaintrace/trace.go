@@ -53,6 +53,8 @@ type TraceOptions struct {
 	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
 	// half-way).
 	wrap func(trace.Source) trace.Source
+
+	RecordOptions // --record, --cache, --no-cache (record.go)
 }
 
 var formats = []string{"text", "json", "dot", "csv"}
@@ -101,6 +103,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
 	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
+	addRecordFlags(f, &o.RecordOptions)
 	return cmd
 }
 

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaintrace/chaintrace/casestore"
+)
+
+// CaseOptions is `chaintrace case verify|info`.
+type CaseOptions struct {
+	IO    *IOStreams
+	Cases []string
+	JSON  bool
+}
+
+func newCaseCmd(ios *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "case",
+		Short: "Inspect and verify recorded case files",
+		Long: `A recorded case (chaintrace trace --record CASE) is a SQLite file holding everything
+a trace fetched, with a SHA-256 content hash of every stored object and a root hash
+over all of them. docs/case-store.md documents the schema for sqlite3.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return badInput("unknown case command %q (want verify or info)", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	v := &CaseOptions{IO: ios}
+	verify := &cobra.Command{
+		Use:   "verify CASE...",
+		Short: "Check every content hash and the root hash of recorded cases",
+		Args:  needCases,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v.Cases = args
+			return runCaseVerify(v)
+		},
+	}
+	i := &CaseOptions{IO: ios}
+	info := &cobra.Command{
+		Use:   "info CASE",
+		Short: "Summarise a recorded case: chain, tip, command line, objects, root hash",
+		Args:  needCases,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			i.Cases = args
+			return runCaseInfo(i)
+		},
+	}
+	info.Flags().BoolVar(&i.JSON, "json", false, "print the summary as JSON")
+	cmd.AddCommand(verify, info)
+	return cmd
+}
+
+func needCases(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return badInput("%s needs a case file", cmd.CommandPath())
+	}
+	return nil
+}
+
+func runCaseVerify(o *CaseOptions) error {
+	bad := 0
+	for _, p := range o.Cases {
+		sum, err := casestore.Verify(p)
+		if err != nil {
+			fmt.Fprintf(o.IO.Out, "FAIL %s: %v\n", p, err)
+			bad++
+			continue
+		}
+		fmt.Fprintf(o.IO.Out, "ok   %s: %d objects, root sha256 %s\n", p, sum.Objects, sum.Root)
+	}
+	if bad > 0 {
+		return badInput("%d of %d case file(s) failed verification", bad, len(o.Cases))
+	}
+	return nil
+}
+
+func runCaseInfo(o *CaseOptions) error {
+	for n, p := range o.Cases {
+		sum, err := casestore.Verify(p)
+		if err != nil {
+			return caseErr(err)
+		}
+		if o.JSON {
+			b, _ := json.MarshalIndent(sum, "", "  ")
+			fmt.Fprintf(o.IO.Out, "%s\n", b)
+			continue
+		}
+		if n > 0 {
+			fmt.Fprintln(o.IO.Out)
+		}
+		w := o.IO.Out
+		fmt.Fprintf(w, "case:        %s (%d bytes, verified)\n", sum.Path, sum.Bytes)
+		fmt.Fprintf(w, "format:      %s\n", sum.Format)
+		fmt.Fprintf(w, "recorded by: %s\n", sum.ToolVersion)
+		chain := sum.Chain + " (" + sum.Family + ")"
+		if sum.ChainID != "" && sum.ChainID != "0" {
+			chain += ", chain id " + sum.ChainID
+		}
+		fmt.Fprintf(w, "chain:       %s\n", chain)
+		fmt.Fprintf(w, "tip seen:    %s\n", sum.Tip)
+		fmt.Fprintf(w, "created:     %s\n", sum.Created)
+		fmt.Fprintf(w, "updated:     %s\n", sum.Updated)
+		fmt.Fprintf(w, "command:     %s\n", strings.Join(sum.Command, " "))
+		if s := sum.Options[casestore.MetaSeeds]; s != "" {
+			fmt.Fprintf(w, "seeds:       %s\n", s)
+		}
+		kinds := make([]string, 0, len(sum.ByKind))
+		for k := range sum.ByKind {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		var parts []string
+		for _, k := range kinds {
+			parts = append(parts, fmt.Sprintf("%s %d", k, sum.ByKind[k]))
+		}
+		fmt.Fprintf(w, "objects:     %d (%s)\n", sum.Objects, strings.Join(parts, ", "))
+		for _, wn := range sum.Warnings {
+			fmt.Fprintf(w, "warning:     %s\n", wn)
+		}
+		fmt.Fprintf(w, "root sha256: %s\n", sum.Root)
+	}
+	return nil
+}
