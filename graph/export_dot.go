@@ -98,9 +98,12 @@ func WriteDOT(w io.Writer, r *Result) error {
 		if g.taint.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
 			lines[1] += " (" + Percent(g.taint, g.amount) + ")"
 		}
-		if g.count == 1 {
+		switch {
+		case g.count == 1 && (g.from == "tx:"+g.firstTx || g.to == "tx:"+g.firstTx):
+			// A UTXO input or output: the transaction node already names the tx.
+		case g.count == 1:
 			lines = append(lines, "tx "+htmlText(shortID(g.firstTx)))
-		} else {
+		default:
 			lines = append(lines, fmt.Sprintf("%d transfers", g.count))
 		}
 		attrs := "label=<" + strings.Join(lines, "<BR/>") + ">"
