@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"os/exec"
+	"regexp"
+	"time"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+//go:embed report.html.tmpl
+var htmlSource string
+
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"txURL":   func(e explorer, h string) string { return link(e.tx, h) },
+	"addrURL": func(e explorer, a string) string { return link(e.addr, a) },
+	"inc":     func(i int) int { return i + 1 },
+}).Parse(htmlSource))
+
+func link(base, s string) string {
+	if base == "" || !hexish(s) {
+		return ""
+	}
+	return base + s
+}
+
+// ErrNoGraphviz says Graphviz's dot is not on PATH.
+var ErrNoGraphviz = errors.New("graphviz 'dot' not found on PATH")
+
+// GraphvizSVG renders DOT to SVG with Graphviz's dot from PATH, within a minute.
+func GraphvizSVG(dot []byte) ([]byte, error) {
+	bin, err := exec.LookPath("dot")
+	if err != nil {
+		return nil, ErrNoGraphviz
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-Tsvg")
+	cmd.Stdin = bytes.NewReader(dot)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("dot -Tsvg: %v: %s", err, bytes.TrimSpace(errb.Bytes()))
+	}
+	return out.Bytes(), nil
+}
+
+type htmlData struct {
+	*view
+	SVG       template.HTML
+	GraphNote string
+	DOTFile   string
+}
+
+// svgStart finds the <svg element; the XML prolog and DOCTYPE dot writes before
+// it are not allowed inside HTML.
+var svgStart = regexp.MustCompile(`(?s)<svg[\s>]`)
+
+// HTML writes the report as one self-contained HTML file: inline CSS, no
+// scripts, no external resources. The fund-flow graph is embedded as SVG when it
+// can be rendered (Options.SVG, else Graphviz from PATH); otherwise the report
+// says how to render the DOT file.
+func HTML(w io.Writer, r *graph.Result, opts Options) error {
+	d := htmlData{view: buildView(r, opts), DOTFile: clean(opts.DOTFile)}
+	if d.DOTFile == "" {
+		d.DOTFile = "trace.dot"
+	}
+	render := opts.SVG
+	if render == nil && !opts.NoGraphviz {
+		render = GraphvizSVG
+	}
+	if render != nil && r.Flow != nil {
+		var dot bytes.Buffer
+		if err := graph.WriteDOT(&dot, r); err != nil {
+			return err
+		}
+		svg, err := render(dot.Bytes())
+		switch {
+		case err == nil:
+			loc := svgStart.FindIndex(svg)
+			if loc == nil {
+				d.GraphNote = "The graph renderer returned no SVG."
+				break
+			}
+			// Graphviz escapes every label it writes (and graph.WriteDOT escaped
+			// them before), so its SVG is markup we produced, not user text.
+			d.SVG = template.HTML(svg[loc[0]:]) //nolint:gosec // see above
+		case errors.Is(err, ErrNoGraphviz):
+			d.GraphNote = "Graphviz is not installed, so the graph is not embedded."
+		default:
+			d.GraphNote = "The graph could not be rendered: " + clean(err.Error())
+		}
+	} else if r.Flow == nil {
+		d.GraphNote = "This result carries no graph."
+	} else {
+		d.GraphNote = "Graphviz was not used, so the graph is not embedded."
+	}
+	var buf bytes.Buffer
+	if err := htmlTmpl.Execute(&buf, d); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}

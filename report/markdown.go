@@ -1,0 +1,190 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// Markdown writes the report as Markdown (GitHub-flavoured tables).
+func Markdown(w io.Writer, r *graph.Result, opts Options) error {
+	v := buildView(r, opts)
+	bw := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+
+	p("# %s\n\n", md(v.Title))
+	p("Every amount below is exact, in the asset's own units, and comes from the transactions listed; shares are of the stolen amount of the same asset.\n\n")
+	if v.Incomplete {
+		p("> **INCOMPLETE.** The trace stopped early: %s. Amounts cover what was fetched before that.\n\n", md(v.Error))
+	}
+
+	p("## Case\n\n")
+	p("| | |\n|---|---|\n")
+	seeds := make([]string, len(v.Seeds))
+	for i, s := range v.Seeds {
+		seeds[i] = code(s)
+	}
+	p("| Seeds | %s |\n", strings.Join(seeds, "<br>"))
+	chain := md(v.Chain)
+	if v.Family != "" {
+		chain += " (" + md(v.Family) + ")"
+	}
+	p("| Chain | %s |\n", chain)
+	p("| Policy | %s |\n", md(v.Policy))
+	if len(v.Params) > 0 {
+		ps := make([]string, len(v.Params))
+		for i, kv := range v.Params {
+			ps[i] = md(kv.K) + " = " + code(kv.V)
+		}
+		p("| Parameters | %s |\n", strings.Join(ps, "<br>"))
+	}
+	p("| Tool | %s |\n", md(v.Tool))
+	tip := v.Tip
+	if tip == "" {
+		tip = "not recorded"
+	}
+	p("| Block height seen | %s |\n", tip)
+	if v.Generated != "" {
+		p("| Generated | %s |\n", v.Generated)
+	}
+	status := "complete"
+	if v.Incomplete {
+		status = "**incomplete** (see above)"
+	}
+	p("| Status | %s |\n\n", status)
+
+	p("## Where the funds went\n\n")
+	for _, a := range v.Assets {
+		p("### %s (%s)\n\n", md(a.Symbol), md(a.Kind))
+		p("| Destination | Amount | Share | |\n|---|--:|--:|---|\n")
+		for _, row := range a.Rows {
+			name := md(row.Name)
+			if row.Strong {
+				name = "**" + name + "**"
+			}
+			if row.Sub {
+				name = "&nbsp;&nbsp;↳ " + name
+			}
+			p("| %s | %s | %s | %s |\n", name, md(row.Amount), md(row.Share), md(row.Note))
+		}
+		p("\n")
+	}
+
+	p("## Freeze requests\n\n")
+	if len(v.Exchanges) == 0 {
+		p("No stolen funds reached a known exchange or an address the deposit rule attributes to one.\n\n")
+	}
+	for _, ex := range v.Exchanges {
+		p("### %s\n\n", md(ex.Name))
+		p("Stolen funds credited to %s: **%s**. Each row is one transaction that paid stolen funds into an address of this exchange; a deposit address identifies the customer account.\n\n", md(ex.Name), md(strings.Join(ex.Totals, " + ")))
+		p("| Address | Type | Tx into it | Amount | Time (UTC) | Hops from theft | Sweep tx | Confidence |\n")
+		p("|---|---|---|--:|---|--:|---|---|\n")
+		for _, row := range ex.Rows {
+			addr := code(row.Address)
+			if row.Label != "" {
+				addr += "<br>" + md(row.Label)
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", addr, row.Kind, codeOrDash(row.Tx), md(row.Amount), row.Time, row.Hops, codeOrDash(row.Sweep), md(row.Confidence))
+		}
+		p("\n")
+	}
+
+	p("## Paths\n\n")
+	p("Each endpoint with the transactions that carried stolen funds to it, from the theft on.\n\n")
+	for _, pv := range v.Paths {
+		head := fmt.Sprintf("%d. **%s** %s", pv.N, md(pv.Kind), code(pv.Address))
+		if pv.Outpoint != "" {
+			head += " (output " + code(pv.Outpoint) + ")"
+		}
+		if pv.Label != "" {
+			head += " — " + md(pv.Label)
+		}
+		p("%s: %s (%s), %d hop%s\n", head, md(pv.Amount), md(pv.Share), pv.Hops, plural(pv.Hops))
+		for i, t := range pv.Txs {
+			p("   %d. %s\n", i+1, code(t))
+		}
+		if pv.Sweep != "" {
+			ex := ""
+			if pv.Exchange != "" {
+				ex = " into " + md(pv.Exchange)
+			}
+			p("   - sweep%s: %s\n", ex, code(pv.Sweep))
+		}
+		if pv.Dest != "" {
+			p("   - destination chain: %s\n", md(pv.Dest))
+		}
+		if pv.Note != "" {
+			p("   - note: %s\n", md(pv.Note))
+		}
+	}
+	if len(v.Paths) == 0 {
+		p("No endpoints.\n")
+	}
+	p("\n")
+
+	if len(v.Warnings) > 0 {
+		p("## Warnings\n\n")
+		for _, s := range v.Warnings {
+			p("- %s\n", md(s))
+		}
+		p("\n")
+	}
+	p("## The graph\n\n%s\n", renderHintMD(opts))
+	return bw.Flush()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func renderHintMD(opts Options) string {
+	if opts.DOTFile == "" {
+		return "Write the graph with `chaintrace trace … --format dot --out trace.dot` and render it with Graphviz: `dot -Tsvg trace.dot > trace.svg`."
+	}
+	f := strings.NewReplacer("`", "", "|", "").Replace(clean(opts.DOTFile))
+	return "The graph is in `" + f + "`; render it with Graphviz: `dot -Tsvg " + f + " > trace.svg`."
+}
+
+// md escapes text for Markdown, tables included: emphasis, links, code, table
+// pipes, and '<' where it could open an HTML tag (before a letter, '/', '!' or
+// '?'), so "<0.1%" stays readable.
+func md(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '|':
+			b.WriteByte('\\')
+		case '<':
+			if i+1 < len(rs) && (unicode.IsLetter(rs[i+1]) || strings.ContainsRune("/!?", rs[i+1])) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// code puts s in a code span; backticks and pipes cannot occur in hashes or
+// addresses, so they are dropped rather than escaped.
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.NewReplacer("`", "", "|", "").Replace(s)
+	return "`" + s + "`"
+}
+
+func codeOrDash(s string) string {
+	if s == "" || s == "—" {
+		return "—"
+	}
+	return code(s)
+}

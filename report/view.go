@@ -1,0 +1,509 @@
+package report
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/labels"
+)
+
+// Options shape a report.
+type Options struct {
+	// Title replaces the default heading ("Fund-flow report").
+	Title string
+	// Version is shown as the tool version when the Result does not name one.
+	Version string
+	// Generated, when set, is printed in the header. Left zero, the report does
+	// not depend on the clock (golden files, reproducible cases).
+	Generated time.Time
+	// DOTFile is the name of the DOT file the CLI wrote next to the report, used
+	// in the instructions for rendering the graph when it cannot be embedded.
+	DOTFile string
+	// SVG renders DOT to SVG for the HTML report. nil: Graphviz's dot from PATH
+	// (GraphvizSVG) unless NoGraphviz is set.
+	SVG func(dot []byte) ([]byte, error)
+	// NoGraphviz disables looking for dot on PATH.
+	NoGraphviz bool
+}
+
+// view is what both renderers show, computed once so that Markdown and HTML
+// cannot disagree.
+type view struct {
+	Title      string
+	Tool       string
+	Chain      string
+	Family     string
+	Policy     string
+	Seeds      []string
+	Params     []kv
+	Tip        string
+	Generated  string
+	Incomplete bool
+	Error      string
+	Assets     []assetView
+	Exchanges  []exchangeView
+	Paths      []pathView
+	Warnings   []string
+	Explorer   explorer
+}
+
+type kv struct{ K, V string }
+
+type assetView struct {
+	Symbol string
+	Kind   string // "native" or "token 0x…"
+	Rows   []sumRow
+}
+
+type sumRow struct {
+	Name   string
+	Amount string
+	Share  string
+	Note   string
+	Sub    bool // an untraced cause under "untraced"
+	Strong bool // the seed line
+}
+
+type exchangeView struct {
+	Name   string
+	Totals []string // per asset, "4 ETH"
+	Rows   []freezeRow
+}
+
+type freezeRow struct {
+	Kind       string // "deposit" or "hot wallet"
+	Address    string
+	Label      string
+	Tx         string
+	Amount     string
+	Time       string
+	Hops       string
+	Sweep      string
+	Confidence string
+}
+
+type pathView struct {
+	N        int
+	Kind     string
+	Address  string
+	Outpoint string
+	Label    string
+	Amount   string
+	Share    string
+	Hops     int
+	Txs      []string
+	Sweep    string
+	Exchange string
+	Dest     string
+	Note     string
+}
+
+// summary lines of "where the funds went", in order; untraced kinds follow.
+var summaryGroups = []struct {
+	name  string
+	kinds []string
+}{
+	{"Exchanges (labelled wallets)", []string{graph.EndExchange}},
+	{"Exchange deposit addresses", []string{graph.EndExchangeDeposit}},
+	{"Mixers", []string{graph.EndMixer}},
+	{"Bridges", []string{graph.EndBridge}},
+	{"Services", []string{graph.EndService}},
+	{"Contracts (unlabelled)", []string{graph.EndContract}},
+	{"Still unspent", []string{graph.EndUnspent}},
+}
+
+func buildView(r *graph.Result, opts Options) *view {
+	v := &view{
+		Title:      clean(opts.Title),
+		Tool:       clean(r.Tool),
+		Chain:      clean(r.Chain),
+		Family:     clean(r.Family),
+		Policy:     clean(r.Policy),
+		Incomplete: r.Error != "",
+		Error:      clean(r.Error),
+		Explorer:   explorerFor(r.Chain),
+	}
+	if v.Title == "" {
+		v.Title = "Fund-flow report"
+	}
+	if v.Tool == "" {
+		v.Tool = "chaintrace " + clean(opts.Version)
+	}
+	for _, s := range r.Seeds {
+		v.Seeds = append(v.Seeds, clean(s))
+	}
+	keys := make([]string, 0, len(r.Params))
+	for k := range r.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Params = append(v.Params, kv{clean(k), clean(r.Params[k])})
+	}
+	if r.Tip != 0 {
+		v.Tip = fmt.Sprint(r.Tip)
+	}
+	if !opts.Generated.IsZero() {
+		v.Generated = opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	for _, w := range r.Warnings {
+		v.Warnings = append(v.Warnings, clean(w))
+	}
+	sort.Strings(v.Warnings)
+
+	ends := sortedEndpoints(r)
+	for _, id := range assetIDs(r) {
+		v.Assets = append(v.Assets, summarize(r, id, ends))
+	}
+	v.Exchanges = freezeTables(r, ends)
+	for i, e := range ends {
+		a := assetOf(r, e.Asset)
+		p := pathView{
+			N: i + 1, Kind: e.Kind, Address: clean(e.Address), Outpoint: clean(e.Outpoint),
+			Label: clean(e.Label), Amount: graph.FormatAmount(e.Amount, a),
+			Share: graph.Percent(e.Amount, seedOf(r, e.Asset)), Hops: e.Hops,
+			Sweep: clean(e.SweepTx), Exchange: clean(e.Exchange), Dest: clean(e.DestChain), Note: clean(e.Note),
+		}
+		for _, t := range e.Path {
+			p.Txs = append(p.Txs, clean(t))
+		}
+		v.Paths = append(v.Paths, p)
+	}
+	return v
+}
+
+func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
+	a := assetOf(r, id)
+	av := assetView{Symbol: clean(a.Symbol), Kind: "native"}
+	if av.Symbol == "" {
+		av.Symbol = clean(a.ID)
+	}
+	if !a.Native() {
+		av.Kind = "token " + clean(a.Contract)
+	}
+	t := r.Totals[id]
+	if t == nil {
+		t = &graph.Totals{ByKind: map[string]*big.Int{}}
+	}
+	count := map[string]int{}
+	for _, e := range ends {
+		if e.Asset == id {
+			count[e.Kind]++
+		}
+	}
+	sum := func(kinds ...string) (*big.Int, int) {
+		s, n := new(big.Int), 0
+		for _, k := range kinds {
+			if x := t.ByKind[k]; x != nil {
+				s.Add(s, x)
+			}
+			n += count[k]
+		}
+		return s, n
+	}
+	row := func(name string, amt *big.Int, n int) sumRow {
+		return sumRow{Name: name, Amount: graph.FormatAmount(amt, a), Share: graph.Percent(amt, t.Seed), Note: endpoints(n)}
+	}
+	seed := t.Seed
+	if seed == nil {
+		seed = new(big.Int)
+	}
+	av.Rows = append(av.Rows, sumRow{Name: "Stolen (seed)", Amount: graph.FormatAmount(seed, a), Share: "100%", Strong: true})
+	known := map[string]bool{}
+	for _, g := range summaryGroups {
+		s, n := sum(g.kinds...)
+		for _, k := range g.kinds {
+			known[k] = true
+		}
+		if s.Sign() == 0 && n == 0 {
+			continue
+		}
+		av.Rows = append(av.Rows, row(g.name, s, n))
+	}
+	var other []string
+	for k := range t.ByKind {
+		if !known[k] && !graph.Untraced(k) {
+			other = append(other, k)
+		}
+	}
+	for k := range count {
+		if !known[k] && !graph.Untraced(k) && t.ByKind[k] == nil {
+			other = append(other, k)
+		}
+	}
+	sort.Strings(other)
+	if len(other) > 0 {
+		s, n := sum(other...)
+		rr := row("Other", s, n)
+		rr.Note = strings.Join(other, ", ") + "; " + rr.Note
+		av.Rows = append(av.Rows, rr)
+	}
+	av.Rows = append(av.Rows, row("Fees", t.Fees, 0))
+	var ukinds []string
+	for _, k := range graph.EndpointKinds {
+		if graph.Untraced(k) {
+			ukinds = append(ukinds, k)
+		}
+	}
+	u, n := sum(ukinds...)
+	if t.Untraced != nil {
+		u = t.Untraced
+	}
+	av.Rows = append(av.Rows, row("Untraced (lost from view)", u, n))
+	for _, k := range ukinds {
+		if s, n := sum(k); s.Sign() != 0 || n > 0 {
+			rr := row(k, s, n)
+			rr.Sub = true
+			av.Rows = append(av.Rows, rr)
+		}
+	}
+	if t.Growth != nil && t.Growth.Sign() != 0 {
+		rr := row("Growth (poison policy)", t.Growth, 0)
+		rr.Note = "taint the policy added; not part of the seed"
+		av.Rows = append(av.Rows, rr)
+	}
+	return av
+}
+
+func endpoints(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 endpoint"
+	}
+	return fmt.Sprintf("%d endpoints", n)
+}
+
+// freezeTables groups exchange and deposit endpoints by exchange: one table per
+// exchange, one row per tainted credit into each address.
+func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
+	byName := map[string]*exchangeView{}
+	totals := map[string]map[string]*big.Int{}
+	for _, e := range ends {
+		if e.Kind != graph.EndExchange && e.Kind != graph.EndExchangeDeposit {
+			continue
+		}
+		name := e.Exchange
+		if name == "" {
+			name = e.Label
+		}
+		name = clean(labels.Entity(name))
+		if name == "" {
+			name = "Unknown exchange"
+		}
+		ev := byName[name]
+		if ev == nil {
+			ev = &exchangeView{Name: name}
+			byName[name] = ev
+			totals[name] = map[string]*big.Int{}
+		}
+		if totals[name][e.Asset] == nil {
+			totals[name][e.Asset] = new(big.Int)
+		}
+		if e.Amount != nil {
+			totals[name][e.Asset].Add(totals[name][e.Asset], e.Amount)
+		}
+		a := assetOf(r, e.Asset)
+		kind, conf, sweep := "hot wallet", "labelled", "—"
+		if e.Kind == graph.EndExchangeDeposit {
+			kind, sweep = "deposit", clean(e.SweepTx)
+			if sweep == "" {
+				sweep = "—"
+			}
+			conf = permille(e.Confidence)
+		}
+		if e.LowConfidence {
+			conf += " (low)"
+		}
+		base := freezeRow{Kind: kind, Address: clean(e.Address), Label: clean(e.Label), Hops: fmt.Sprint(e.Hops), Sweep: sweep, Confidence: conf}
+		if len(e.Inflows) == 0 {
+			row := base
+			row.Tx, row.Amount, row.Time = "—", graph.FormatAmount(e.Amount, a), "—"
+			if len(e.Path) > 0 {
+				row.Tx = clean(e.Path[len(e.Path)-1])
+			}
+			ev.Rows = append(ev.Rows, row)
+			continue
+		}
+		ins := append([]graph.Inflow(nil), e.Inflows...)
+		sort.SliceStable(ins, func(i, j int) bool {
+			if ins[i].Block != ins[j].Block {
+				return ins[i].Block < ins[j].Block
+			}
+			return ins[i].Tx < ins[j].Tx
+		})
+		for _, in := range ins {
+			row := base
+			row.Tx, row.Amount, row.Time = clean(in.Tx), graph.FormatAmount(in.Amount, a), utc(in.Time)
+			ev.Rows = append(ev.Rows, row)
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]exchangeView, 0, len(names))
+	for _, n := range names {
+		ev := byName[n]
+		for _, id := range assetIDs(r) {
+			if s := totals[n][id]; s != nil {
+				ev.Totals = append(ev.Totals, graph.FormatAmount(s, assetOf(r, id)))
+			}
+		}
+		out = append(out, *ev)
+	}
+	return out
+}
+
+func permille(p int) string {
+	return fmt.Sprintf("%d.%d%%", p/10, p%10)
+}
+
+func utc(t int64) string {
+	if t == 0 {
+		return "—"
+	}
+	return time.Unix(t, 0).UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// sortedEndpoints is Result.SortEndpoints' order (amount descending, kind,
+// address, outpoint) with the assets in report order (native first), on a copy: the report must not reorder the caller's
+// result, and a nil amount sorts as zero.
+func sortedEndpoints(r *graph.Result) []*graph.Endpoint {
+	es := append([]*graph.Endpoint(nil), r.Endpoints...)
+	rank := map[string]int{}
+	for i, id := range assetIDs(r) {
+		rank[id] = i
+	}
+	amt := func(e *graph.Endpoint) *big.Int {
+		if e.Amount == nil {
+			return new(big.Int)
+		}
+		return e.Amount
+	}
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.Asset != b.Asset {
+			return rank[a.Asset] < rank[b.Asset]
+		}
+		if c := amt(a).Cmp(amt(b)); c != 0 {
+			return c > 0
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Address != b.Address {
+			return a.Address < b.Address
+		}
+		return a.Outpoint < b.Outpoint
+	})
+	return es
+}
+
+// assetIDs lists the assets of r: native coins first, then tokens by symbol.
+func assetIDs(r *graph.Result) []string {
+	seen := map[string]bool{}
+	var ids []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for id := range r.Totals {
+		add(id)
+	}
+	for _, e := range r.Endpoints {
+		add(e.Asset)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := assetOf(r, ids[i]), assetOf(r, ids[j])
+		if a.Native() != b.Native() {
+			return a.Native()
+		}
+		if a.Symbol != b.Symbol {
+			return a.Symbol < b.Symbol
+		}
+		return a.ID < b.ID
+	})
+	return ids
+}
+
+func assetOf(r *graph.Result, id string) graph.Asset {
+	if a, ok := r.Assets[id]; ok {
+		return a
+	}
+	return graph.Asset{ID: id, Symbol: id}
+}
+
+func seedOf(r *graph.Result, id string) *big.Int {
+	if t := r.Totals[id]; t != nil {
+		return t.Seed
+	}
+	return nil
+}
+
+// clean drops control and bidirectional-override characters: label names and
+// messages come from files and chains, not from us.
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// explorer links hashes and addresses for chains with a well-known public
+// explorer; a local chain gets no links.
+type explorer struct{ tx, addr string }
+
+func explorerFor(chain string) explorer {
+	switch chain {
+	case "eth":
+		return explorer{"https://etherscan.io/tx/", "https://etherscan.io/address/"}
+	case "bsc":
+		return explorer{"https://bscscan.com/tx/", "https://bscscan.com/address/"}
+	case "polygon":
+		return explorer{"https://polygonscan.com/tx/", "https://polygonscan.com/address/"}
+	case "arbitrum":
+		return explorer{"https://arbiscan.io/tx/", "https://arbiscan.io/address/"}
+	case "optimism":
+		return explorer{"https://optimistic.etherscan.io/tx/", "https://optimistic.etherscan.io/address/"}
+	case "base":
+		return explorer{"https://basescan.org/tx/", "https://basescan.org/address/"}
+	case "btc":
+		return explorer{"https://mempool.space/tx/", "https://mempool.space/address/"}
+	case "btc-testnet":
+		return explorer{"https://mempool.space/testnet/tx/", "https://mempool.space/testnet/address/"}
+	case "btc-signet":
+		return explorer{"https://mempool.space/signet/tx/", "https://mempool.space/signet/address/"}
+	}
+	return explorer{}
+}
+
+// hexish reports whether s is safe to put in a URL path as is.
+func hexish(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
