@@ -60,7 +60,9 @@ const JSONSchemaVersion = 1
 //	      "by_kind": {"exchange": "…", …}, // every endpoint kind, "0" when none
 //	      "located": "…",          // sum of the kinds that are not untraced
 //	      "untraced": "…",         // hop-limit + below-threshold + high-activity + address-limit + incomplete
-//	      "growth": "0"            // poison only: taint created by the policy
+//	      "growth": "0",           // poison only: taint created by the policy
+//	      "wrapped_in": "0",       // taint that arrived from another asset (WETH Deposit: ETH → WETH)
+//	      "wrapped_out": "0"       // taint that left for another asset
 //	    }
 //	  },
 //	  "nodes": [{"id": "…", "address": "…", "tx": "", "role": "seed",
@@ -74,7 +76,7 @@ const JSONSchemaVersion = 1
 //	  "error": ""                  // why the trace stopped early, "" when complete
 //	}
 //
-// Invariant for every asset: seed = Σ by_kind + fees − growth.
+// Invariant for every asset: seed + wrapped_in = Σ by_kind + fees + wrapped_out − growth.
 func WriteJSON(w io.Writer, r *Result) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -157,12 +159,14 @@ type jsonEndpoint struct {
 }
 
 type jsonTotals struct {
-	Seed     string            `json:"seed"`
-	Fees     string            `json:"fees"`
-	ByKind   map[string]string `json:"by_kind"`
-	Located  string            `json:"located"`
-	Untraced string            `json:"untraced"`
-	Growth   string            `json:"growth"`
+	Seed       string            `json:"seed"`
+	Fees       string            `json:"fees"`
+	ByKind     map[string]string `json:"by_kind"`
+	Located    string            `json:"located"`
+	Untraced   string            `json:"untraced"`
+	Growth     string            `json:"growth"`
+	WrappedIn  string            `json:"wrapped_in"`
+	WrappedOut string            `json:"wrapped_out"`
 }
 
 type jsonEdge struct {
@@ -229,7 +233,7 @@ func buildJSON(r *Result) *jsonDoc {
 		t := totalsFor(r, id)
 		jt := &jsonTotals{
 			Seed: dec(t.Seed), Fees: dec(t.Fees), ByKind: map[string]string{},
-			Growth: dec(t.Growth),
+			Growth: dec(t.Growth), WrappedIn: dec(t.WrappedIn), WrappedOut: dec(t.WrappedOut),
 		}
 		located, untraced := new(big.Int), new(big.Int)
 		for k, v := range t.ByKind {

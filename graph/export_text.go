@@ -187,6 +187,12 @@ func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
 	if t.Growth != nil && t.Growth.Sign() != 0 {
 		lines = append(lines, line{"growth (poison)", t.Growth, "taint the policy added; not part of the seed"})
 	}
+	if t.WrappedIn != nil && t.WrappedIn.Sign() != 0 {
+		lines = append(lines, line{"wrapped in", t.WrappedIn, "taint that arrived from another asset (e.g. ETH → WETH)"})
+	}
+	if t.WrappedOut != nil && t.WrappedOut.Sign() != 0 {
+		lines = append(lines, line{"wrapped out", t.WrappedOut, "taint that left for another asset"})
+	}
 
 	nums := make([]*big.Int, len(lines))
 	for i, l := range lines {
