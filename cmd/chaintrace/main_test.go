@@ -274,3 +274,18 @@ func TestInterruptKeepsPartialResult(t *testing.T) {
 		t.Errorf("partial result: complete=%v error=%q incomplete endpoints=%d totals=%v", doc.Complete, doc.Error, incomplete, doc.Totals)
 	}
 }
+
+func TestNodeDownExitsOne(t *testing.T) {
+	// Port 1 on the loopback refuses connections at once: a node that is down.
+	r := runCLI(t, nil, "trace", "--chain", "eth", "--rpc", "http://127.0.0.1:1", "0x"+strings.Repeat("1", 64))
+	if r.code != exitRuntime {
+		t.Errorf("exit %d, want %d; stderr: %s", r.code, exitRuntime, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "127.0.0.1:1") || strings.Contains(r.errOut, "goroutine ") {
+		t.Errorf("stderr should name the endpoint without a stack trace:\n%s", r.errOut)
+	}
+	r = runCLI(t, nil, "trace", "--chain", "eth", "--rps", "-1", "0x"+strings.Repeat("1", 64))
+	if r.code != exitInput || !strings.Contains(r.errOut, "--rps -1") {
+		t.Errorf("--rps -1: exit %d, stderr %s", r.code, r.errOut)
+	}
+}

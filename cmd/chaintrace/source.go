@@ -54,15 +54,32 @@ func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 	if chain == "" {
 		chain = "eth"
 	}
+	if o.RPS < 0 {
+		return nil, badInput("--rps %v: want 0 (the default) or a positive rate", o.RPS)
+	}
 	if len(chains.Names()) == 0 {
 		return nil, badInput("--chain %s: this build has no live chain adapters yet; trace an offline case with --case FILE or --case demo", chain)
 	}
-	src, err := chains.Open(ctx, chains.Config{Chain: chain, RPC: o.RPC, Stderr: o.IO.ErrOut})
+	src, err := chains.Open(ctx, o.chainConfig(chain))
 	if err != nil {
 		return nil, fmt.Errorf("--chain %s: %w", chain, err)
 	}
 	opened := &openedSource{Source: src}
 	return opened, wrapSource(o, opened)
+}
+
+// chainConfig is what the live adapters get from the flags and the environment.
+// The explorer API key comes only from the environment, so it never appears in
+// a command line, a shell history or a recorded case.
+func (o *TraceOptions) chainConfig(chain string) chains.Config {
+	cfg := chains.Config{
+		Chain: chain, RPC: o.RPC, Backend: o.Backend, History: o.History,
+		Explorer: o.Explorer, RPS: o.RPS, Stderr: o.IO.ErrOut,
+	}
+	if o.IO.Getenv != nil {
+		cfg.ExplorerKey = o.IO.Getenv(envPrefix + "EXPLORER_KEY")
+	}
+	return cfg
 }
 
 func openCase(o *TraceOptions) (*openedSource, error) {

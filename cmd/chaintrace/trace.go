@@ -24,9 +24,13 @@ type TraceOptions struct {
 	IO *IOStreams
 
 	// Where the data comes from (see openSource).
-	Chain string
-	RPC   string
-	Case  string
+	Chain    string
+	RPC      string
+	Case     string
+	Backend  string  // Bitcoin: esplora, btcd, bitcoind ("" auto)
+	History  string  // EVM: auto, trace, explorer, rpc
+	Explorer string  // EVM: Etherscan-compatible API base URL
+	RPS      float64 // request rate limit for public endpoints (0: the adapter's default)
 
 	Seeds []string
 
@@ -84,6 +88,10 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f := cmd.Flags()
 	f.StringVar(&o.Chain, "chain", "", "chain to trace on (eth, btc, …); default eth, or the case file's chain")
 	f.StringVar(&o.RPC, "rpc", "", "node or API URL; default: the chain's public endpoint")
+	f.StringVar(&o.Backend, "backend", "", "Bitcoin data source: esplora, btcd or bitcoind (default: from --rpc)")
+	f.StringVar(&o.History, "history", "auto", "EVM address history: auto, trace (trace_filter), explorer (Etherscan-compatible API), rpc (plain node)")
+	f.StringVar(&o.Explorer, "explorer", "", "EVM: Etherscan-compatible API base URL for --history explorer (key in CHAINTRACE_EXPLORER_KEY)")
+	f.Float64Var(&o.RPS, "rps", 0, "most requests per second to the node or API (0: the adapter's default)")
 	f.StringVar(&o.Case, "case", "", "offline case file, or an embedded demo name (demo, ronin, demo-btc, bitfinex)")
 	f.StringVar(&o.Policy, "policy", string(trace.Haircut), "taint policy: haircut, poison, fifo, lifo, tiho")
 	f.IntVar(&o.Hops, "hops", 5, "hops to follow from the seed")
