@@ -102,8 +102,8 @@ func ReplayLive(st *Store, live trace.Source) (trace.Source, error) {
 // CacheOptions tune Cache.
 type CacheOptions struct {
 	// Confirmations: only answers about blocks at least this far below the tip are
-	// stored and served (finalised data). Default 12 (about a Bitcoin day is 144;
-	// 12 Ethereum blocks are well past reorg depth in practice).
+	// stored (finalised data). 0 means none: everything mined is final (tests,
+	// chains with instant finality); callers usually pass DefaultConfirmations.
 	Confirmations uint64
 	// TipTTL: a tip seen this recently is reused instead of asking the node, so a
 	// repeated trace makes no request at all. Default 60 s. Negative: always ask.
@@ -117,9 +117,6 @@ const DefaultConfirmations = 12
 // new finalised answers are stored. The wrapper implements exactly the interfaces
 // src implements.
 func Cache(src trace.Source, st *Store, o CacheOptions) trace.Source {
-	if o.Confirmations == 0 {
-		o.Confirmations = DefaultConfirmations
-	}
 	if o.TipTTL == 0 {
 		o.TipTTL = 60 * time.Second
 	}

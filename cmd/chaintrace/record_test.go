@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+)
+
+// gethTheft starts a real geth, runs the theft scenario and returns what the
+// tests need. The node stops when t ends, so callers pass a subtest's t to stop
+// it early.
+func gethTheft(t *testing.T, dir string) (*geth.Theft, string) {
+	t.Helper()
+	n := geth.Start(t)
+	s := geth.BuildTheft(t, n)
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", s.Exchange.Hex())), 0o644)
+	return s, labels
+}
+
+// counter is an HTTP proxy in front of a node that counts JSON-RPC calls.
+type counter struct {
+	srv   *httptest.Server
+	calls atomic.Int64
+}
+
+func countingProxy(t *testing.T, target string) *counter {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &counter{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var batch []json.RawMessage
+		if json.Unmarshal(body, &batch) == nil {
+			c.calls.Add(int64(len(batch)))
+		} else {
+			c.calls.Add(1)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// Record a trace from a real geth, stop the node, replay the case: the JSON
+// output is byte-identical, and a flipped byte makes verify and replay fail.
+func TestRecordOnGethReplayOffline(t *testing.T) {
+	dir := t.TempDir()
+	casePath := filepath.Join(dir, "theft.case")
+	var recorded string
+	var labels, seed string
+	t.Run("record", func(t *testing.T) {
+		s, l := gethTheft(t, dir)
+		labels, seed = l, s.TheftETH.Hex()
+		chain := fmt.Sprintf("evm:%d", s.Node.ChainID())
+		r := runCLI(t, nil, "trace", "--chain", chain, "--rpc", s.Node.URL(), "--labels", labels,
+			"--format", "json", "--record", casePath, "--hops", "6", seed)
+		if r.code != 0 {
+			t.Fatalf("record: exit %d: %s", r.code, r.errOut)
+		}
+		recorded = r.out
+		if !strings.Contains(r.errOut, "recorded case "+casePath) {
+			t.Errorf("stderr = %q", r.errOut)
+		}
+		// the exchange got 0.99 + 0.99 + 3.99 ETH through the three deposits
+		if !strings.Contains(recorded, `"exchange-deposit"`) {
+			t.Errorf("recorded trace has no exchange deposit:\n%s", recorded)
+		}
+	}) // the node is stopped here
+	if t.Failed() {
+		return
+	}
+
+	r := runCLI(t, nil, "trace", "--case", casePath, "--labels", labels, "--format", "json", "--hops", "6", seed)
+	if r.code != 0 {
+		t.Fatalf("replay: exit %d: %s", r.code, r.errOut)
+	}
+	if r.out != recorded {
+		t.Fatalf("replay differs from the recording:\n--- recorded\n%s\n--- replayed\n%s", recorded, r.out)
+	}
+	// seeds default to the recorded ones
+	if r2 := runCLI(t, nil, "trace", "--case", casePath, "--labels", labels, "--format", "json", "--hops", "6"); r2.out != recorded {
+		t.Errorf("replay with the recorded seeds differs (exit %d: %s)", r2.code, r2.errOut)
+	}
+	// a question the recording cannot answer is named
+	r = runCLI(t, nil, "trace", "--case", casePath, "--labels", labels, "--format", "json", "--hops", "6", "0x"+strings.Repeat("ab", 32))
+	if r.code == 0 || !strings.Contains(r.errOut, "TxTransfers(0x"+strings.Repeat("ab", 32)+")") || !strings.Contains(r.errOut, "--rpc") {
+		t.Errorf("unrecorded seed: exit %d, %s", r.code, r.errOut)
+	}
+
+	info := runCLI(t, nil, "case", "info", casePath)
+	if info.code != 0 || !strings.Contains(info.out, "chain:       evm:1337") || !strings.Contains(info.out, "root sha256:") {
+		t.Errorf("case info: exit %d\n%s%s", info.code, info.out, info.errOut)
+	}
+	if v := runCLI(t, nil, "case", "verify", casePath); v.code != 0 || !strings.HasPrefix(v.out, "ok ") {
+		t.Fatalf("case verify: exit %d\n%s%s", v.code, v.out, v.errOut)
+	}
+
+	// flip one byte of a recorded amount: 0.99 ETH (990000000000000000 wei)
+	b, _ := os.ReadFile(casePath)
+	i := bytes.Index(b, []byte("990000000000000000"))
+	if i < 0 {
+		t.Fatal("recorded sweep amount not found in the case file")
+	}
+	b[i] ^= 0x01
+	os.WriteFile(casePath, b, 0o644)
+	v := runCLI(t, nil, "case", "verify", casePath)
+	if v.code != exitInput || !strings.Contains(v.out, "corrupted") || !strings.Contains(v.out, "content hash") {
+		t.Errorf("verify of a flipped byte: exit %d\n%s%s", v.code, v.out, v.errOut)
+	}
+	r = runCLI(t, nil, "trace", "--case", casePath, "--labels", labels, "--format", "json", seed)
+	if r.code != exitInput || !strings.Contains(r.errOut, "corrupted") || r.out != "" {
+		t.Errorf("replay of a flipped byte: exit %d, out %d bytes, %s", r.code, len(r.out), r.errOut)
+	}
+}
+
+// A second identical trace through the cache makes no JSON-RPC call beyond the
+// adapter's connection check (eth_chainId, which Open makes before any cache).
+func TestCacheSecondTraceMakesNoNodeRequests(t *testing.T) {
+	s, labels := gethTheft(t, t.TempDir())
+	last := s.LastBlock
+	for i := 0; i < 3; i++ { // blocks after the scenario, so its blocks count as final
+		s.Node.Commit()
+	}
+	proxy := countingProxy(t, s.Node.URL())
+	cache := t.TempDir()
+	chain := fmt.Sprintf("evm:%d", s.Node.ChainID())
+	args := []string{"trace", "--chain", chain, "--rpc", proxy.srv.URL, "--labels", labels, "--format", "json",
+		"--cache", cache, "--cache-confirmations", "2", "--to-block", fmt.Sprint(last), s.TheftETH.Hex()}
+
+	first := runCLI(t, nil, args...)
+	if first.code != 0 {
+		t.Fatalf("first: exit %d: %s", first.code, first.errOut)
+	}
+	n1 := proxy.calls.Load()
+	proxy.calls.Store(0)
+	second := runCLI(t, nil, args...)
+	if second.code != 0 {
+		t.Fatalf("second: exit %d: %s", second.code, second.errOut)
+	}
+	n2 := proxy.calls.Load()
+	t.Logf("JSON-RPC calls: first trace %d, second trace %d", n1, n2)
+	if n1 < 10 {
+		t.Errorf("first trace made only %d calls: the proxy is not in the path", n1)
+	}
+	if n2 != 1 {
+		t.Errorf("second trace made %d JSON-RPC calls, want 1 (eth_chainId in Open)", n2)
+	}
+	if second.out != first.out {
+		t.Errorf("cached trace differs from the live one")
+	}
+	// without the cache every call goes to the node again
+	proxy.calls.Store(0)
+	if r := runCLI(t, nil, append(args, "--no-cache")...); r.code != 0 || proxy.calls.Load() != n1 {
+		t.Errorf("--no-cache: exit %d, %d calls (want %d)", r.code, proxy.calls.Load(), n1)
+	}
+}
