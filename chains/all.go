@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chaintrace/chaintrace/chains/bitcoin"
 	"github.com/chaintrace/chaintrace/chains/evm"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -45,6 +46,21 @@ var registry = []Entry{
 			a, err := evm.Open(ctx, evm.Config{
 				Chain: cfg.Chain, RPC: cfg.RPC, History: cfg.History,
 				Explorer: cfg.Explorer, ExplorerKey: cfg.ExplorerKey, RPS: cfg.RPS,
+				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr,
+			})
+			if err != nil {
+				return nil, err // not a typed nil inside the interface
+			}
+			return a, nil
+		},
+	},
+	{
+		Family: "bitcoin",
+		Match:  bitcoin.Match,
+		Names:  bitcoin.Names,
+		Open: func(ctx context.Context, cfg Config) (trace.Source, error) {
+			a, err := bitcoin.Open(ctx, bitcoin.Config{
+				Chain: cfg.Chain, Backend: cfg.Backend, URL: cfg.RPC, RPS: cfg.RPS,
 				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr,
 			})
 			if err != nil {

@@ -139,3 +139,9 @@ func validTxID(s string) (string, error) {
 	}
 	return t, nil
 }
+
+// Match reports whether this package serves the --chain name.
+func Match(chain string) bool {
+	_, err := LookupNetwork(chain)
+	return err == nil
+}
