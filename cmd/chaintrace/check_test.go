@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkSpecs copies the casecheck test case and writes a passing and a failing spec.
+func checkSpecs(t *testing.T) (pass, fail, bad string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"small.json", "labels.csv", "pass.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "casecheck", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	pass = filepath.Join(dir, "pass.yaml")
+	b, _ := os.ReadFile(pass)
+	fail = filepath.Join(dir, "fail.yaml")
+	// the exchange received 2000 (hand-checked in pass.yaml); expect 2500 instead
+	os.WriteFile(fail, []byte(strings.Replace(string(b), `amount: "2000"`, `amount: "2500"`, 1)), 0o644)
+	bad = filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("case: small.json\nexpect:\n  endpoints:\n    - kind: exchange\n      amount: lots\n"), 0o644)
+	return pass, fail, bad
+}
+
+func TestCheckCommand(t *testing.T) {
+	pass, fail, bad := checkSpecs(t)
+	junit := filepath.Join(t.TempDir(), "check.xml")
+
+	if r := runCLI(t, nil, "check", pass); r.code != exitOK || !strings.Contains(r.out, "ok   "+pass) {
+		t.Errorf("passing spec: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	r := runCLI(t, nil, "check", "--junit", junit, pass, fail)
+	if r.code != exitCheck {
+		t.Errorf("failing spec: exit %d, want %d\n%s%s", r.code, exitCheck, r.out, r.errOut)
+	}
+	for _, want := range []string{"FAIL " + fail, "- want amount 2500", "+ got  amount 2000", "1 of 2 case spec(s) passed"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 2 || doc.Failures != 1 {
+		t.Errorf("junit: %v %+v\n%s", err, doc, data)
+	}
+	if r := runCLI(t, nil, "check", bad); r.code != exitInput || !strings.Contains(r.out, "lots") {
+		t.Errorf("bad spec: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if r := runCLI(t, nil, "check"); r.code != exitInput {
+		t.Errorf("no spec: exit %d", r.code)
+	}
+	// --update makes the failing spec pass
+	if r := runCLI(t, nil, "check", "--update", fail); r.code != exitOK {
+		t.Fatalf("update: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if r := runCLI(t, nil, "check", fail); r.code != exitOK {
+		t.Errorf("after update: exit %d\n%s", r.code, r.out)
+	}
+}
