@@ -81,6 +81,7 @@ List flags (--labels, --stop-at, --through) take comma-separated values there.`,
 		newVersionCmd(ios),
 		newCheckCmd(ios),
 		newCaseCmd(ios),
+		newLabelsCmd(ios),
 	)
 	return root
 }
