@@ -2,13 +2,16 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"flag"
+	"image/png"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
 )
@@ -309,5 +312,70 @@ func TestHTMLWithGraphviz(t *testing.T) {
 	out := render(t, htmlR, accountResult(), Options{})
 	if !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") {
 		t.Error("Graphviz SVG not embedded")
+	}
+}
+
+// TestSampleHTML writes the test case's HTML report, with the graph when
+// Graphviz is installed, to $CHAINTRACE_SAMPLE_HTML (scripts/screenshot-report.sh).
+func TestSampleHTML(t *testing.T) {
+	p := os.Getenv("CHAINTRACE_SAMPLE_HTML")
+	if p == "" {
+		t.Skip("CHAINTRACE_SAMPLE_HTML not set")
+	}
+	if err := os.WriteFile(p, []byte(render(t, htmlR, accountResult(), Options{DOTFile: "case.dot"})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHTMLScreenshot opens the report in headless Chromium (Debian's chromium
+// package) and checks the screenshot shows a page: the right size and not one
+// flat colour. scripts/screenshot-report.sh keeps the picture for a person to
+// look at.
+func TestHTMLScreenshot(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed (apt-get install chromium)")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(page, []byte(render(t, htmlR, accountResult(), Options{})), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "shot.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1280,2000", "file://"+page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	if b.Dx() != 1280 || b.Dy() != 2000 {
+		t.Errorf("screenshot is %dx%d, want 1280x2000", b.Dx(), b.Dy())
+	}
+	// Text and table borders make many distinct colours; a blank or error page few.
+	colours := map[[4]uint32]bool{}
+	dark := 0
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			colours[[4]uint32{r, g, bl, a}] = true
+			if r < 0x4000 && g < 0x4000 && bl < 0x4000 {
+				dark++
+			}
+		}
+	}
+	if len(colours) < 20 || dark < 500 {
+		t.Errorf("screenshot looks blank: %d colours, %d dark samples", len(colours), dark)
 	}
 }
