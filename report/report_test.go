@@ -270,7 +270,7 @@ func TestHTMLAccount(t *testing.T) {
 	for _, want := range []string{
 		`<a href="https://etherscan.io/tx/` + h('2') + `"><code>` + h('2') + `</code></a>`,
 		`<td class="num">4 ETH</td>`,
-		`<td class="mono">2024-01-01 00:02:00 UTC</td>`,
+		`<td class="mono nw">2024-01-01 00:02:00 UTC</td>`,
 		"Graphviz was not used, so the graph is not embedded.",
 		"Stolen funds credited to Binance: <strong>4 ETH + 1500 USDC</strong>",
 	} {
