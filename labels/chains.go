@@ -121,10 +121,25 @@ func normAddress(chain, addr string) (canon, key string, err error) {
 	return "", "", fmt.Errorf("address %q is not a valid %s address", a, chain)
 }
 
+// isHexAddr is hexAddr.MatchString without the regexp: Lookup runs once per
+// holder the tracer meets.
+func isHexAddr(a string) bool {
+	if len(a) != 42 || a[0] != '0' || (a[1] != 'x' && a[1] != 'X') {
+		return false
+	}
+	for i := 2; i < 42; i++ {
+		c := a[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // lookupKey is the form a looked-up address is compared in.
 func lookupKey(chain, addr string) string {
 	a := strings.TrimSpace(addr)
-	if !IsBitcoin(chain) && hexAddr.MatchString(a) {
+	if !IsBitcoin(chain) && isHexAddr(a) {
 		return strings.ToLower(a)
 	}
 	if IsBitcoin(chain) || chain == "" {

@@ -154,8 +154,8 @@ func TestTagPackInheritanceAndMapping(t *testing.T) {
 	for _, e := range es {
 		byName[e.Name] = e
 	}
-	if len(es) != 6 {
-		t.Fatalf("want 6 entries, got %d: %+v", len(es), es)
+	if len(es) != 7 {
+		t.Fatalf("want 7 entries, got %d: %+v", len(es), es)
 	}
 	check := func(name, chain, cat, src string, conf int, line int) {
 		t.Helper()
@@ -176,6 +176,8 @@ func TestTagPackInheritanceAndMapping(t *testing.T) {
 	check("Example Mixer", "eth", "mixer", "https://example.org/pack", 42, 22)
 	// network wins over currency; an unmapped category falls to concepts.
 	check("Example by concept", "eth", "bridge", "https://example.org/pack", 50, 26)
+	// A tag without a label takes the header's.
+	check("Header label", "eth", "exchange", "https://example.org/pack", 50, 37)
 	if got := byName["Example Exchange 1"].Address; got != "0x28C6c06298d514Db089934071355E5743bf21d60" {
 		t.Errorf("address not checksummed: %s", got)
 	}
@@ -351,6 +353,38 @@ func TestWriteCSVRoundTrip(t *testing.T) {
 		l, ok := s2.Lookup(e.Chain, e.Address)
 		if !ok || l != e.Label {
 			t.Errorf("round trip lost %+v (got %+v)", e.Label, l)
+		}
+	}
+}
+
+func TestCSVWindowsFile(t *testing.T) {
+	// A spreadsheet's export: byte-order mark, CRLF line ends, quoted fields, comments.
+	data := "\ufeffchain,address,label,category,source,confidence\r\n" +
+		"# a comment line\r\n" +
+		"eth,0x28c6c06298d514db089934071355e5743bf21d60,\"Binance, hot\",exchange,\"https://x, y\",80\r\n"
+	es, err := ParseCSV("win.csv", strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Name != "Binance, hot" || es[0].Source != "https://x, y" || es[0].Line != 3 {
+		t.Errorf("got %+v", es)
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	s, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	hit, miss := "0xa160cdab225685da1d56aa342ad8841c3b53f291", "0x0000000000000000000000000000000000000001"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := s.Lookup("eth", hit); !ok {
+			b.Fatal("miss")
+		}
+		if _, ok := s.Lookup("eth", miss); ok {
+			b.Fatal("hit")
 		}
 	}
 }

@@ -95,7 +95,8 @@ func (s *Store) lookup(chain, address string) (Entry, bool) {
 	}
 	chain = strings.ToLower(strings.TrimSpace(chain))
 	a := lookupKey(chain, address)
-	scopes := []string{chain}
+	var buf [3]string
+	scopes := append(buf[:0], chain)
 	if !IsBitcoin(chain) && chain != ScopeEVM {
 		scopes = append(scopes, ScopeEVM)
 	}
