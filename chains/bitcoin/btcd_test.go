@@ -284,3 +284,46 @@ func equalJSON(t *testing.T, a, b any) bool {
 	}
 	return string(ja) == string(jb)
 }
+
+// Paging through searchrawtransactions (pages of 7 here): H's 31 transactions
+// take 5 pages, and a spender beyond the first page is still found.
+func TestBtcdSearchPaging(t *testing.T) {
+	_, s := scenario(t)
+	old := searchPage
+	searchPage = 7
+	defer func() { searchPage = old }()
+	a := openBtcd(t, "btcd")
+	txs, err := a.AddressTxs(ctx, s.H.Address, 0)
+	if err != nil || len(txs) != 31 || txs[30].TxID != id(s.Consolidate) {
+		t.Fatalf("H history with small pages: %d txs, %v", len(txs), err)
+	}
+	b := openBtcd(t, "btcd")
+	// E2's output is spent by the consolidation (its address's second tx); H's
+	// outputs (30 deposits) are unspent: gettxout answers without paging.
+	sp, err := b.Spender(ctx, graph.Outpoint{TxID: id(s.Funding[1]), Vout: 1})
+	if err != nil || sp == nil || sp.TxID != id(s.Consolidate) {
+		t.Fatalf("E2 spender %v %v", sp, err)
+	}
+	if sp, err := b.Spender(ctx, graph.Outpoint{TxID: id(s.HotDeposits[29]), Vout: 0}); err != nil || sp != nil {
+		t.Fatalf("H deposit spender %v %v", sp, err)
+	}
+	// The coinbase of block 1 pays the miner, whose address has 475 coinbases
+	// before the funding transaction (block 441) that spends it: page 63 of 7.
+	n, _ := scenario(t)
+	h1, err := n.Client.GetBlockHash(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := n.Client.GetBlock(h1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0 := b.Requests()
+	sp, err = b.Spender(ctx, graph.Outpoint{TxID: blk.Transactions[0].TxHash().String(), Vout: 0})
+	if err != nil || sp == nil || sp.TxID != id(s.Funding[0]) {
+		t.Fatalf("coinbase spender %v %v", sp, err)
+	}
+	if n := b.Requests() - r0; n < 60 {
+		t.Errorf("found after %d requests: paging did not happen", n)
+	}
+}

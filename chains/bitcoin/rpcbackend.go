@@ -31,7 +31,7 @@ type rpcBackend struct {
 }
 
 // searchPage is how many transactions one searchrawtransactions call returns.
-const searchPage = 100
+var searchPage = 100 // a variable so tests can force paging
 
 // maxAddressTxs bounds an address history: beyond it the address is a service
 // that no seed should start from.
@@ -168,14 +168,10 @@ func (b *rpcBackend) complete(ctx context.Context, prevIDs, hashes []string) (ma
 	return txs, heights, nil
 }
 
-// checkUnspent asks gettxout about every output of tx in one batch (a tracer
-// follows all outputs of a tainted transaction, so this saves a round trip per
-// output) and caches the answers.
-func (b *rpcBackend) checkUnspent(ctx context.Context, tx *graph.UTXOTx, vout uint32) (bool, error) {
-	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
-	if u, ok := b.unspent[op]; ok {
-		return u, nil
-	}
+// unspentCalls returns gettxout calls for every output of tx whose state is not
+// cached (a tracer follows all outputs of a tainted transaction, so one batch
+// saves a round trip per output), and a function that records the answers.
+func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
 	if b.unspent == nil {
 		b.unspent = map[graph.Outpoint]bool{}
 	}
@@ -189,37 +185,25 @@ func (b *rpcBackend) checkUnspent(ctx context.Context, tx *graph.UTXOTx, vout ui
 		ops = append(ops, p)
 		calls = append(calls, &rpcCall{Method: "gettxout", Params: []any{tx.TxID, o.Index, true}})
 	}
-	if err := b.c.batch(ctx, calls); err != nil {
-		return false, err
-	}
-	for i, rc := range calls {
-		if rc.Err != nil {
-			return false, rc.Err
+	return calls, func() error {
+		for i, rc := range calls {
+			if rc.Err != nil {
+				return rc.Err
+			}
+			b.unspent[ops[i]] = !rc.Null
 		}
-		b.unspent[ops[i]] = !rc.Null
+		return nil
 	}
-	return b.unspent[op], nil
 }
 
 func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error) {
 	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
-	unspent, err := b.checkUnspent(ctx, tx, vout)
-	if err != nil {
-		return "", err
-	}
-	if unspent {
-		return "", nil
-	}
-	if !b.btcd {
-		return b.scanForSpender(ctx, a, tx, op)
-	}
-	_, _, searchAddr := classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
-	if searchAddr == "" {
-		return "", fmt.Errorf("%w: output %s has a non-standard script that btcd's address index does not cover, so its spender cannot be found",
-			trace.ErrUnsupported, op)
+	var searchAddr string
+	if b.btcd {
+		_, _, searchAddr = classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
 	}
 	found := ""
-	err = b.search(ctx, a, searchAddr, func(r *rawTx) bool {
+	match := func(r *rawTx) bool {
 		for _, in := range r.Ins {
 			if in.Prev == op {
 				found = r.TxID
@@ -227,8 +211,53 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 			}
 		}
 		return false
-	})
-	if err != nil {
+	}
+	skip := 0
+	if _, ok := b.unspent[op]; !ok {
+		calls, record := b.unspentCalls(tx)
+		// btcd: most outputs a trace follows are spent, so the first page of the
+		// address search rides in the same batch as gettxout (one round trip per
+		// hop instead of two; wasted only on unspent outputs).
+		var page []*nodeTx
+		var search *rpcCall
+		if searchAddr != "" {
+			search = searchCall(searchAddr, 0, &page)
+			calls = append(calls, search)
+		}
+		if err := b.c.batch(ctx, calls); err != nil {
+			return "", err
+		}
+		if search != nil {
+			calls = calls[:len(calls)-1]
+		}
+		if err := record(); err != nil {
+			return "", err
+		}
+		if search != nil && !b.unspent[op] {
+			done, err := b.takePage(a, searchAddr, search, page, match)
+			if err != nil {
+				return "", err
+			}
+			if found != "" {
+				return found, nil
+			}
+			if done {
+				return "", fmt.Errorf("btcd says %s is spent, but searchrawtransactions %s shows no spender (is btcd's address index complete?)", op, searchAddr)
+			}
+			skip = searchPage
+		}
+	}
+	if b.unspent[op] {
+		return "", nil
+	}
+	if !b.btcd {
+		return b.scanForSpender(ctx, a, tx, op)
+	}
+	if searchAddr == "" {
+		return "", fmt.Errorf("%w: output %s has a non-standard script that btcd's address index does not cover, so its spender cannot be found",
+			trace.ErrUnsupported, op)
+	}
+	if err := b.search(ctx, a, searchAddr, skip, match); err != nil {
 		return "", err
 	}
 	if found == "" {
@@ -237,43 +266,58 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 	return found, nil
 }
 
-// search pages through searchrawtransactions for addr, oldest first, feeding
-// every transaction to the caches and to visit until visit returns true.
-func (b *rpcBackend) search(ctx context.Context, a *Adapter, addr string, visit func(*rawTx) bool) error {
-	for skip := 0; ; skip += searchPage {
+// searchCall is one page of searchrawtransactions: address, verbose, skip,
+// count, vinextra, reverse. vinextra stays 0: prevouts come exactly from the
+// previous transactions' hex (cached), not from the float values vinextra prints.
+func searchCall(addr string, skip int, page *[]*nodeTx) *rpcCall {
+	return &rpcCall{Method: "searchrawtransactions", Params: []any{addr, 1, skip, searchPage, 0, false}, Result: page}
+}
+
+// takePage feeds one search page to the caches and to visit; done reports
+// that the history ended or visit was satisfied.
+func (b *rpcBackend) takePage(a *Adapter, addr string, rc *rpcCall, page []*nodeTx, visit func(*rawTx) bool) (done bool, err error) {
+	if errors.Is(rc.Err, trace.ErrNotFound) { // "No information available about address": no (more) history
+		return true, nil
+	}
+	if rc.Err != nil {
+		var re *RPCError
+		if errors.As(rc.Err, &re) && re.Code == -1 {
+			return true, fmt.Errorf("%w: %v: start btcd with --addrindex (and --txindex)", trace.ErrUnsupported, rc.Err)
+		}
+		return true, rc.Err
+	}
+	for _, n := range page {
+		r, err := b.decode(n)
+		if err != nil {
+			return true, err
+		}
+		a.addRaw(r)
+		for _, in := range r.Ins {
+			a.noteSpender(in.Prev, r.TxID)
+		}
+		if visit(a.raw[r.TxID]) {
+			return true, nil
+		}
+	}
+	return len(page) < searchPage, nil
+}
+
+// search pages through searchrawtransactions for addr from skip, oldest
+// first, feeding every transaction to the caches and to visit until visit
+// returns true.
+func (b *rpcBackend) search(ctx context.Context, a *Adapter, addr string, skip int, visit func(*rawTx) bool) error {
+	for ; ; skip += searchPage {
 		if skip >= maxAddressTxs {
 			return fmt.Errorf("%w: address %s has more than %d transactions; it is a service, not a wallet to follow", trace.ErrUnsupported, addr, maxAddressTxs)
 		}
-		var res []*nodeTx
-		// address, verbose, skip, count, vinextra, reverse. vinextra stays 0:
-		// prevouts come exactly from the previous transactions' hex (cached),
-		// not from the float values vinextra prints.
-		_, err := b.c.call(ctx, &res, "searchrawtransactions", addr, 1, skip, searchPage, 0, false)
-		if errors.Is(err, trace.ErrNotFound) { // "No information available about address": no (more) history
-			return nil
-		}
-		if err != nil {
-			var re *RPCError
-			if errors.As(err, &re) && re.Code == -1 {
-				return fmt.Errorf("%w: %v: start btcd with --addrindex (and --txindex)", trace.ErrUnsupported, err)
-			}
+		var page []*nodeTx
+		rc := searchCall(addr, skip, &page)
+		if err := b.c.batch(ctx, []*rpcCall{rc}); err != nil {
 			return err
 		}
-		for _, n := range res {
-			r, err := b.decode(n)
-			if err != nil {
-				return err
-			}
-			a.addRaw(r)
-			for _, in := range r.Ins {
-				a.noteSpender(in.Prev, r.TxID)
-			}
-			if visit(a.raw[r.TxID]) {
-				return nil
-			}
-		}
-		if len(res) < searchPage {
-			return nil
+		done, err := b.takePage(a, addr, rc, page, visit)
+		if err != nil || done {
+			return err
 		}
 	}
 }
@@ -283,7 +327,7 @@ func (b *rpcBackend) addressTxs(ctx context.Context, a *Adapter, addr string) ([
 		return nil, fmt.Errorf("%w: Bitcoin Core has no address index: seed with a txid or txid:vout, or use --backend esplora or btcd for address seeds", trace.ErrUnsupported)
 	}
 	var out []*rawTx
-	err := b.search(ctx, a, addr, func(r *rawTx) bool { out = append(out, r); return false })
+	err := b.search(ctx, a, addr, 0, func(r *rawTx) bool { out = append(out, r); return false })
 	return out, err
 }
 
