@@ -227,10 +227,7 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 		if err := b.c.batch(ctx, calls); err != nil {
 			return "", err
 		}
-		if search != nil {
-			calls = calls[:len(calls)-1]
-		}
-		if err := record(); err != nil {
+		if err := record(); err != nil { // record reads only its gettxout calls
 			return "", err
 		}
 		if search != nil && !b.unspent[op] {
