@@ -70,3 +70,19 @@ func TestCheckCommand(t *testing.T) {
 		t.Errorf("after update: exit %d\n%s", r.code, r.out)
 	}
 }
+
+// The known-theft fixtures pass offline, and each case file verifies.
+func TestFixturesPassOffline(t *testing.T) {
+	specs, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "cases", "*.yaml"))
+	if len(specs) < 6 {
+		t.Fatalf("%d fixture specs, want at least 6", len(specs))
+	}
+	r := runCLI(t, nil, append([]string{"check"}, specs...)...)
+	if r.code != exitOK {
+		t.Fatalf("check fixtures: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	cases, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "cases", "*.case"))
+	if v := runCLI(t, nil, append([]string{"case", "verify"}, cases...)...); v.code != exitOK || len(cases) != len(specs) {
+		t.Fatalf("verify %d cases: exit %d\n%s", len(cases), v.code, v.out)
+	}
+}

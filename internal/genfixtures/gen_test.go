@@ -111,10 +111,10 @@ func write(t *testing.T, bin string, f fixture) {
 	}
 
 	spec := casecheck.Spec{
-		Name:  f.name,
-		Case:  filepath.Base(casePath),
-		Chain: f.chain,
-		Seeds: f.seeds,
+		Name:   f.name,
+		Case:   filepath.Base(casePath),
+		Chain:  f.chain,
+		Seeds:  f.seeds,
 		Policy: "haircut",
 		Options: casecheck.SpecOptions{
 			MaxHops: f.hops, StopAt: f.stopAt, DepositRule: true, DepositAlpha: f.alpha, DepositTau: 3200,
