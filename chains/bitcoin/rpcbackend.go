@@ -198,10 +198,22 @@ func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
 
 func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error) {
 	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
-	var searchAddr string
-	if b.btcd {
-		_, _, searchAddr = classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
+	if !b.btcd {
+		if _, ok := b.unspent[op]; !ok {
+			calls, record := b.unspentCalls(tx)
+			if err := b.c.batch(ctx, calls); err != nil {
+				return "", err
+			}
+			if err := record(); err != nil {
+				return "", err
+			}
+		}
+		if b.unspent[op] {
+			return "", nil
+		}
+		return b.scanForSpender(ctx, a, tx, op)
 	}
+	_, _, searchAddr := classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
 	found := ""
 	match := func(r *rawTx) bool {
 		for _, in := range r.Ins {
@@ -212,50 +224,51 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 		}
 		return false
 	}
-	skip := 0
+	// One batch: gettxout for the transaction's outputs (unless known) and the
+	// first page of the output's address history. btcd's gettxout only sees
+	// the chain's UTXO set (a spend still in the mempool leaves it "unspent"),
+	// while searchrawtransactions also lists mempool transactions, so the page
+	// is read even when gettxout says unspent. Most outputs a trace follows are
+	// spent, and their spender is on that page: one round trip per hop.
+	var calls []*rpcCall
+	record := func() error { return nil }
 	if _, ok := b.unspent[op]; !ok {
-		calls, record := b.unspentCalls(tx)
-		// btcd: most outputs a trace follows are spent, so the first page of the
-		// address search rides in the same batch as gettxout (one round trip per
-		// hop instead of two; wasted only on unspent outputs).
-		var page []*nodeTx
-		var search *rpcCall
-		if searchAddr != "" {
-			search = searchCall(searchAddr, 0, &page)
-			calls = append(calls, search)
-		}
-		if err := b.c.batch(ctx, calls); err != nil {
+		calls, record = b.unspentCalls(tx)
+	}
+	var page []*nodeTx
+	var search *rpcCall
+	if searchAddr != "" {
+		search = searchCall(searchAddr, 0, &page)
+		calls = append(calls, search)
+	}
+	if err := b.c.batch(ctx, calls); err != nil {
+		return "", err
+	}
+	if err := record(); err != nil { // record reads only its gettxout calls
+		return "", err
+	}
+	done := true
+	if search != nil {
+		var err error
+		if done, err = b.takePage(a, searchAddr, search, page, match); err != nil {
 			return "", err
-		}
-		if err := record(); err != nil { // record reads only its gettxout calls
-			return "", err
-		}
-		if search != nil && !b.unspent[op] {
-			done, err := b.takePage(a, searchAddr, search, page, match)
-			if err != nil {
-				return "", err
-			}
-			if found != "" {
-				return found, nil
-			}
-			if done {
-				return "", fmt.Errorf("btcd says %s is spent, but searchrawtransactions %s shows no spender (is btcd's address index complete?)", op, searchAddr)
-			}
-			skip = searchPage
 		}
 	}
-	if b.unspent[op] {
+	switch {
+	case found != "":
+		return found, nil
+	case b.unspent[op]:
+		// Unspent in the chain and no mempool spender on the first page (a
+		// mempool spend of a busy address's output beyond it goes unseen).
 		return "", nil
-	}
-	if !b.btcd {
-		return b.scanForSpender(ctx, a, tx, op)
-	}
-	if searchAddr == "" {
+	case searchAddr == "":
 		return "", fmt.Errorf("%w: output %s has a non-standard script that btcd's address index does not cover, so its spender cannot be found",
 			trace.ErrUnsupported, op)
 	}
-	if err := b.search(ctx, a, searchAddr, skip, match); err != nil {
-		return "", err
+	if !done {
+		if err := b.search(ctx, a, searchAddr, searchPage, match); err != nil {
+			return "", err
+		}
 	}
 	if found == "" {
 		return "", fmt.Errorf("btcd says %s is spent, but searchrawtransactions %s shows no spender (is btcd's address index complete?)", op, searchAddr)

@@ -384,7 +384,10 @@ func sign(tx *wire.MsgTx, hashes *txscript.TxSigHashes, i int, in Coin) error {
 	return fmt.Errorf("cannot sign kind %q", k.Kind)
 }
 
-// Send puts tx into btcd's mempool without mining it.
+// Send puts tx into btcd's mempool without mining it. Do not Mine a sent
+// transaction later: the fixed 2024 block times make btcd consider itself not
+// current, and then it does not evict mined transactions from its mempool
+// (netsync skips that step), so getrawtransaction keeps showing it unconfirmed.
 func (n *Node) Send(tx *wire.MsgTx) error {
 	var buf bytes.Buffer
 	if err := tx.Serialize(&buf); err != nil {
