@@ -250,3 +250,37 @@ func TestTraceOutpointSeed(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// An address seed: the deposit address D received 199,990,000 at block 443 and
+// swept it with the exchange's coins into H. Haircut: H gets
+// ⌊199,990,000·279,980,000/279,990,000⌋ + 1 (remainder) = 199,982,858 and the fee
+// 7,142 — through btcd and through the recorded Esplora alike.
+func TestTraceAddressSeed(t *testing.T) {
+	_, s := scenario(t)
+	r := newReplay(t)
+	ea, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "esplora", URL: r.url()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev string
+	for _, src := range []*Adapter{openBtcd(t, "btcd"), ea} {
+		res, err := trace.Run(ctx, src, []string{s.D.Address}, trace.Options{Policy: trace.Haircut, MaxHops: 5,
+			Labels: exchangeLabels(s), FromBlock: 442})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Endpoints) != 1 {
+			t.Fatalf("%s: %d endpoints", src.Backend(), len(res.Endpoints))
+		}
+		e, tot := res.Endpoints[0], res.Totals["BTC"]
+		if e.Kind != graph.EndExchange || e.Outpoint != id(s.Consolidate)+":0" || e.Amount.Int64() != 199_982_858 ||
+			tot.Seed.Int64() != 199_990_000 || tot.Fees.Int64() != 7_142 {
+			t.Errorf("%s: endpoint %+v totals %+v", src.Backend(), e, tot)
+		}
+		j := endpointsJSON(t, res)
+		if prev != "" && j != prev {
+			t.Errorf("btcd and Esplora differ:\n%s\n%s", prev, j)
+		}
+		prev = j
+	}
+}
