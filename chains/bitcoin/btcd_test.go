@@ -327,3 +327,49 @@ func TestBtcdSearchPaging(t *testing.T) {
 		t.Errorf("found after %d requests: paging did not happen", n)
 	}
 }
+
+// The heuristics on real transactions: every peel hop's change is found (the
+// payee's script type differs from the P2WPKH input except every 4th hop, where
+// only the non-round amount tells), the CoinJoin is flagged and nothing else is.
+func TestHeuristicsOnScenario(t *testing.T) {
+	_, s := scenario(t)
+	a := openBtcd(t, "btcd")
+	for hop, ptx := range s.Peel {
+		tx, err := a.Tx(ctx, id(ptx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{trace.ChangeScriptType, trace.ChangeRoundAmount}
+		if (hop+1)%4 == 0 { // P2WPKH payee
+			want = []string{trace.ChangeRoundAmount}
+		}
+		changeIdx := 1
+		if (hop+1)%2 == 0 {
+			changeIdx = 0
+		}
+		v, reasons, ok := trace.DetectChange(tx)
+		if !ok || v != changeIdx || strings.Join(reasons, ",") != strings.Join(want, ",") {
+			t.Errorf("hop %d: DetectChange = %d %q %v, want %d %q", hop+1, v, reasons, ok, changeIdx, want)
+		}
+		if trace.IsCoinJoin(tx) {
+			t.Errorf("hop %d flagged as CoinJoin", hop+1)
+		}
+	}
+	for name, txid := range map[string]string{"theft": id(s.Theft), "mixed": id(s.Mixed), "consolidation": id(s.Consolidate),
+		"peer funding (4 equal outputs, 1 input)": id(s.Funding[2])} {
+		tx, err := a.Tx(ctx, txid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trace.IsCoinJoin(tx) {
+			t.Errorf("%s flagged as CoinJoin", name)
+		}
+	}
+	cj, err := a.Tx(ctx, id(s.CoinJoin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !trace.IsCoinJoin(cj) {
+		t.Error("the CoinJoin is not flagged")
+	}
+}
