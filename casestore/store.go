@@ -422,7 +422,7 @@ func (s *Store) sealLocked() error {
 	if err := s.flushMeta(); err != nil {
 		return err
 	}
-	root, n, err := computeRoot(s.db, s.path)
+	_, n, err := computeRoot(s.db, s.path)
 	if err != nil {
 		return err
 	}
@@ -431,7 +431,8 @@ func (s *Store) sealLocked() error {
 	if err := s.flushMeta(); err != nil {
 		return err
 	}
-	if root, _, err = computeRoot(s.db, s.path); err != nil {
+	root, _, err := computeRoot(s.db, s.path)
+	if err != nil {
 		return err
 	}
 	s.meta[MetaRoot] = root

@@ -27,13 +27,6 @@ func startBtcd(t *testing.T) *btcd.Node {
 	return n
 }
 
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 func mine(t *testing.T, n *btcd.Node, txs ...*wire.MsgTx) {
 	t.Helper()
 	if _, err := n.Mine(txs...); err != nil {

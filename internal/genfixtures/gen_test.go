@@ -167,14 +167,6 @@ func epCount(kind, asset string, amount *big.Int, n int) casecheck.EndpointExpec
 	return e
 }
 
-func sum(vs ...*big.Int) *big.Int {
-	s := new(big.Int)
-	for _, v := range vs {
-		s.Add(s, v)
-	}
-	return s
-}
-
 func mul(v *big.Int, n int64) *big.Int { return new(big.Int).Mul(v, big.NewInt(n)) }
 
 func sub(a *big.Int, bs ...*big.Int) *big.Int {
