@@ -218,3 +218,33 @@ func TestNormalizeAddress(t *testing.T) {
 		t.Errorf("Names = %s", names)
 	}
 }
+
+func TestNodeTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(500 * time.Millisecond)
+	}))
+	defer srv.Close()
+	_, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "btcd", URL: srv.URL,
+		HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Errorf("timeout: %v", err)
+	}
+}
+
+// MaxBatch splits batches: the consolidation's 3 previous transactions and its
+// block header (4 calls) go out as 2 requests of 2 with MaxBatch 2.
+func TestBatchSplitting(t *testing.T) {
+	n, s := scenario(t)
+	a, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "btcd", URL: n.URL(), MaxBatch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0 := a.Requests()
+	tx, err := a.Tx(ctx, id(s.Consolidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Requests() - r0; got != 3 || tx.Inputs[1].Value.Int64() != 199_990_000 {
+		t.Errorf("%d requests (want 1 + 2), input 1 = %s", got, tx.Inputs[1].Value)
+	}
+}
