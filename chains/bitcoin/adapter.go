@@ -154,6 +154,9 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 			rps = DefaultEsploraRPS
 		}
 	}
+	if rps == 0 && publicEsplora(url) {
+		rps = DefaultEsploraRPS // a public instance passed explicitly is just as touchy
+	}
 	ep, err := newEndpoint(url, cfg.HTTPClient, rps, a.warn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --rpc: %v", trace.ErrBadInput, err)
@@ -195,6 +198,32 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("%w: %s serves %s, not %s (--chain %s)", trace.ErrBadInput, ep.base, other, nw.Description, nw.Chain)
 	}
 	return a, nil
+}
+
+// publicEsplora reports whether raw points at one of the public Esplora hosts
+// this package knows (the Networks defaults).
+func publicEsplora(raw string) bool {
+	base, _, _, _, err := parseEndpoint(raw)
+	if err != nil {
+		return false
+	}
+	for _, n := range Networks {
+		if n.Esplora == "" {
+			continue
+		}
+		if nb, _, _, _, err := parseEndpoint(n.Esplora); err == nil && hostOf(nb) == hostOf(base) {
+			return true
+		}
+	}
+	return false
+}
+
+func hostOf(base string) string {
+	s := base[strings.Index(base, "://")+3:]
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // detect tells btcd, bitcoind and Esplora apart with at most two requests.

@@ -248,3 +248,14 @@ func TestBatchSplitting(t *testing.T) {
 		t.Errorf("%d requests (want 1 + 2), input 1 = %s", got, tx.Inputs[1].Value)
 	}
 }
+
+func TestPublicEsploraHosts(t *testing.T) {
+	for url, want := range map[string]bool{
+		"https://blockstream.info/api": true, "https://mempool.space/testnet4/api/": true,
+		"http://127.0.0.1:3000": false, "https://example.org/api": false, "not a url": false,
+	} {
+		if got := publicEsplora(url); got != want {
+			t.Errorf("publicEsplora(%q) = %v", url, got)
+		}
+	}
+}
