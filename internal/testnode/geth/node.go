@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/txpool"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
@@ -92,6 +93,7 @@ type Node struct {
 
 	mu     sync.Mutex
 	nonces map[common.Address]uint64
+	sent   []common.Hash // since the last Commit
 }
 
 // Option adjusts the node before it starts.
@@ -172,6 +174,12 @@ func Start(t testing.TB, opts ...Option) *Node {
 		stack.Close()
 		t.Fatalf("geth fork: %v", err)
 	}
+	// Let the pool finish the reset the fork triggers before the first
+	// transaction arrives; otherwise it can strand a sender's second transaction
+	// as queued.
+	for i := 0; i < 3; i++ {
+		be.TxPool().Sync()
+	}
 	rc := stack.Attach()
 	n := &Node{
 		t: t, stack: stack, eth: be, beacon: beacon, rpc: rc, client: ethclient.NewClient(rc),
@@ -229,6 +237,9 @@ func (n *Node) Send(from *Account, to *common.Address, value *big.Int, data []by
 		// The pool can lag a block behind a Commit; an account funded in the
 		// previous block then looks empty for a moment.
 		if err = n.client.SendTransaction(context.Background(), tx); err == nil {
+			n.mu.Lock()
+			n.sent = append(n.sent, tx.Hash())
+			n.mu.Unlock()
 			return tx.Hash()
 		}
 		if !strings.Contains(err.Error(), "insufficient funds") && !strings.Contains(err.Error(), "nonce too") {
@@ -256,9 +267,34 @@ func (n *Node) Call(from *Account, to common.Address, value *big.Int, data []byt
 // Commit mines a block with every pending transaction and returns its number.
 func (n *Node) Commit() uint64 {
 	n.t.Helper()
+	n.mu.Lock()
+	sent := n.sent
+	n.sent = nil
+	n.mu.Unlock()
+	// A transaction the pool still holds as queued (its sender's funding or
+	// previous nonce not yet seen after the last block) would miss this block and
+	// shift every later block number; wait until all are pending.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, h := range sent {
+		for n.eth.TxPool().Status(h) != txpool.TxStatusPending {
+			if time.Now().After(deadline) {
+				tx := n.eth.TxPool().Get(h)
+				from, _ := types.Sender(n.signer, tx)
+				st, _ := n.client.NonceAt(context.Background(), from, nil)
+				n.t.Fatalf("tx %s (from %s nonce %d, state nonce %d, head %d) not pending in the pool (status %v)", h.Hex(), from, tx.Nonce(), st, n.eth.BlockChain().CurrentBlock().Number, n.eth.TxPool().Status(h))
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	n.beacon.Commit()
 	n.eth.TxPool().Sync()
-	return n.eth.BlockChain().CurrentBlock().Number.Uint64()
+	num := n.eth.BlockChain().CurrentBlock().Number.Uint64()
+	for _, h := range sent {
+		if _, err := n.client.TransactionReceipt(context.Background(), h); err != nil {
+			n.t.Fatalf("tx %s not mined in block %d: %v", h.Hex(), num, err)
+		}
+	}
+	return num
 }
 
 // Receipt returns a mined transaction's receipt.
