@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/internal/testnode/btcd"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 )
 
@@ -170,5 +172,48 @@ func TestCacheSecondTraceMakesNoNodeRequests(t *testing.T) {
 	proxy.calls.Store(0)
 	if r := runCLI(t, nil, append(args, "--no-cache")...); r.code != 0 || proxy.calls.Load() != n1 {
 		t.Errorf("--no-cache: exit %d, %d calls (want %d)", r.code, proxy.calls.Load(), n1)
+	}
+}
+
+// The same on Bitcoin: record from a real btcd, stop it, replay byte-identically;
+// the node's credentials do not reach the case file.
+func TestRecordOnBtcdReplayOffline(t *testing.T) {
+	n, err := btcd.Start(context.Background(), btcd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := btcd.BuildTheft(n)
+	if err != nil {
+		n.Close()
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	casePath := filepath.Join(dir, "btc.case")
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+s.H.Address+",HotWallet,exchange,test,90\n"), 0o644)
+	seed := s.Theft.TxHash().String()
+	args := []string{"--labels", labels, "--format", "json", "--hops", "40", seed}
+	rec := runCLI(t, nil, append([]string{"trace", "--chain", "btc-regtest", "--rpc", n.URL(), "--record", casePath}, args...)...)
+	n.Close() // no node from here on
+	if rec.code != 0 {
+		t.Fatalf("record: exit %d: %s", rec.code, rec.errOut)
+	}
+	if !strings.Contains(rec.out, `"unspent"`) || !strings.Contains(rec.out, `"exchange`) {
+		t.Errorf("recorded trace lacks unspent or exchange endpoints:\n%.2000s", rec.out)
+	}
+	rep := runCLI(t, nil, append([]string{"trace", "--case", casePath}, args...)...)
+	if rep.code != 0 {
+		t.Fatalf("replay: exit %d: %s", rep.code, rep.errOut)
+	}
+	if rep.out != rec.out {
+		t.Fatalf("replay differs from the recording")
+	}
+	raw, _ := os.ReadFile(casePath)
+	if bytes.Contains(raw, []byte(n.Pass)) && len(n.Pass) >= 4 || bytes.Contains(raw, []byte(n.User+":"+n.Pass)) {
+		t.Errorf("the node's RPC credentials are stored in the case")
+	}
+	info := runCLI(t, nil, "case", "info", casePath)
+	if !strings.Contains(info.out, "--rpc=http://REDACTED@127.0.0.1:") || !strings.Contains(info.out, "spender") {
+		t.Errorf("case info:\n%s", info.out)
 	}
 }
