@@ -46,9 +46,9 @@ func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, f
 		size = explorerPageSize
 	}
 	for _, action := range []string{"txlist", "txlistinternal", "tokentx"} {
-		start := from
+		start, page := from, 1
 		for {
-			rows, err := a.explorerPage(ctx, action, addr, start, to, size)
+			rows, err := a.explorerPage(ctx, action, addr, start, to, page, size)
 			if err != nil {
 				return nil, err
 			}
@@ -65,12 +65,16 @@ func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, f
 			if len(rows) < size {
 				break
 			}
-			if last == start {
-				// A whole page inside one block: restarting there would loop.
-				a.warn("explorer %s: more than %d %s rows for %s in block %d; some may be missing", a.explorerHost(), size, action, addr.Hex(), start)
+			if last > start {
+				start, page = last, 1 // restart at the last block; its rows repeat and are de-duplicated
+				continue
+			}
+			// A whole page inside one block: the next page of the same query.
+			page++
+			if page*size > 10000 {
+				a.warn("explorer %s: more than 10000 %s rows for %s in block %d; some may be missing", a.explorerHost(), action, addr.Hex(), start)
 				break
 			}
-			start = last
 		}
 	}
 	return set.list, nil
@@ -87,7 +91,7 @@ func (a *Adapter) explorerHost() string {
 // explorerPage fetches one page. "No transactions found" is status 0 with an
 // empty result, not an error; rate-limit answers (often HTTP 200 with a message)
 // are retried with backoff.
-func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.Address, start, end uint64, size int) ([]explorerRow, error) {
+func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.Address, start, end uint64, page, size int) ([]explorerRow, error) {
 	q := url.Values{}
 	if a.info.ChainID != 0 {
 		q.Set("chainid", strconv.FormatUint(a.info.ChainID, 10)) // Etherscan v2; ignored by Blockscout
@@ -97,7 +101,7 @@ func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.A
 	q.Set("address", strings.ToLower(addr.Hex()))
 	q.Set("startblock", strconv.FormatUint(start, 10))
 	q.Set("endblock", strconv.FormatUint(end, 10))
-	q.Set("page", "1")
+	q.Set("page", strconv.Itoa(page))
 	q.Set("offset", strconv.Itoa(size))
 	q.Set("sort", "asc")
 	base := a.cfg.Explorer
