@@ -60,17 +60,22 @@ const DefaultEsploraRPS = 4
 const DefaultMaxScanBlocks = 1000
 
 // Adapter is a Bitcoin data source for the tracer. Its methods are safe for
-// concurrent use (they are serialised: the caches are shared).
+// concurrent use; concurrent calls share the caches and never repeat a fetch.
 type Adapter struct {
 	net     *Network
 	backend backend
 	ep      *endpoint
 
+	// mu guards the caches below; it is never held during a request, so the
+	// tracer's concurrent lookups overlap on the network. flights makes
+	// concurrent callers that need the same data wait for one request instead
+	// of repeating it.
 	mu       sync.Mutex
 	raw      map[string]*rawTx         // every tx fetched in this run
 	full     map[string]*graph.UTXOTx  // converted, prevouts filled
 	heights  map[string]uint64         // block hash → height
 	spenders map[graph.Outpoint]string // "" = unspent
+	flights  map[string]*flight
 
 	wmu      sync.Mutex
 	warnings []string
@@ -133,6 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{net: nw, raw: map[string]*rawTx{}, full: map[string]*graph.UTXOTx{},
 		heights: map[string]uint64{}, spenders: map[graph.Outpoint]string{}, seenWarn: map[string]bool{},
+		flights: map[string]*flight{},
 		warnOut: cfg.Warnings}
 	kind := strings.ToLower(strings.TrimSpace(cfg.Backend))
 	switch kind {
@@ -288,8 +294,6 @@ func (a *Adapter) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	m, err := a.load(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -297,35 +301,79 @@ func (a *Adapter) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
 	return clone(m[id]), nil
 }
 
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// once runs fn for key unless a call for key is already running, in which case
+// it waits for that one and returns its error. Callers re-read the caches after.
+func (a *Adapter) once(ctx context.Context, key string, fn func() error) error {
+	a.mu.Lock()
+	if f, ok := a.flights[key]; ok {
+		a.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	a.flights[key] = f
+	a.mu.Unlock()
+	f.err = fn()
+	a.mu.Lock()
+	delete(a.flights, key)
+	a.mu.Unlock()
+	close(f.done)
+	return f.err
+}
+
 // load returns full transactions for ids (all must exist), fetching what the
-// caches lack in as few round trips as the backend allows. Caller holds a.mu.
+// caches lack in as few round trips as the backend allows. a.mu must not be held.
 func (a *Adapter) load(ctx context.Context, ids []string) (map[string]*graph.UTXOTx, error) {
-	out := make(map[string]*graph.UTXOTx, len(ids))
+	ids = uniq(ids)
+	a.mu.Lock()
 	var missing []string
 	for _, id := range ids {
-		if t, ok := a.full[id]; ok {
-			out[id] = t
-		} else if _, ok := a.raw[id]; !ok {
+		if _, ok := a.full[id]; ok {
+			continue
+		}
+		if _, ok := a.raw[id]; !ok {
 			missing = append(missing, id)
 		}
 	}
-	missing = uniq(missing)
+	a.mu.Unlock()
 	if len(missing) > 0 {
-		got, err := a.backend.getTxs(ctx, missing)
+		err := a.once(ctx, "tx:"+strings.Join(missing, ","), func() error {
+			got, err := a.backend.getTxs(ctx, missing)
+			if err != nil {
+				return err
+			}
+			a.mu.Lock()
+			for _, r := range got {
+				a.addRawLocked(r)
+			}
+			a.mu.Unlock()
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
+		a.mu.Lock()
 		for _, id := range missing {
-			r, ok := got[id]
-			if !ok {
+			if _, ok := a.raw[id]; !ok {
+				a.mu.Unlock()
 				return nil, fmt.Errorf("%w: transaction %s is not on %s (%s)", trace.ErrNotFound, id, a.net.Description, a.backend.name())
 			}
-			a.addRaw(r)
 		}
+		a.mu.Unlock()
 	}
+	a.mu.Lock()
 	var prevs, hashes []string
 	for _, id := range ids {
-		if _, ok := out[id]; ok {
+		if _, ok := a.full[id]; ok {
 			continue
 		}
 		r := a.raw[id]
@@ -342,21 +390,34 @@ func (a *Adapter) load(ctx context.Context, ids []string) (map[string]*graph.UTX
 			}
 		}
 	}
+	a.mu.Unlock()
 	prevs, hashes = uniq(prevs), uniq(hashes)
 	if len(prevs)+len(hashes) > 0 {
-		ptx, hs, err := a.backend.complete(ctx, prevs, hashes)
+		err := a.once(ctx, "complete:"+strings.Join(prevs, ",")+"|"+strings.Join(hashes, ","), func() error {
+			ptx, hs, err := a.backend.complete(ctx, prevs, hashes)
+			if err != nil {
+				return err
+			}
+			a.mu.Lock()
+			for _, r := range ptx {
+				a.addRawLocked(r)
+			}
+			for h, n := range hs {
+				a.heights[h] = n
+			}
+			a.mu.Unlock()
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range ptx {
-			a.addRaw(r)
-		}
-		for h, n := range hs {
-			a.heights[h] = n
-		}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]*graph.UTXOTx, len(ids))
 	for _, id := range ids {
-		if _, ok := out[id]; ok {
+		if t, ok := a.full[id]; ok {
+			out[id] = t
 			continue
 		}
 		t, err := a.convert(a.raw[id])
@@ -369,7 +430,21 @@ func (a *Adapter) load(ctx context.Context, ids []string) (map[string]*graph.UTX
 	return out, nil
 }
 
+// addRaw caches a transaction a backend delivered.
 func (a *Adapter) addRaw(r *rawTx) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.addRawLocked(r)
+}
+
+// rawTx returns a cached transaction (nil if absent).
+func (a *Adapter) rawTx(id string) *rawTx {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.raw[id]
+}
+
+func (a *Adapter) addRawLocked(r *rawTx) {
 	if old, ok := a.raw[r.TxID]; ok && old.Confirmed && !r.Confirmed {
 		return
 	}
@@ -425,8 +500,6 @@ func (a *Adapter) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx
 		return nil, err
 	}
 	op.TxID = id
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	m, err := a.load(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -438,12 +511,25 @@ func (a *Adapter) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx
 	if tx.Outputs[op.Vout].OpReturn() {
 		return nil, nil
 	}
-	sp, ok := a.spenders[op]
+	sp, ok := a.spender(op)
 	if !ok {
-		if sp, err = a.backend.spender(ctx, a, tx, op.Vout); err != nil {
+		err := a.once(ctx, "spender:"+op.String(), func() error {
+			if _, ok := a.spender(op); ok {
+				return nil // learnt while waiting
+			}
+			s, err := a.backend.spender(ctx, a, tx, op.Vout)
+			if err != nil {
+				return err
+			}
+			a.mu.Lock()
+			a.spenders[op] = s
+			a.mu.Unlock()
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
-		a.spenders[op] = sp
+		sp, _ = a.spender(op)
 	}
 	if sp == "" {
 		return nil, nil
@@ -455,8 +541,17 @@ func (a *Adapter) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx
 	return clone(sm[sp]), nil
 }
 
+func (a *Adapter) spender(op graph.Outpoint) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sp, ok := a.spenders[op]
+	return sp, ok
+}
+
 // noteSpender records that spender spends op (backends learn several at once).
 func (a *Adapter) noteSpender(op graph.Outpoint, spender string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if _, ok := a.spenders[op]; !ok {
 		a.spenders[op] = spender
 	}
@@ -471,8 +566,6 @@ func (a *Adapter) AddressTxs(ctx context.Context, addr string, toBlock uint64) (
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	rs, err := a.backend.addressTxs(ctx, a, norm)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package bitcoin
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/testnode/btcd"
@@ -81,6 +83,33 @@ func BenchmarkTraceTheft(b *testing.B) {
 				r0 := a.Requests()
 				if _, err := trace.Run(ctx, a, []string{id(s.Theft)}, trace.Options{Policy: trace.Haircut, MaxHops: 40,
 					Labels: exchangeLabels(s), Concurrency: 4}); err != nil {
+					b.Fatal(err)
+				}
+				req += a.Requests() - r0
+			}
+			b.ReportMetric(float64(req)/float64(b.N), "req/trace")
+		})
+	}
+}
+
+// BenchmarkTraceLatency: the theft trace over recorded Esplora answers that
+// each take 10 ms, with the tracer's Concurrency 1 and 4: the adapter holds
+// no lock across requests, so independent spender lookups overlap.
+func BenchmarkTraceLatency(b *testing.B) {
+	_, s := scenario(b)
+	r := newReplay(b)
+	r.delay = 10 * time.Millisecond
+	for _, conc := range []int{1, 4} {
+		b.Run(fmt.Sprintf("esplora-10ms/concurrency-%d", conc), func(b *testing.B) {
+			var req int64
+			for i := 0; i < b.N; i++ {
+				a, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "esplora", URL: r.url()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				r0 := a.Requests()
+				if _, err := trace.Run(ctx, a, []string{id(s.Theft)}, trace.Options{Policy: trace.Haircut, MaxHops: 40,
+					Labels: exchangeLabels(s), Concurrency: conc}); err != nil {
 					b.Fatal(err)
 				}
 				req += a.Requests() - r0

@@ -178,24 +178,36 @@ func (e *esplora) complete(ctx context.Context, prevIDs, _ []string) (map[string
 }
 
 func (e *esplora) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error) {
-	var outs []esploraOutspend
-	if err := e.get(ctx, "/tx/"+tx.TxID+"/outspends", &outs); err != nil {
+	// One /outspends answers every output: concurrent lookups of sibling
+	// outputs wait for it rather than asking again.
+	err := a.once(ctx, "outspends:"+tx.TxID, func() error {
+		if _, ok := a.spender(graph.Outpoint{TxID: tx.TxID, Vout: vout}); ok {
+			return nil
+		}
+		var outs []esploraOutspend
+		if err := e.get(ctx, "/tx/"+tx.TxID+"/outspends", &outs); err != nil {
+			return err
+		}
+		if len(outs) != len(tx.Outputs) {
+			return fmt.Errorf("esplora outspends of %s lists %d outputs; the transaction has %d", tx.TxID, len(outs), len(tx.Outputs))
+		}
+		for i, o := range outs {
+			sp := ""
+			if o.Spent {
+				if _, err := validTxID(o.TxID); err != nil {
+					return fmt.Errorf("esplora outspends of %s: output %d spent by an invalid txid", tx.TxID, i)
+				}
+				sp = o.TxID
+			}
+			a.noteSpender(graph.Outpoint{TxID: tx.TxID, Vout: uint32(i)}, sp)
+		}
+		return nil
+	})
+	if err != nil {
 		return "", err
 	}
-	if len(outs) != len(tx.Outputs) {
-		return "", fmt.Errorf("esplora outspends of %s lists %d outputs; the transaction has %d", tx.TxID, len(outs), len(tx.Outputs))
-	}
-	for i, o := range outs {
-		sp := ""
-		if o.Spent {
-			if _, err := validTxID(o.TxID); err != nil {
-				return "", fmt.Errorf("esplora outspends of %s: output %d spent by an invalid txid", tx.TxID, i)
-			}
-			sp = o.TxID
-		}
-		a.noteSpender(graph.Outpoint{TxID: tx.TxID, Vout: uint32(i)}, sp)
-	}
-	return a.spenders[graph.Outpoint{TxID: tx.TxID, Vout: vout}], nil
+	sp, _ := a.spender(graph.Outpoint{TxID: tx.TxID, Vout: vout})
+	return sp, nil
 }
 
 // addressTxs reads /address/:addr/txs (mempool first, then the newest 25

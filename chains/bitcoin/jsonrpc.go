@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -17,7 +18,7 @@ type rpcClient struct {
 	ep       *endpoint
 	name     string // "btcd", "bitcoind": used in messages
 	maxBatch int
-	nextID   int64
+	nextID   atomic.Int64
 }
 
 // rpcCall is one element of a batch. Result is decoded into when the answer
@@ -78,13 +79,13 @@ func (c *rpcClient) batchOnce(ctx context.Context, calls []*rpcCall) error {
 	reqs := make([]rpcRequest, len(calls))
 	byID := make(map[int64]*rpcCall, len(calls))
 	for i, rc := range calls {
-		c.nextID++
+		id := c.nextID.Add(1)
 		p := rc.Params
 		if p == nil {
 			p = []any{}
 		}
-		reqs[i] = rpcRequest{JSONRPC: "1.0", ID: c.nextID, Method: rc.Method, Params: p}
-		byID[c.nextID] = rc
+		reqs[i] = rpcRequest{JSONRPC: "1.0", ID: id, Method: rc.Method, Params: p}
+		byID[id] = rc
 	}
 	var body []byte
 	var err error

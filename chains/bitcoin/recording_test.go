@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/blockchain"
 	"github.com/btcsuite/btcd/btcutil"
@@ -308,6 +309,7 @@ func TestRecordEsplora(t *testing.T) {
 
 // replay serves a recording under /regtest/api and counts requests per path.
 type replay struct {
+	delay time.Duration // added to every answer (latency benchmarks)
 	rec   recording
 	srv   *httptest.Server
 	mu    sync.Mutex
@@ -336,6 +338,7 @@ func newReplay(t testing.TB) *replay {
 		byPath[x.Path] = append(byPath[x.Path], x)
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		time.Sleep(r.delay)
 		path := strings.TrimPrefix(req.URL.Path, "/regtest/api")
 		r.mu.Lock()
 		rs := byPath[path]

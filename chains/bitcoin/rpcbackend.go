@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/btcsuite/btcd/blockchain"
 	"github.com/btcsuite/btcd/wire"
@@ -21,7 +22,10 @@ type rpcBackend struct {
 	c    *rpcClient
 	btcd bool
 
+	umu     sync.Mutex
 	unspent map[graph.Outpoint]bool // gettxout answers, per output
+
+	smu sync.Mutex // serialises bitcoind scans (and guards spentBy, scanned)
 
 	// bitcoind's forward scan
 	toBlock uint64
@@ -172,6 +176,8 @@ func (b *rpcBackend) complete(ctx context.Context, prevIDs, hashes []string) (ma
 // cached (a tracer follows all outputs of a tainted transaction, so one batch
 // saves a round trip per output), and a function that records the answers.
 func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
+	b.umu.Lock()
+	defer b.umu.Unlock()
 	if b.unspent == nil {
 		b.unspent = map[graph.Outpoint]bool{}
 	}
@@ -186,6 +192,8 @@ func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
 		calls = append(calls, &rpcCall{Method: "gettxout", Params: []any{tx.TxID, o.Index, true}})
 	}
 	return calls, func() error {
+		b.umu.Lock()
+		defer b.umu.Unlock()
 		for i, rc := range calls {
 			if rc.Err != nil {
 				return rc.Err
@@ -196,10 +204,18 @@ func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
 	}
 }
 
+// isUnspent returns the cached gettxout answer for op.
+func (b *rpcBackend) isUnspent(op graph.Outpoint) (unspent, known bool) {
+	b.umu.Lock()
+	defer b.umu.Unlock()
+	unspent, known = b.unspent[op]
+	return
+}
+
 func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, vout uint32) (string, error) {
 	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
 	if !b.btcd {
-		if _, ok := b.unspent[op]; !ok {
+		if _, ok := b.isUnspent(op); !ok {
 			calls, record := b.unspentCalls(tx)
 			if err := b.c.batch(ctx, calls); err != nil {
 				return "", err
@@ -208,12 +224,12 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 				return "", err
 			}
 		}
-		if b.unspent[op] {
+		if u, _ := b.isUnspent(op); u {
 			return "", nil
 		}
 		return b.scanForSpender(ctx, a, tx, op)
 	}
-	_, _, searchAddr := classify(a.raw[tx.TxID].Outs[vout].Script, a.net.Params)
+	_, _, searchAddr := classify(a.rawTx(tx.TxID).Outs[vout].Script, a.net.Params)
 	found := ""
 	match := func(r *rawTx) bool {
 		for _, in := range r.Ins {
@@ -232,7 +248,7 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 	// spent, and their spender is on that page: one round trip per hop.
 	var calls []*rpcCall
 	record := func() error { return nil }
-	if _, ok := b.unspent[op]; !ok {
+	if _, ok := b.isUnspent(op); !ok {
 		calls, record = b.unspentCalls(tx)
 	}
 	var page []*nodeTx
@@ -254,10 +270,11 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 			return "", err
 		}
 	}
+	unspent, _ := b.isUnspent(op)
 	switch {
 	case found != "":
 		return found, nil
-	case b.unspent[op]:
+	case unspent:
 		// Unspent in the chain and no mempool spender on the first page (a
 		// mempool spend of a busy address's output beyond it goes unseen).
 		return "", nil
@@ -305,7 +322,7 @@ func (b *rpcBackend) takePage(a *Adapter, addr string, rc *rpcCall, page []*node
 		for _, in := range r.Ins {
 			a.noteSpender(in.Prev, r.TxID)
 		}
-		if visit(a.raw[r.TxID]) {
+		if visit(r) {
 			return true, nil
 		}
 	}
@@ -347,6 +364,8 @@ const scanBatch = 10
 // scanForSpender reads blocks forward from the output's block (Core has no
 // spent index), indexing every input it sees so later lookups reuse the scan.
 func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, op graph.Outpoint) (string, error) {
+	b.smu.Lock()
+	defer b.smu.Unlock()
 	if sp, ok := b.spentBy[op]; ok {
 		return sp, nil
 	}
