@@ -1,6 +1,7 @@
 package evm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -76,12 +77,15 @@ func (r *recording) save(t testing.TB, path string) {
 	if !*update {
 		return
 	}
-	b, err := json.MarshalIndent(r, "", " ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(r); err != nil {
 		t.Fatal(err)
 	}
 	os.MkdirAll(filepath.Dir(path), 0o755)
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
