@@ -284,3 +284,26 @@ func TestTraceAddressSeed(t *testing.T) {
 		prev = j
 	}
 }
+
+// A coinbase as the seed: block 475's reward (regtest era 3: 50/8 BTC =
+// 625,000,000 sat) was never spent, so it all ends unspent in its own output.
+func TestTraceCoinbaseSeed(t *testing.T) {
+	n, _ := scenario(t)
+	h, err := n.Client.GetBlockHash(475)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := n.Client.GetBlock(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := blk.Transactions[0].TxHash().String()
+	res, err := trace.Run(ctx, openBtcd(t, "btcd"), []string{cb}, trace.Options{Policy: trace.FIFO})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Endpoints) != 1 || res.Endpoints[0].Outpoint != cb+":0" || res.Endpoints[0].Amount.Int64() != 625_000_000 ||
+		res.Endpoints[0].Kind != graph.EndUnspent || res.Totals["BTC"].Seed.Int64() != 625_000_000 {
+		t.Errorf("coinbase seed: %+v", res.Endpoints)
+	}
+}
