@@ -142,7 +142,11 @@ type Store struct {
 // one transaction per answer would make a 100k-transaction case crawl.
 const flushEvery = 512
 
-func openDB(path string, readOnly bool) (*sql.DB, error) {
+// openDB opens path read-only, or read-write; fast skips fsync (synchronous=OFF)
+// for files whose loss in an OS crash costs nothing: a new recording (unsealed
+// until Close, and an unsealed case fails Verify) and the cache. An existing case
+// being extended is written with fsync, because it may be the only copy.
+func openDB(path string, readOnly, fast bool) (*sql.DB, error) {
 	u := url.URL{Scheme: "file", Opaque: path}
 	q := url.Values{}
 	if readOnly {
@@ -152,6 +156,9 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 		// zero freed space, so no stale copy of an answer lingers where the
 		// content hashes cannot see it (a flipped byte there would go unnoticed)
 		q.Add("_pragma", "secure_delete(1)")
+		if fast {
+			q.Add("_pragma", "synchronous(OFF)")
+		}
 	}
 	q.Add("_pragma", "busy_timeout(5000)")
 	u.RawQuery = q.Encode()
@@ -191,7 +198,7 @@ func Create(path string, m Meta) (*Store, error) {
 }
 
 func createAt(path string) (*Store, error) {
-	db, err := openDB(path, false)
+	db, err := openDB(path, false, true)
 	if err != nil {
 		return nil, fmt.Errorf("create case %s: %w", path, err)
 	}
@@ -210,7 +217,7 @@ func Open(path string, writable bool) (*Store, error) {
 	if _, err := Verify(path); err != nil {
 		return nil, err
 	}
-	db, err := openDB(path, !writable)
+	db, err := openDB(path, !writable, false)
 	if err != nil {
 		return nil, fmt.Errorf("open case %s: %w", path, err)
 	}
@@ -522,7 +529,7 @@ func Verify(path string) (*Summary, error) {
 	if !ok {
 		return nil, corrupt(path, "the file does not start with the SQLite header (\"SQLite format 3\"), so it is not a recorded case or its first bytes were altered")
 	}
-	db, err := openDB(path, true)
+	db, err := openDB(path, true, false)
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", path, err)
 	}

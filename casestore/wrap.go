@@ -153,7 +153,7 @@ func OpenCache(dir string, info trace.ChainInfo, scope string) (*Store, error) {
 		name += "-" + hex.EncodeToString(h[:4])
 	}
 	path := filepath.Join(dir, name+".sqlite")
-	db, err := openDB(path, false)
+	db, err := openDB(path, false, true)
 	if err != nil {
 		return nil, fmt.Errorf("open cache %s: %w", path, err)
 	}
