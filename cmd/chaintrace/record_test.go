@@ -217,3 +217,34 @@ func TestRecordOnBtcdReplayOffline(t *testing.T) {
 		t.Errorf("case info:\n%s", info.out)
 	}
 }
+
+// A replay that needs more than the case holds fails offline, naming the call;
+// with --rpc the missing answers are fetched, added, and the case then replays
+// the wider trace offline.
+func TestReplayWithRPCExtendsCase(t *testing.T) {
+	dir := t.TempDir()
+	s, labels := gethTheft(t, dir)
+	casePath := filepath.Join(dir, "short.case")
+	chain := fmt.Sprintf("evm:%d", s.Node.ChainID())
+	seed := s.TheftETH.Hex()
+	if r := runCLI(t, nil, "trace", "--chain", chain, "--rpc", s.Node.URL(), "--labels", labels, "--format", "json",
+		"--record", casePath, "--hops", "1", seed); r.code != 0 {
+		t.Fatalf("record: exit %d: %s", r.code, r.errOut)
+	}
+	wide := []string{"trace", "--case", casePath, "--labels", labels, "--format", "json", "--hops", "6", seed}
+	r := runCLI(t, nil, wide...)
+	if r.code == 0 || !strings.Contains(r.errOut, "not recorded in the case") {
+		t.Fatalf("wider replay without --rpc: exit %d: %s", r.code, r.errOut)
+	}
+	live := runCLI(t, nil, "trace", "--chain", chain, "--rpc", s.Node.URL(), "--labels", labels, "--format", "json", "--hops", "6", seed)
+	ext := runCLI(t, nil, append(wide, "--rpc", s.Node.URL())...)
+	if ext.code != 0 || ext.out != live.out {
+		t.Fatalf("replay with --rpc: exit %d (%s); same as live: %v", ext.code, ext.errOut, ext.out == live.out)
+	}
+	if v := runCLI(t, nil, "case", "verify", casePath); v.code != 0 {
+		t.Fatalf("extended case does not verify: %s", v.out)
+	}
+	if off := runCLI(t, nil, wide...); off.code != 0 || off.out != live.out {
+		t.Fatalf("extended case offline: exit %d: %s", off.code, off.errOut)
+	}
+}
