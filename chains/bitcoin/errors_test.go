@@ -259,3 +259,35 @@ func TestPublicEsploraHosts(t *testing.T) {
 		}
 	}
 }
+
+// A btcd without --txindex/--addrindex: the adapter says what to restart it with.
+func TestBtcdWithoutIndexes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	n, err := btcd.Start(ctx, btcd.Options{NoIndexes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.MineTo(3); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := n.Client.GetBlockHash(1)
+	blk, err := n.Client.GetBlock(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "btcd", URL: n.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = a.Tx(ctx, blk.Transactions[0].TxHash().String())
+	if !errors.Is(err, trace.ErrUnsupported) || !strings.Contains(err.Error(), "--txindex") {
+		t.Errorf("no txindex: %v", err)
+	}
+	_, err = a.AddressTxs(ctx, btcd.MinerKey().Address, 0)
+	if !errors.Is(err, trace.ErrUnsupported) || !strings.Contains(err.Error(), "--addrindex") {
+		t.Errorf("no addrindex: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/btcsuite/btcd/blockchain"
@@ -111,6 +112,12 @@ func txCalls(ids []string) ([]*rpcCall, []*nodeTx) {
 func (b *rpcBackend) collect(ids []string, calls []*rpcCall, res []*nodeTx, out map[string]*rawTx) error {
 	for i, rc := range calls {
 		if rc.Err != nil {
+			if strings.Contains(strings.ToLower(rc.Err.Error()), "txindex") {
+				// btcd: "The transaction index must be enabled … (specify --txindex)";
+				// Core: "No such mempool transaction. Use -txindex …".
+				return fmt.Errorf("%w: %s runs without a transaction index, so it cannot look transactions up: restart it with --txindex (btcd) or txindex=1 (bitcoind)",
+					trace.ErrUnsupported, b.c.name)
+			}
 			if errors.Is(rc.Err, trace.ErrNotFound) {
 				continue
 			}

@@ -27,6 +27,9 @@ type Options struct {
 	Log io.Writer
 	// Binary overrides the btcd executable; empty: `go tool -n btcd`.
 	Binary string
+	// NoIndexes starts btcd without --txindex --addrindex (to test what an
+	// adapter says about a node it cannot trace with).
+	NoIndexes bool
 }
 
 // Node is a running btcd regtest process with a deterministic miner wallet.
@@ -103,11 +106,14 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 		return nil, err
 	}
 	miner := MinerKey()
-	n.cmd = exec.Command(bin, "--regtest", "--configfile="+conf,
-		"--datadir="+filepath.Join(n.dir, "data"), "--logdir="+filepath.Join(n.dir, "logs"),
-		"--rpcuser="+n.User, "--rpcpass="+n.Pass, "--rpclisten=127.0.0.1:0", "--notls",
-		"--nolisten", "--txindex", "--addrindex", "--miningaddr="+miner.Address,
-		"--debuglevel=info")
+	args := []string{"--regtest", "--configfile=" + conf,
+		"--datadir=" + filepath.Join(n.dir, "data"), "--logdir=" + filepath.Join(n.dir, "logs"),
+		"--rpcuser=" + n.User, "--rpcpass=" + n.Pass, "--rpclisten=127.0.0.1:0", "--notls",
+		"--nolisten", "--miningaddr=" + miner.Address, "--debuglevel=info"}
+	if !opts.NoIndexes {
+		args = append(args, "--txindex", "--addrindex")
+	}
+	n.cmd = exec.Command(bin, args...)
 	stdout, err := n.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
