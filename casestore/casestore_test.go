@@ -411,3 +411,48 @@ func TestAnyFlippedByteIsRefusedOrHarmless(t *testing.T) {
 	}
 	t.Logf("%d bytes: %d flips tried, %d refused, %d harmless (unused space)", len(orig), detected+harmless, detected, harmless)
 }
+
+// Concurrent calls (the tracer fetches in parallel) are recorded and replayed
+// consistently across batch flushes.
+func TestConcurrentRecording(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.case")
+	st, err := Create(path, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := Record(liveSource(t), st).(trace.AccountSource)
+	const workers, per = 8, 200 // 1,600 answers: several flushes of flushEvery
+	done := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			for i := 0; i < per; i++ {
+				_, err := rec.TxTransfers(context.Background(), h(1000+w*per+i))
+				if !errors.Is(err, trace.ErrNotFound) {
+					done <- fmt.Errorf("tx %d: %v", w*per+i, err)
+					return
+				}
+				if _, err := rec.History(context.Background(), trace.HistoryQuery{Address: thief, ToBlock: uint64(i)}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Verify(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1,600 unknown transactions + 200 distinct history ranges + the tip? (not asked)
+	if sum.ByKind[KindTxTransfers] != workers*per || sum.ByKind[KindHistory] != per {
+		t.Errorf("by kind = %v", sum.ByKind)
+	}
+}
