@@ -23,6 +23,7 @@ type Config struct {
 	Explorer    string // --explorer base URL (EVM)
 	ExplorerKey string // CHAINTRACE_EXPLORER_KEY; never logged or stored
 	RPS         float64
+	ToBlock     uint64 // --to-block: bounds forward block scans (bitcoind); 0 = tip
 	HTTPClient  *http.Client
 	Stderr      io.Writer // warnings and progress
 }
@@ -61,7 +62,7 @@ var registry = []Entry{
 		Open: func(ctx context.Context, cfg Config) (trace.Source, error) {
 			a, err := bitcoin.Open(ctx, bitcoin.Config{
 				Chain: cfg.Chain, Backend: cfg.Backend, URL: cfg.RPC, RPS: cfg.RPS,
-				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr,
+				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr, ToBlock: cfg.ToBlock,
 			})
 			if err != nil {
 				return nil, err // not a typed nil inside the interface
