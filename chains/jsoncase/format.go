@@ -528,6 +528,19 @@ func (c *Case) checkOverdraft() error {
 }
 
 func (c *Case) parseUTXO(f *file) error {
+	// Where each txid is listed, to tell "spends a later tx" from "spends an
+	// output outside the file".
+	listed := map[string]int{}
+	for i, raw := range f.Txs {
+		var t struct {
+			TxID string `json:"txid"`
+		}
+		if json.Unmarshal(raw, &t) == nil {
+			if _, dup := listed[strings.ToLower(t.TxID)]; !dup {
+				listed[strings.ToLower(t.TxID)] = i
+			}
+		}
+	}
 	for i, raw := range f.Txs {
 		p := fmt.Sprintf("txs[%d]", i)
 		var tj txJSON
@@ -588,7 +601,7 @@ func (c *Case) parseUTXO(f *file) error {
 				}
 				in.Address, in.Value = out.Address, new(big.Int).Set(out.Value)
 			} else {
-				if _, later := findTx(f.Txs[i+1:], prev.TxID); later {
+				if j, ok := listed[prev.TxID]; ok && j >= i {
 					return fmt.Errorf("%s.prev: spends %s, which comes later in txs (list transactions in chain order)", ip, prev)
 				}
 				if in.Value == nil {
@@ -637,16 +650,4 @@ func (c *Case) parseUTXO(f *file) error {
 		c.txs = append(c.txs, tx)
 	}
 	return nil
-}
-
-func findTx(raws []json.RawMessage, txid string) (int, bool) {
-	for i, raw := range raws {
-		var t struct {
-			TxID string `json:"txid"`
-		}
-		if json.Unmarshal(raw, &t) == nil && strings.EqualFold(t.TxID, txid) {
-			return i, true
-		}
-	}
-	return 0, false
 }

@@ -340,6 +340,7 @@ func TestUTXOValidation(t *testing.T) {
 		{"unknown field", strings.Replace(spend(0, out("1")), `"block"`, `"fee":"1","block"`, 1), `txs[1]: unknown field "fee"`},
 		{"external input without value", `{"txid":"` + txid(2) + `","block":3,"inputs":[{"prev":{"txid":"` + txid(50) + `","vout":0}}],"outputs":[` + out("1") + `]}`, "needs its address and value"},
 		{"double spend", spend(0, out("1")) + `,` + strings.Replace(spend(0, out("1")), txid(2), txid(3), 1), "is already spent by " + txid(2)},
+		{"spends itself", `{"txid":"` + txid(2) + `","block":3,"inputs":[{"prev":{"txid":"` + txid(2) + `","vout":0}}],"outputs":[` + out("1") + `]}`, "comes later in txs"},
 		{"wrong index", spend(0, `{"index":1,"address":"`+ad["C"]+`","value":"1","script_type":"p2wpkh"}`), "txs[1].outputs[0].index: 1, want 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
