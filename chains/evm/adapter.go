@@ -42,7 +42,7 @@ type Config struct {
 
 	// Tuning; zero values take the defaults in brackets.
 	BatchSize  int    // calls per JSON-RPC batch [100]; 1 disables batching; capped at 1000
-	ScanBlocks uint64 // rpc history: blocks scanned for incoming native value [5000]
+	ScanBlocks uint64 // rpc history: blocks scanned for incoming native value and internal transfers [256 on named public chains, 5000 on evm/evm:<id>]
 	LogRange   uint64 // first eth_getLogs block range, shrunk on refusal [10000]
 	Retries    int    // retries on HTTP 429/5xx [4]
 	// ExplorerPageSize is the explorer's rows per request [1000].
@@ -113,7 +113,12 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	cfg.BatchSize = min(max(cfg.BatchSize, 1), maxBatch)
 	if cfg.ScanBlocks == 0 {
+		// Scanning means full blocks (and their traces): cheap on a local or
+		// private chain, heavy on a public mainnet.
 		cfg.ScanBlocks = 5000
+		if p.RPC != "" {
+			cfg.ScanBlocks = 256
+		}
 	}
 	if cfg.LogRange == 0 {
 		cfg.LogRange = 10000

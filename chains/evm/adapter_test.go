@@ -275,6 +275,29 @@ func TestHistoryScanBound(t *testing.T) {
 	if w := a.Warnings(); len(w) != 1 || !strings.Contains(w[0], "scans at most 2 blocks") {
 		t.Errorf("warnings %q", w)
 	}
+	// Outside the scan the hacker's five outgoing transactions come from nonce
+	// bisection; with a limit of 3 it stops early and says so.
+	b := openRPC(t, s.Node.URL(), func(c *Config) { c.ScanBlocks = 1 })
+	h, err = b.History(context.Background(), trace.HistoryQuery{Address: s.Hacker.Hex(), FromBlock: 0, ToBlock: s.LastBlock, Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Truncated || len(h.Transfers) != 4 {
+		t.Errorf("limit 3 via nonce bisection: truncated %v, %d transfers", h.Truncated, len(h.Transfers))
+	}
+	h, err = b.History(context.Background(), trace.HistoryQuery{Address: s.Hacker.Hex(), FromBlock: 0, ToBlock: s.LastBlock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := 0
+	for _, x := range h.Transfers {
+		if x.From == s.Hacker.Hex() && x.Kind != "fee" {
+			out++
+		}
+	}
+	if out != 5 { // h1, h2, h3, forwarder, 200k USDT to h3
+		t.Errorf("outgoing via nonce bisection: %d, want 5", out)
+	}
 }
 
 func TestBalanceAndContract(t *testing.T) {

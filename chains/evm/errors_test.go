@@ -73,7 +73,7 @@ func TestNodeDown(t *testing.T) {
 func TestTimeoutAndGarbage(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Second):
 		case <-r.Context().Done():
 		}
 	}))
@@ -136,11 +136,14 @@ func TestRetry429(t *testing.T) {
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
-	if d := retryAfter("2"); d != 2*time.Second {
+	if d, ok := retryAfter("2"); d != 2*time.Second || !ok {
 		t.Errorf("retryAfter(2) = %v", d)
 	}
-	if d := retryAfter(time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)); d < 1*time.Second || d > 3*time.Second {
+	if d, ok := retryAfter(time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)); d < 1*time.Second || d > 3*time.Second || !ok {
 		t.Errorf("retryAfter(date) = %v", d)
+	}
+	if _, ok := retryAfter("soon"); ok {
+		t.Error("retryAfter(soon) accepted")
 	}
 	s, _ := scenario(t)
 	u, _ := url.Parse(s.Node.URL())

@@ -70,26 +70,33 @@ func (s *hashSet) add(h common.Hash) {
 // rpcCandidates finds the transactions that may involve addr with plain JSON-RPC.
 func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]common.Hash, error) {
 	var set hashSet
-	// Outgoing transactions of an externally owned account: its nonce counts them.
-	blocks, err := a.nonceBlocks(ctx, addr, from, to, limit)
-	switch {
-	case errors.Is(err, trace.ErrUnsupported):
-		a.warn("outgoing transactions found only by scanning blocks: %v", err)
-	case err != nil:
-		return nil, err
-	}
-	if err := a.fetchBlocks(ctx, blocks); err != nil {
-		return nil, err
-	}
-	a.cache.mu.Lock()
-	for _, b := range blocks {
-		for _, tx := range a.cache.blocks[b].Transactions {
-			if tx.From == addr {
-				set.add(tx.Hash)
+	end := to
+	if to-from+1 > a.scanBlock {
+		end = from + a.scanBlock - 1
+		a.warn("rpc history scans at most %d blocks from each address's start for incoming native value and internal transfers; later ones are not seen (use --history trace or --history explorer for complete results)", a.scanBlock)
+		// Outgoing transactions of an externally owned account beyond the scan:
+		// its nonce counts them, so bisection finds their blocks. (Within the
+		// scanned range the scan sees them anyway.)
+		blocks, err := a.nonceBlocks(ctx, addr, end+1, to, limit)
+		switch {
+		case errors.Is(err, trace.ErrUnsupported):
+			a.warn("outgoing transactions after the scanned blocks are not found: %v", err)
+		case err != nil:
+			return nil, err
+		}
+		if err := a.fetchBlocks(ctx, blocks); err != nil {
+			return nil, err
+		}
+		a.cache.mu.Lock()
+		for _, b := range blocks {
+			for _, tx := range a.cache.blocks[b].Transactions {
+				if tx.From == addr {
+					set.add(tx.Hash)
+				}
 			}
 		}
+		a.cache.mu.Unlock()
 	}
-	a.cache.mu.Unlock()
 	// Token transfers and WETH wraps by log topics.
 	logs, err := a.transferLogs(ctx, addr, from, to)
 	if err != nil {
@@ -100,11 +107,6 @@ func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, 
 	}
 	// Incoming native value, and internal transfers either way, have no index on
 	// a plain node: scan a bounded number of blocks.
-	end := to
-	if to-from+1 > a.scanBlock {
-		end = from + a.scanBlock - 1
-		a.warn("rpc history scans at most %d blocks from each address's start for incoming native value and internal transfers; later ones are not seen (use --history trace or --history explorer for complete results)", a.scanBlock)
-	}
 	scanned, err := a.scan(ctx, addr, from, end)
 	if err != nil {
 		return nil, err

@@ -73,8 +73,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		d := wait
-		if ra := retryAfter(resp.Header.Get("Retry-After")); ra > 0 {
-			d = ra
+		if ra, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			d = ra // the server knows best, "0" included
 		}
 		if d > t.maxWait {
 			d = t.maxWait
@@ -90,17 +90,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // retryAfter parses a Retry-After header: delay seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
+func retryAfter(v string) (time.Duration, bool) {
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
+		return max(time.Until(t), 0), true
 	}
-	return 0
+	return 0, false
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
