@@ -107,3 +107,13 @@ func TestDemoFilesUpToDate(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkParseRonin(b *testing.B) {
+	d, _ := Lookup("ronin")
+	b.SetBytes(int64(len(d.JSON)))
+	for b.Loop() {
+		if _, err := jsoncase.Parse(d.JSON); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -289,3 +289,14 @@ func TestNodeDownExitsOne(t *testing.T) {
 		t.Errorf("--rps -1: exit %d, stderr %s", r.code, r.errOut)
 	}
 }
+
+// BenchmarkTraceDemo is the whole command: parse the embedded case, load labels,
+// trace, render JSON.
+func BenchmarkTraceDemo(b *testing.B) {
+	for b.Loop() {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"trace", "--case", "demo", "--format", "json"}, nil, &out, &errOut, func(string) string { return "" }); code != 0 {
+			b.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+}
