@@ -28,12 +28,12 @@ func openRPC(t testing.TB, url string, mod ...func(*Config)) *Adapter {
 	return a
 }
 
-// scenario starts a node with the theft scenario; the node's WETH is configured.
+// scenario starts a node with the theft scenario and an rpc-history adapter.
 func scenario(t testing.TB) (*geth.Theft, *Adapter) {
 	t.Helper()
 	n := geth.Start(t)
 	s := geth.BuildTheft(t, n)
-	a := openRPC(t, n.URL(), func(c *Config) { c.WETH = []string{s.WETH.Hex()} })
+	a := openRPC(t, n.URL()) // no WETH configured, as from the CLI: found by symbol and matching value
 	return s, a
 }
 
@@ -367,4 +367,30 @@ func TestNormalizeAddress(t *testing.T) {
 			t.Errorf("NormalizeAddress(%q) = %v; want ErrBadInput mentioning %q", in, err, frag)
 		}
 	}
+}
+
+// TestWrapRecognition: Deposit events count as wraps only on a configured WETH
+// or on a wrapped-native symbol with the matching native payment.
+func TestWrapRecognition(t *testing.T) {
+	n := geth.Start(t)
+	u := geth.NewAccount("wrapper-user")
+	n.Fund(geth.Eth(10, 1), u)
+	vault := n.DeployWrapper(n.Faucet(), "VAULT")
+	h := n.WrapETH(u, vault, geth.Eth(3, 1))
+	n.Commit()
+	n.MustSucceed(h)
+	ctx := context.Background()
+	plain := openRPC(t, n.URL())
+	ts, err := plain.TxTransfers(ctx, h.Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee := want{graph.KindFee, "fee", u.Hex(), "", "ETH", "", n.Fee(h), h}
+	sameTransfers(t, "unknown wrapper", ts, []want{fee, {graph.KindValue, "value", u.Hex(), vault.Hex(), "ETH", "", geth.Eth(3, 1), h}})
+	conf := openRPC(t, n.URL(), func(c *Config) { c.WETH = []string{strings.ToLower(vault.Hex())} })
+	ts, err = conf.TxTransfers(ctx, h.Hex())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTransfers(t, "configured wrapper", ts, []want{fee, {graph.KindWrap, logPos(n, h, 0), u.Hex(), u.Hex(), vault.Hex(), "ETH", geth.Eth(3, 1), h}})
 }

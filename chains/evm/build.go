@@ -270,7 +270,16 @@ func (a *Adapter) tokenLog(l *rpcLog) bool {
 	if l.Topics[0] == topicTransfer && len(l.Topics) == 3 {
 		return true
 	}
-	return a.weth[l.Address] && (l.Topics[0] == topicDeposit || l.Topics[0] == topicWithdrawal)
+	return len(l.Topics) == 2 && (l.Topics[0] == topicDeposit || l.Topics[0] == topicWithdrawal)
+}
+
+// wrappedNative tells a wrapped-native token by its symbol (WETH, WBNB, WPOL…).
+func wrappedNative(sym, native string) bool {
+	switch sym {
+	case "W" + native, "WETH", "WBNB", "WPOL", "WMATIC", "WAVAX", "WFTM", "WXDAI":
+		return true
+	}
+	return false
 }
 
 // fetchTraces gets internal transfers: debug_traceTransaction with callTracer,
@@ -431,7 +440,7 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 	if tx != nil && tx.BlockNumber != nil {
 		hdr = c.headers[uint64(*tx.BlockNumber)]
 	}
-	moves, traced := c.traces[h]
+	moves := c.traces[h]
 	c.mu.Unlock()
 	switch {
 	case tx == nil:
@@ -497,7 +506,6 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 		t.Asset, t.Kind, t.Position, t.From, t.To, t.Amount = native, graph.KindInternal, m.Pos, m.From.Hex(), m.To.Hex(), new(big.Int).Set(m.Value)
 		nats = append(nats, nat{t: t})
 	}
-	_ = traced
 	var logs []graph.Transfer
 	for i := range r.Logs {
 		l := &r.Logs[i]
@@ -517,26 +525,49 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 		t := base
 		t.Kind, t.Position, t.Amount = graph.KindToken, fmt.Sprintf("log %d", uint64(l.Index)), amt
 		holder := common.BytesToAddress(l.Topics[1][12:]).Hex()
-		drop := func(from, to string) {
+		// A Deposit/Withdrawal counts as a wrap on a WETH contract of the chain
+		// table or the config, or on a contract whose symbol says wrapped native
+		// and that really took (gave) the same native amount from (to) the holder
+		// in this transaction; the native transfer is then dropped, so the value
+		// is not counted twice.
+		find := func(from, to string) int {
 			for j := range nats {
 				if !nats[j].dropped && nats[j].t.From == from && nats[j].t.To == to && nats[j].t.Amount.Cmp(amt) == 0 {
-					nats[j].dropped = true
-					return
+					return j
 				}
 			}
+			return -1
+		}
+		wrap := func(from, to string) bool {
+			known := a.weth[l.Address]
+			if !known && !wrappedNative(tok.Symbol, native.Symbol) {
+				return false
+			}
+			j := find(from, to)
+			if j < 0 && !known {
+				return false
+			}
+			if j >= 0 {
+				nats[j].dropped = true
+			}
+			return true
 		}
 		switch l.Topics[0] {
 		case topicTransfer:
 			t.Asset = tok
 			t.From, t.To = holder, common.BytesToAddress(l.Topics[2][12:]).Hex()
 		case topicDeposit: // native → WETH for the same holder
+			if !wrap(holder, l.Address.Hex()) {
+				continue
+			}
 			src := native
 			t.Kind, t.Asset, t.SrcAsset, t.From, t.To = graph.KindWrap, tok, &src, holder, holder
-			drop(holder, l.Address.Hex())
 		case topicWithdrawal: // WETH → native
+			if !wrap(l.Address.Hex(), holder) {
+				continue
+			}
 			src := tok
 			t.Kind, t.Asset, t.SrcAsset, t.From, t.To = graph.KindWrap, native, &src, holder, holder
-			drop(l.Address.Hex(), holder)
 		}
 		logs = append(logs, t)
 	}

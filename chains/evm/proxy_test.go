@@ -75,13 +75,13 @@ func newProxy(t testing.TB, upstream string, h hook) *proxy {
 		var reqs []rpcReq
 		if batch {
 			if err := json.Unmarshal(body, &reqs); err != nil {
-				http.Error(w, err.Error(), 400)
+				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
 		} else {
 			var one rpcReq
 			if err := json.Unmarshal(body, &one); err != nil {
-				http.Error(w, err.Error(), 400)
+				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
 			reqs = []rpcReq{one}
@@ -113,14 +113,14 @@ func newProxy(t testing.TB, upstream string, h hook) *proxy {
 			b, _ := json.Marshal(fwd)
 			resp, err := http.Post(upstream, "application/json", bytes.NewReader(b))
 			if err != nil {
-				http.Error(w, err.Error(), 502)
+				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}
 			var got []rpcResp
 			err = json.NewDecoder(resp.Body).Decode(&got)
 			resp.Body.Close()
 			if err != nil {
-				http.Error(w, err.Error(), 502)
+				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}
 			byID := map[string]rpcResp{}

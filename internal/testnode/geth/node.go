@@ -355,7 +355,14 @@ func (n *Node) DeployERC20(from *Account, symbol string, decimals uint8, supply 
 // DeployWETH deploys a WETH9-like wrapper (symbol WETH, 18 decimals), and commits.
 func (n *Node) DeployWETH(from *Account) common.Address {
 	n.t.Helper()
-	return n.deploy(from, tokenInit("WETH", 18, nil, true))
+	return n.DeployWrapper(from, "WETH")
+}
+
+// DeployWrapper deploys the WETH9-like contract under another symbol (18
+// decimals), and commits.
+func (n *Node) DeployWrapper(from *Account, symbol string) common.Address {
+	n.t.Helper()
+	return n.deploy(from, tokenInit(symbol, 18, nil, true))
 }
 
 // DeployForwarder deploys the payment forwarder, and commits.
