@@ -300,3 +300,36 @@ func BenchmarkTraceDemo(b *testing.B) {
 		}
 	}
 }
+
+func TestLabelsFromEnvironment(t *testing.T) {
+	// Two label files through CHAINTRACE_LABELS (comma-separated): the second one
+	// names the thief's address, which the demo leaves unlabelled.
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	os.WriteFile(a, []byte("chain,address,label,category,source,confidence\n"), 0o644)
+	os.WriteFile(b, []byte("chain,address,label,category,source,confidence\neth,0x92d0e2c6c27e1cf833c1d91a85b8fa053161cbd8,Ronin exploiter (demo),hacker,test,100\n"), 0o644)
+	r := runCLI(t, map[string]string{"CHAINTRACE_LABELS": a + "," + b}, "trace", "--case", "demo")
+	if r.code != 0 || !strings.Contains(r.out, "Ronin exploiter (demo)") {
+		t.Errorf("exit %d; label from CHAINTRACE_LABELS missing:\n%s%s", r.code, r.out, r.errOut)
+	}
+	// --labels on the command line replaces the environment's list.
+	r = runCLI(t, map[string]string{"CHAINTRACE_LABELS": b}, "trace", "--case", "demo", "--labels", a)
+	if r.code != 0 || strings.Contains(r.out, "Ronin exploiter (demo)") {
+		t.Errorf("--labels did not override CHAINTRACE_LABELS:\n%s", r.out)
+	}
+}
+
+func TestProgressOnlyOnTerminals(t *testing.T) {
+	var buf bytes.Buffer
+	if p, _ := newProgress(&IOStreams{ErrOut: &buf}, false); p != nil {
+		t.Error("progress shown on a buffer")
+	}
+	p := &progressLine{w: &buf}
+	p.update(trace.Progress{Addresses: 3, Transfers: 40, Hop: 2})
+	p.update(trace.Progress{Addresses: 4, Transfers: 41, Hop: 2}) // within 200 ms: dropped
+	p.clear()
+	want := "\r\033[K  tracing: 3 holders followed, 40 transfers examined, hop 2\r\033[K"
+	if buf.String() != want {
+		t.Errorf("progress output %q, want %q", buf.String(), want)
+	}
+}

@@ -31,6 +31,12 @@ const envPrefix = "CHAINTRACE_"
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C cancels the trace, which then writes what it has; after
+	// that the default handling is back, so a second Ctrl-C ends the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	ios := &IOStreams{In: stdin, Out: stdout, ErrOut: stderr, Getenv: getenv}
 	root := newRootCmd(ios)
 	root.SetArgs(args)

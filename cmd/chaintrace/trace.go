@@ -53,6 +53,7 @@ type TraceOptions struct {
 	NodesOut string
 	Paths    bool
 	Width    int
+	Quiet    bool // no progress line on a terminal
 
 	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
 	// half-way).
@@ -111,6 +112,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
 	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress on the terminal")
 	addRecordFlags(f, &o.RecordOptions)
 	return cmd
 }
@@ -257,7 +259,10 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if len(seeds) == 0 {
 		return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block")
 	}
+	progress, clearProgress := newProgress(o.IO, o.Quiet)
+	topts.Progress = progress
 	res, runErr := trace.Run(ctx, src.Source, seeds, topts)
+	clearProgress()
 	if res == nil {
 		if runErr == nil {
 			runErr = errors.New("the tracer returned no result")
