@@ -333,3 +333,39 @@ func TestProgressOnlyOnTerminals(t *testing.T) {
 		t.Errorf("progress output %q, want %q", buf.String(), want)
 	}
 }
+
+func TestDemoBTCFacts(t *testing.T) {
+	r := runCLI(t, nil, "trace", "--case", "demo-btc", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var doc struct {
+		Family    string
+		Seeds     []string
+		Endpoints []struct{ Kind, Address, Label, Amount string }
+		Totals    map[string]struct{ Seed, Fees string }
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Three theft withdrawals of 5.9754, 4 and 2 BTC, each paying a 0.0001 BTC fee.
+	if doc.Family != "utxo" || len(doc.Seeds) != 3 || doc.Totals["BTC"].Seed != "1197510000" {
+		t.Errorf("family %q, %d seeds, totals %+v; want utxo, 3, seed 11.9751 BTC", doc.Family, len(doc.Seeds), doc.Totals)
+	}
+	// Four peels of 0.0002 BTC fee each: taint pays them all (the peel chain's
+	// inputs are wholly stolen).
+	if doc.Totals["BTC"].Fees != "80000" {
+		t.Errorf("fees %s, want 80000 sat", doc.Totals["BTC"].Fees)
+	}
+	got := map[string]string{}
+	for _, e := range doc.Endpoints {
+		if e.Kind == "exchange-deposit" || e.Label == "Darknet market (demo)" {
+			got[e.Kind+" "+e.Amount] = e.Label
+		}
+	}
+	for _, k := range []string{"exchange-deposit 42000000", "exchange-deposit 28000000", "unspent 35000000"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("no endpoint %q in %v", k, got)
+		}
+	}
+}
