@@ -1,6 +1,8 @@
 package evm
 
 import (
+	"bytes"
+	"sort"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +69,9 @@ func positive(v *hexutil.Big) bool { return v != nil && (*big.Int)(v).Sign() > 0
 // movesFromFrame walks a callTracer tree in execution order. A failed frame's
 // value, and everything under it, was rolled back.
 func movesFromFrame(f *callFrame) []move {
+	if f.Error != "" {
+		return nil // the whole transaction reverted
+	}
 	var out []move
 	var walk func(f *callFrame, path []int)
 	walk = func(f *callFrame, path []int) {
@@ -157,13 +162,13 @@ func needsTrace(tx *rpcTx, r *rpcReceipt) bool {
 func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 	c := a.cache
 	// Transactions.
+	cl := &claims{c: c}
+	defer cl.release()
 	c.mu.Lock()
 	var need []common.Hash
-	seen := map[common.Hash]bool{}
 	for _, h := range hashes {
-		if _, ok := c.txs[h]; !ok && !seen[h] {
+		if _, ok := c.txs[h]; !ok && cl.try("x"+h.Hex()) {
 			need = append(need, h)
-			seen[h] = true
 		}
 	}
 	c.mu.Unlock()
@@ -189,23 +194,23 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 			}
 		}
 	}
+	cl.release()
+	if err := cl.wait(ctx); err != nil {
+		return err
+	}
 	// Receipts and headers of mined transactions.
 	need = need[:0]
-	blocks := map[uint64]bool{}
 	var needBlocks []uint64
-	queued := map[common.Hash]bool{}
 	c.mu.Lock()
 	for _, h := range hashes {
 		tx := c.txs[h]
 		if tx == nil || tx.BlockNumber == nil {
 			continue
 		}
-		if _, ok := c.receipts[h]; !ok && !queued[h] {
+		if _, ok := c.receipts[h]; !ok && cl.try("r"+h.Hex()) {
 			need = append(need, h)
-			queued[h] = true
 		}
-		if b := uint64(*tx.BlockNumber); c.headers[b] == nil && !blocks[b] {
-			blocks[b] = true
+		if b := uint64(*tx.BlockNumber); c.headers[b] == nil && cl.try(fmt.Sprint("h", b)) {
 			needBlocks = append(needBlocks, b)
 		}
 	}
@@ -238,17 +243,22 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 			c.headers[b] = hs[i]
 		}
 	}
-	// Traces.
+	c.mu.Unlock()
+	cl.release()
+	if err := cl.wait(ctx); err != nil {
+		return err
+	}
+	// Traces and token metadata.
 	var traceNeed []common.Hash
 	tokenNeed := map[common.Address]bool{}
+	c.mu.Lock()
 	for _, h := range hashes {
 		tx, r := c.txs[h], c.receipts[h]
 		if tx == nil || r == nil {
 			continue
 		}
-		if _, ok := c.traces[h]; !ok && !c.noTrace[h] && needsTrace(tx, r) {
+		if _, ok := c.traces[h]; !ok && !c.noTrace[h] && needsTrace(tx, r) && cl.try("t"+h.Hex()) {
 			traceNeed = append(traceNeed, h)
-			c.noTrace[h] = true // set until a trace arrives; cleared below
 		}
 		for _, l := range r.Logs {
 			if a.tokenLog(&l) {
@@ -258,6 +268,10 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 	}
 	c.mu.Unlock()
 	if err := a.fetchTraces(ctx, traceNeed); err != nil {
+		return err
+	}
+	cl.release()
+	if err := cl.wait(ctx); err != nil {
 		return err
 	}
 	return a.fetchTokens(ctx, tokenNeed)
@@ -312,6 +326,7 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 				a.mu.Unlock()
 				rest = append(rest, hs[i])
 			default:
+				a.markNoTrace(hs[i])
 				a.warn("internal transfers of transaction %s unknown: %v", hs[i].Hex(), e.Error)
 			}
 		}
@@ -320,6 +335,9 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 		return nil
 	}
 	if noTraceTx {
+		for _, h := range rest {
+			a.markNoTrace(h)
+		}
 		a.warnNoInternal()
 		return nil
 	}
@@ -339,8 +357,10 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 			a.mu.Lock()
 			a.noTraceTx = true
 			a.mu.Unlock()
+			a.markNoTrace(rest[i])
 			a.warnNoInternal()
 		default:
+			a.markNoTrace(rest[i])
 			a.warn("internal transfers of transaction %s unknown: %v", rest[i].Hex(), e.Error)
 		}
 	}
@@ -349,6 +369,14 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 
 func (a *Adapter) warnNoInternal() {
 	a.warn("internal transfers (value moved by contract calls) are not visible: %s offers neither debug_traceTransaction nor trace_transaction; use a node with the debug or trace API", a.cfg.RPC)
+}
+
+// markNoTrace records that a transaction's trace is unavailable, so it is not
+// asked for again.
+func (a *Adapter) markNoTrace(h common.Hash) {
+	a.cache.mu.Lock()
+	a.cache.noTrace[h] = true
+	a.cache.mu.Unlock()
 }
 
 func (a *Adapter) putMoves(h common.Hash, ms []move) {
@@ -360,16 +388,22 @@ func (a *Adapter) putMoves(h common.Hash, ms []move) {
 
 // fetchTokens reads symbol() and decimals() once per token contract.
 func (a *Adapter) fetchTokens(ctx context.Context, want map[common.Address]bool) error {
+	cl := &claims{c: a.cache}
+	defer cl.release()
+	a.cache.mu.Lock()
 	a.mu.Lock()
 	var need []common.Address
 	for t := range want {
-		if _, ok := a.tokens[t]; !ok {
+		if _, ok := a.tokens[t]; !ok && cl.try("k"+t.Hex()) {
 			need = append(need, t)
 		}
 	}
 	a.mu.Unlock()
+	a.cache.mu.Unlock()
+	sort.Slice(need, func(i, j int) bool { return bytes.Compare(need[i][:], need[j][:]) < 0 })
 	if len(need) == 0 {
-		return nil
+		cl.release()
+		return cl.wait(ctx)
 	}
 	syms := make([]hexutil.Bytes, len(need))
 	decs := make([]hexutil.Bytes, len(need))
@@ -398,7 +432,8 @@ func (a *Adapter) fetchTokens(ctx context.Context, want map[common.Address]bool)
 		a.tokens[t] = as
 		a.mu.Unlock()
 	}
-	return nil
+	cl.release()
+	return cl.wait(ctx)
 }
 
 // decodeSymbol accepts an ABI string or a bytes32 (old tokens such as MKR).

@@ -1,6 +1,7 @@
 package evm
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"math/big"
@@ -119,6 +120,25 @@ func TestTraceRunTheft(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("endpoints:\n%s\nwarnings: %q", strings.Join(lines, "\n"), res.Warnings)
+	}
+
+	// Concurrent lookups (the tracer's Concurrency) give the same result, and
+	// concurrent callers still never fetch a block, receipt or trace twice.
+	p := newProxy(t, n.URL(), nil)
+	b := openRPC(t, p.URL)
+	res2, err := trace.Run(ctx, b, []string{s.TheftETH.Hex(), s.TheftUSDT.Hex()}, trace.Options{
+		Policy: trace.Haircut, Labels: exchangeLabels{s.Exchange.Hex()}, DepositRule: true, Concurrency: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, _ := json.Marshal(res.Endpoints)
+	j2, _ := json.Marshal(res2.Endpoints)
+	if string(j1) != string(j2) {
+		t.Errorf("Concurrency 4 differs:\n%s\n%s", j1, j2)
+	}
+	if d := p.dupes("eth_getBlockByNumber", "eth_getTransactionReceipt", "eth_getTransactionByHash", "debug_traceTransaction", "debug_traceBlockByNumber", "eth_call"); len(d) > 0 {
+		t.Errorf("fetched more than once under concurrency: %q", d)
 	}
 }
 

@@ -215,17 +215,36 @@ func (a *Adapter) nonceBlocks(ctx context.Context, addr common.Address, from, to
 
 // fetchBlocks loads full blocks (with transactions) not yet cached.
 func (a *Adapter) fetchBlocks(ctx context.Context, bs []uint64) error {
+	cl := &claims{c: a.cache}
+	defer cl.release()
 	a.cache.mu.Lock()
 	var need []uint64
 	for _, b := range bs {
-		if a.cache.blocks[b] == nil {
+		if a.cache.blocks[b] == nil && cl.try(fmt.Sprint("b", b)) {
 			need = append(need, b)
 		}
 	}
 	a.cache.mu.Unlock()
-	if len(need) == 0 {
-		return nil
+	if len(need) > 0 {
+		if err := a.fetchBlocksNow(ctx, need); err != nil {
+			return err
+		}
 	}
+	cl.release()
+	if err := cl.wait(ctx); err != nil {
+		return err
+	}
+	a.cache.mu.Lock()
+	defer a.cache.mu.Unlock()
+	for _, b := range bs {
+		if a.cache.blocks[b] == nil {
+			return fmt.Errorf("block %d could not be fetched from %s", b, a.cfg.RPC)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) fetchBlocksNow(ctx context.Context, need []uint64) error {
 	out := make([]*rpcBlock, len(need))
 	elems := make([]rpc.BatchElem, len(need))
 	for i, b := range need {
@@ -384,6 +403,17 @@ func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
 		Result *callFrame  `json:"result"`
 		Error  string      `json:"error"`
 	}
+	cl := &claims{c: a.cache}
+	defer cl.release()
+	a.cache.mu.Lock()
+	all := bs
+	bs = nil
+	for _, b := range all {
+		if cl.try(fmt.Sprint("tb", b)) {
+			bs = append(bs, b)
+		}
+	}
+	a.cache.mu.Unlock()
 	out := make([][]txTrace, len(bs))
 	elems := make([]rpc.BatchElem, len(bs))
 	for i, b := range bs {
@@ -418,7 +448,8 @@ func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
 		}
 		a.cache.mu.Unlock()
 	}
-	return nil
+	cl.release()
+	return cl.wait(ctx)
 }
 
 // traceCandidates uses trace_filter (fromAddress, then toAddress) for every

@@ -213,6 +213,57 @@ type cache struct {
 	traces   map[common.Hash][]move // internal value moves; nil entry: none or unknown
 	noTrace  map[common.Hash]bool   // tracing failed for a reason other than a missing method
 	code     map[string]bool
+	flight   map[string]chan struct{} // keys being fetched, closed when done
+}
+
+// claims lets concurrent callers share fetches: a key is fetched by the first
+// caller that claims it, and the others wait for it instead of asking again.
+type claims struct {
+	c     *cache
+	keys  []string
+	chans []chan struct{}
+	waits []chan struct{}
+}
+
+// try claims key for this caller (true) or notes the fetch in flight to wait
+// for (false). Call with c.mu held, for keys not yet cached.
+func (cl *claims) try(key string) bool {
+	if ch, ok := cl.c.flight[key]; ok {
+		cl.waits = append(cl.waits, ch)
+		return false
+	}
+	ch := make(chan struct{})
+	cl.c.flight[key] = ch
+	cl.keys, cl.chans = append(cl.keys, key), append(cl.chans, ch)
+	return true
+}
+
+// release ends this caller's fetches (whether they succeeded or not). Safe to
+// call twice.
+func (cl *claims) release() {
+	cl.c.mu.Lock()
+	for i, k := range cl.keys {
+		if cl.c.flight[k] == cl.chans[i] {
+			delete(cl.c.flight, k)
+		}
+		close(cl.chans[i])
+	}
+	cl.keys, cl.chans = nil, nil
+	cl.c.mu.Unlock()
+}
+
+// wait blocks until the other callers' fetches this caller depends on are done.
+// Release your own claims first.
+func (cl *claims) wait(ctx context.Context) error {
+	for _, ch := range cl.waits {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	cl.waits = nil
+	return nil
 }
 
 func newCache() *cache {
@@ -220,6 +271,7 @@ func newCache() *cache {
 		headers: map[uint64]*rpcHeader{}, blocks: map[uint64]*rpcBlock{},
 		txs: map[common.Hash]*rpcTx{}, receipts: map[common.Hash]*rpcReceipt{},
 		traces: map[common.Hash][]move{}, noTrace: map[common.Hash]bool{}, code: map[string]bool{},
+		flight: map[string]chan struct{}{},
 	}
 }
 
