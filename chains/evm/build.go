@@ -2,11 +2,11 @@ package evm
 
 import (
 	"bytes"
-	"sort"
 	"context"
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 

@@ -1,8 +1,8 @@
 package evm
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"sort"
