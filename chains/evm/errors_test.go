@@ -270,3 +270,71 @@ func parseHexU(s string, v *uint64) {
 	}
 	*v = n
 }
+
+func TestPrunedStateAndAutoDetect(t *testing.T) {
+	s, _ := scenario(t)
+	p := newProxy(t, s.Node.URL(), func(m string, _ json.RawMessage) (any, *rpcErrObj, bool) {
+		if m == "eth_getBalance" || m == "eth_call" {
+			return nil, &rpcErrObj{Code: -32000, Message: "missing trie node 4f3c2a (path ) state 0x4f3c2a is not available"}, true
+		}
+		return nil, nil, false
+	})
+	var warnings strings.Builder
+	a := openRPC(t, p.URL, func(c *Config) { c.History = HistoryAuto; c.Warnings = &warnings })
+	ctx := context.Background()
+	_, err := a.Balance(ctx, s.P2.Hex(), a.Info().Native, 3)
+	if !errors.Is(err, trace.ErrUnsupported) || !strings.Contains(err.Error(), "archive node") {
+		t.Errorf("pruned balance: %v", err)
+	}
+	// geth has no trace_filter: auto settles on rpc, once.
+	for i := 0; i < 2; i++ {
+		if st, err := a.Strategy(ctx); err != nil || st != HistoryRPC {
+			t.Fatalf("auto on geth: %q, %v", st, err)
+		}
+	}
+	if _, err := a.History(ctx, trace.HistoryQuery{Address: s.P1.Hex(), ToBlock: s.LastBlock}); err != nil {
+		t.Fatal(err)
+	}
+	if p.count("trace_filter") != 1 {
+		t.Errorf("trace_filter probed %d times, want once", p.count("trace_filter"))
+	}
+	// Warnings go to the writer as they happen, once each.
+	b := openRPC(t, s.Node.URL(), func(c *Config) { c.ScanBlocks = 1; c.Warnings = &warnings })
+	for i := 0; i < 2; i++ {
+		if _, err := b.History(ctx, trace.HistoryQuery{Address: s.P1.Hex(), ToBlock: s.LastBlock}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Count(warnings.String(), "warning: evm: rpc history scans at most 1 blocks"); got != 1 {
+		t.Errorf("warning written %d times:\n%s", got, warnings.String())
+	}
+}
+
+func TestExplorerAnswers(t *testing.T) {
+	s, _ := scenario(t)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch hits.Add(1) {
+		case 1:
+			w.Write([]byte(`{"status":"0","message":"NOTOK","result":"Max calls per sec rate limit reached (5/sec)"}`))
+		default:
+			w.Write([]byte(`{"status":"0","message":"No transactions found","result":[]}`))
+		}
+	}))
+	defer srv.Close()
+	a := openRPC(t, s.Node.URL(), func(c *Config) { c.History, c.Explorer = HistoryExplorer, srv.URL })
+	h, err := a.History(context.Background(), trace.HistoryQuery{Address: s.P2.Hex(), ToBlock: s.LastBlock})
+	if err != nil || len(h.Transfers) != 0 {
+		t.Fatalf("empty explorer: %d transfers, %v", len(h.Transfers), err)
+	}
+	if hits.Load() != 4 { // one refused, then txlist, txlistinternal, tokentx
+		t.Errorf("explorer requests %d, want 4", hits.Load())
+	}
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>login</html>")) }))
+	defer html.Close()
+	b := openRPC(t, s.Node.URL(), func(c *Config) { c.History, c.Explorer = HistoryExplorer, html.URL })
+	_, err = b.History(context.Background(), trace.HistoryQuery{Address: s.P2.Hex(), ToBlock: s.LastBlock})
+	if err == nil || !strings.Contains(err.Error(), "not Etherscan-style JSON") {
+		t.Errorf("html explorer: %v", err)
+	}
+}
