@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -159,7 +161,7 @@ func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
 		to.StopAt = []string{} // --stop-at "" means: stop nowhere; nil would mean the defaults
 	}
 	for _, s := range to.StopAt {
-		if !validStop(s) {
+		if !slices.Contains(stopCategories, s) {
 			return to, badInput("--stop-at %q: want one of %s", s, strings.Join(stopCategories, ", "))
 		}
 	}
@@ -181,19 +183,9 @@ func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
 	return to, nil
 }
 
-var stopCategories = []string{
-	trace.CatExchange, trace.StopDeposit, trace.CatMixer, trace.CatBridge, trace.CatDEX,
-	trace.CatService, trace.CatSanctioned, trace.CatScam, trace.CatHacker, trace.CatOther,
-}
-
-func validStop(s string) bool {
-	for _, c := range stopCategories {
-		if s == c {
-			return true
-		}
-	}
-	return false
-}
+// stopCategories are what --stop-at accepts: every label category, and
+// "deposit" for addresses the deposit rule attributes to an exchange.
+var stopCategories = append([]string{trace.StopDeposit}, labels.Categories...)
 
 func nonEmpty(ss []string) []string {
 	var out []string
@@ -207,13 +199,7 @@ func nonEmpty(ss []string) []string {
 
 // checkOutput validates the output flags before any work is done.
 func (o *TraceOptions) checkOutput() error {
-	ok := false
-	for _, f := range formats {
-		if o.Format == f {
-			ok = true
-		}
-	}
-	if !ok {
+	if !slices.Contains(formats, o.Format) {
 		return badInput("--format %q: want one of %s", o.Format, strings.Join(formats, ", "))
 	}
 	for _, p := range []struct{ flag, path string }{{"out", o.Out}, {"nodes-out", o.NodesOut}} {
