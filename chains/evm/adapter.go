@@ -321,11 +321,12 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 		return trace.History{}, err
 	}
 	var cands []common.Hash
+	capped := false // an indexed source had more than q.Limit transactions
 	switch strat {
 	case HistoryTrace:
-		cands, err = a.traceCandidates(ctx, addr, q.FromBlock, to)
+		cands, capped, err = a.traceCandidates(ctx, addr, q.FromBlock, to, q.Limit)
 	case HistoryExplorer:
-		cands, err = a.explorerCandidates(ctx, addr, q.FromBlock, to)
+		cands, capped, err = a.explorerCandidates(ctx, addr, q.FromBlock, to, q.Limit)
 	default:
 		cands, err = a.rpcCandidates(ctx, addr, q.FromBlock, to, q.Limit)
 	}
@@ -351,7 +352,7 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key().Less(out[j].Key()) })
-	h := trace.History{Transfers: out}
+	h := trace.History{Transfers: out, Truncated: capped}
 	if q.Limit > 0 && len(out) > q.Limit {
 		h.Transfers, h.Truncated = out[:q.Limit+1], true
 	}

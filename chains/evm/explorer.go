@@ -39,7 +39,9 @@ const explorerPageSize = 1000
 // normal, internal and token transfers. A result set is capped, so each list is
 // paged by restarting from the last block seen, as Etherscan's docs recommend;
 // that block's rows come again and are de-duplicated.
-func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+//
+// With limit > 0 it stops once it has more than limit transactions (capped).
+func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]common.Hash, bool, error) {
 	var set hashSet
 	size := a.cfg.ExplorerPageSize
 	if size <= 0 {
@@ -48,14 +50,17 @@ func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, f
 	for _, action := range []string{"txlist", "txlistinternal", "tokentx"} {
 		start, page := from, 1
 		for {
+			if limit > 0 && len(set.list) > limit {
+				return set.list, true, nil
+			}
 			rows, err := a.explorerPage(ctx, action, addr, start, to, page, size)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			last := start
 			for _, r := range rows {
 				if !hexHash.MatchString(r.Hash) {
-					return nil, fmt.Errorf("explorer %s: %s row with bad hash %q", a.explorerHost(), action, r.Hash)
+					return nil, false, fmt.Errorf("explorer %s: %s row with bad hash %q", a.explorerHost(), action, r.Hash)
 				}
 				set.add(common.HexToHash(r.Hash))
 				if b, err := strconv.ParseUint(r.BlockNumber, 10, 64); err == nil && b > last {
@@ -77,7 +82,7 @@ func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, f
 			}
 		}
 	}
-	return set.list, nil
+	return set.list, false, nil
 }
 
 func (a *Adapter) explorerHost() string {

@@ -454,18 +454,24 @@ func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
 
 // traceCandidates uses trace_filter (fromAddress, then toAddress) for every
 // native movement, paged with after/count, plus transfer logs for tokens.
-func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+// With limit > 0 it stops paging once it has more than limit transactions
+// (capped): the address is too busy to follow, and a hot wallet's traces would
+// take forever to page through.
+func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]common.Hash, bool, error) {
 	var set hashSet
 	const page = 1000
 	for _, field := range []string{"fromAddress", "toAddress"} {
 		for after := 0; ; after += page {
+			if limit > 0 && len(set.list) > limit {
+				return set.list, true, nil
+			}
 			var ts []flatTrace
 			err := a.cl.call(ctx, &ts, "trace_filter", map[string]any{
 				"fromBlock": blockTag(from), "toBlock": blockTag(to),
 				field: []common.Address{addr}, "after": after, "count": page,
 			})
 			if err != nil {
-				return nil, fmt.Errorf("history of %s: %w", addr.Hex(), err)
+				return nil, false, fmt.Errorf("history of %s: %w", addr.Hex(), err)
 			}
 			for _, t := range ts {
 				if t.TxHash != nil && t.Type != "reward" {
@@ -477,12 +483,15 @@ func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from
 			}
 		}
 	}
+	if limit > 0 && len(set.list) > limit {
+		return set.list, true, nil
+	}
 	logs, err := a.transferLogs(ctx, addr, from, to)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, h := range logs {
 		set.add(h)
 	}
-	return set.list, nil
+	return set.list, false, nil
 }

@@ -408,6 +408,13 @@ func TestStrategiesAgree(t *testing.T) {
 		}
 	}
 	t.Logf("%d transfers over %d addresses agree across rpc, trace and explorer", total, len(addrs))
+	// A busy address: every strategy stops early and says so.
+	for i, ad := range []*Adapter{rpcA, traceA, explA} {
+		h, err := ad.History(ctx, trace.HistoryQuery{Address: s.Hacker.Hex(), FromBlock: 1, ToBlock: s.LastBlock, Limit: 3})
+		if err != nil || !h.Truncated || len(h.Transfers) < 4 {
+			t.Errorf("%s limit 3: truncated %v, %d transfers, %v", []string{"rpc", "trace", "explorer"}[i], h.Truncated, len(h.Transfers), err)
+		}
+	}
 	if tp.count("trace_filter") == 0 {
 		t.Error("trace strategy made no trace_filter call")
 	}
