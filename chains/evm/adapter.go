@@ -176,8 +176,11 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-// Close releases the connection.
-func (a *Adapter) Close() { a.rc.Close() }
+// Close releases the connection (io.Closer).
+func (a *Adapter) Close() error {
+	a.rc.Close()
+	return nil
+}
 
 // Info describes the chain.
 func (a *Adapter) Info() trace.ChainInfo { return a.info }

@@ -24,7 +24,7 @@ func openRPC(t testing.TB, url string, mod ...func(*Config)) *Adapter {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { a.Close() })
 	return a
 }
 

@@ -347,22 +347,22 @@ func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64
 		if err := a.fetchBlocks(ctx, bs); err != nil {
 			return nil, err
 		}
+		// Every block with transactions is traced: a plain payment to a contract
+		// can run code that pays addr (receive()), and only the trace shows it.
 		var traceBlocks []uint64
 		a.cache.mu.Lock()
 		for _, b := range bs {
 			blk := a.cache.blocks[b]
-			code := false
+			untraced := false
 			for _, tx := range blk.Transactions {
 				if tx.To != nil && *tx.To == addr || tx.From == addr {
 					set.add(tx.Hash)
 				}
-				if tx.To == nil || len(tx.Input) > 0 {
-					if _, ok := a.cache.traces[tx.Hash]; !ok {
-						code = true
-					}
+				if _, ok := a.cache.traces[tx.Hash]; !ok && !a.cache.noTrace[tx.Hash] {
+					untraced = true
 				}
 			}
-			if code {
+			if untraced {
 				traceBlocks = append(traceBlocks, b)
 			}
 		}
