@@ -4,17 +4,25 @@
 // transfers (debug_traceTransaction with callTracer), ERC-20 Transfer logs and WETH
 // wraps, and finds an address's history with the best method the endpoint offers:
 //
-//   - rpc: plain JSON-RPC. Outgoing transactions of an account by bisecting
-//     eth_getTransactionCount over blocks; token transfers by eth_getLogs with
-//     from/to topic filters over block ranges that shrink when a node refuses them;
-//     incoming native value (plain and internal) by scanning a bounded number of
-//     blocks from the start of the query (Config.ScanBlocks), with a warning when
-//     the range is longer, since a plain node has no index of transactions by
-//     recipient.
+//   - rpc: plain JSON-RPC. A plain node has no index of transactions by address,
+//     so: token transfers and WETH wraps by eth_getLogs with from/to topic filters
+//     over block ranges that halve when a node refuses them; native value in and
+//     out, internal transfers included, by scanning a bounded number of blocks
+//     from the start of the query (Config.ScanBlocks: full blocks plus
+//     debug_traceBlockByNumber); beyond the scan, outgoing transactions of an
+//     externally owned account by bisecting eth_getTransactionCount over blocks
+//     (each nonce step pins one block), with a warning that later incoming
+//     transfers are not seen.
 //   - trace: trace_filter (Erigon, Nethermind, Reth, Besu) by fromAddress and
 //     toAddress; complete, internal transfers included, plus eth_getLogs for tokens.
 //   - explorer: an Etherscan-compatible API (Etherscan v2, Blockscout): txlist,
 //     txlistinternal and tokentx, paged by restarting from the last block seen.
+//
+// WETH Deposit/Withdrawal events become wrap transfers on the chain table's WETH,
+// on contracts given in Config.WETH, and on any contract whose symbol says
+// wrapped native (WETH, WBNB…) when the transaction really moved the same native
+// amount; the matching native transfer is then dropped so value is not counted
+// twice.
 //
 // Whatever found a transaction, its transfers are always built the same way from
 // the node's receipt, block and call trace, so the three strategies agree where
