@@ -415,6 +415,24 @@ func TestStrategiesAgree(t *testing.T) {
 			t.Errorf("%s limit 3: truncated %v, %d transfers, %v", []string{"rpc", "trace", "explorer"}[i], h.Truncated, len(h.Transfers), err)
 		}
 	}
+	// The whole trace gives the same endpoints whichever strategy feeds it.
+	var results [3]string
+	for i, ad := range []*Adapter{rpcA, traceA, explA} {
+		res, err := trace.Run(ctx, ad, []string{s.TheftETH.Hex(), s.TheftUSDT.Hex()}, trace.Options{
+			Labels: exchangeLabels{s.Exchange.Hex()}, DepositRule: true,
+		})
+		if err != nil {
+			t.Fatalf("%s: trace.Run: %v", []string{"rpc", "trace", "explorer"}[i], err)
+		}
+		b, _ := json.Marshal(struct {
+			E any
+			T any
+		}{res.Endpoints, res.Totals})
+		results[i] = string(b)
+	}
+	if results[0] != results[1] || results[0] != results[2] {
+		t.Errorf("trace.Run differs by strategy:\nrpc:      %s\ntrace:    %s\nexplorer: %s", results[0], results[1], results[2])
+	}
 	if tp.count("trace_filter") == 0 {
 		t.Error("trace strategy made no trace_filter call")
 	}
