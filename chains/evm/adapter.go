@@ -142,12 +142,13 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{
 		params: p, cfg: cfg, rc: rc, tr: tr, hc: hc,
-		cl:       &client{rc: rc, url: cfg.RPC, batchSize: cfg.BatchSize},
+		cl:       &client{rc: rc, url: cfg.RPC, retries: max(cfg.Retries, 0)},
 		weth:     map[common.Address]bool{},
 		cache:    newCache(),
 		logRange: cfg.LogRange, scanBlock: cfg.ScanBlocks,
 		tokens: map[common.Address]graph.Asset{}, warned: map[string]bool{},
 	}
+	a.cl.size.Store(int64(cfg.BatchSize))
 	for _, w := range append([]string{p.WETH}, cfg.WETH...) {
 		if w == "" {
 			continue

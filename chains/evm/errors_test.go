@@ -1,9 +1,11 @@
 package evm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -336,5 +338,53 @@ func TestExplorerAnswers(t *testing.T) {
 	_, err = b.History(context.Background(), trace.HistoryQuery{Address: s.P2.Hex(), ToBlock: s.LastBlock})
 	if err == nil || !strings.Contains(err.Error(), "not Etherscan-style JSON") {
 		t.Errorf("html explorer: %v", err)
+	}
+}
+
+// TestBatchLimitAndJSONRateLimit: a server that refuses batches over 10 calls
+// (HTTP 413) and answers some calls with a JSON-RPC rate-limit error still gives
+// the full history.
+func TestBatchLimitAndJSONRateLimit(t *testing.T) {
+	s, a := scenario(t)
+	var limited atomic.Int64
+	p := newProxy(t, s.Node.URL(), func(m string, _ json.RawMessage) (any, *rpcErrObj, bool) {
+		if m == "eth_getTransactionReceipt" && limited.Add(1) <= 2 {
+			return nil, &rpcErrObj{Code: -32005, Message: "daily request limit exceeded / rate limit reached"}, true
+		}
+		return nil, nil, false
+	})
+	pu, _ := url.Parse(p.URL)
+	rp := httputil.NewSingleHostReverseProxy(pu)
+	var refused atomic.Int64
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var batch []json.RawMessage
+		if json.Unmarshal(body, &batch) == nil && len(batch) > 10 {
+			refused.Add(1)
+			http.Error(w, "request entity too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rp.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	b := openRPC(t, front.URL)
+	ctx := context.Background()
+	q := trace.HistoryQuery{Address: s.Hacker.Hex(), ToBlock: s.LastBlock}
+	want, err := a.History(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.History(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j1, _ := json.Marshal(want)
+	j2, _ := json.Marshal(got)
+	if string(j1) != string(j2) || refused.Load() == 0 || limited.Load() < 3 {
+		t.Errorf("refused %d batches, limited %d calls; same history: %v", refused.Load(), limited.Load(), string(j1) == string(j2))
+	}
+	if sz := b.cl.size.Load(); sz > 10 || sz < 5 {
+		t.Errorf("batch size settled at %d, want 6..10", sz)
 	}
 }

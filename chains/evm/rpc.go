@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
@@ -82,11 +83,12 @@ type callFrame struct {
 
 // client is the JSON-RPC side: batching, error classification, request counts.
 type client struct {
-	rc        *rpc.Client
-	url       string
-	batchSize int
-	calls     atomic.Int64 // JSON-RPC calls made (batched or not)
-	batches   atomic.Int64
+	rc      *rpc.Client
+	url     string
+	size    atomic.Int64 // calls per batch; shrinks when a server refuses big batches
+	retries int
+	calls   atomic.Int64 // JSON-RPC calls made (batched or not)
+	batches atomic.Int64 // HTTP requests the client sent (retries by the transport not counted)
 }
 
 // maxBatch is geth's server-side limit on calls per batch.
@@ -94,14 +96,58 @@ const maxBatch = 1000
 
 func (c *client) call(ctx context.Context, out any, method string, args ...any) error {
 	c.calls.Add(1)
-	c.batches.Add(1)
-	if err := c.rc.CallContext(ctx, out, method, args...); err != nil {
-		return c.classify(method, err)
-	}
-	return nil
+	err := c.retryLimited(ctx, func() error {
+		c.batches.Add(1)
+		return c.rc.CallContext(ctx, out, method, args...)
+	})
+	return c.classify(method, err)
 }
 
-// batch runs elems in chunks of at most batchSize (1: one request per call). A
+// rateLimited recognises rate limits that arrive as JSON-RPC errors (HTTP 200)
+// rather than as HTTP 429, which the transport already retries.
+func rateLimited(err error) bool {
+	var re rpc.Error
+	if err == nil || !errors.As(err, &re) {
+		return false
+	}
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "rate limit") || strings.Contains(m, "too many requests") ||
+		strings.Contains(m, "request limit") || strings.Contains(m, "exceeded") && strings.Contains(m, "capacity")
+}
+
+// batchRefused recognises a server refusing a batch for its size (or batches at
+// all): the chunk is then halved, down to single calls.
+func batchRefused(err error) bool {
+	if err == nil {
+		return false
+	}
+	var he rpc.HTTPError
+	if errors.As(err, &he) && he.StatusCode == 413 {
+		return true
+	}
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "batch") && (strings.Contains(m, "too large") || strings.Contains(m, "too many") ||
+		strings.Contains(m, "limit") || strings.Contains(m, "exceed") || strings.Contains(m, "not supported") || strings.Contains(m, "size"))
+}
+
+// retryLimited runs f again, with backoff, while the node answers with a
+// rate-limit error.
+func (c *client) retryLimited(ctx context.Context, f func() error) error {
+	wait := 250 * time.Millisecond
+	for try := 0; ; try++ {
+		err := f()
+		if !rateLimited(err) || try >= c.retries {
+			return err
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait *= 2
+	}
+}
+
+// batch runs elems in chunks of at most the batch size (1: one request per
+// call), halving the size when the server refuses a batch as too large. A
 // transport failure fails the whole batch; per-call errors land in elem.Error,
 // already classified.
 func (c *client) batch(ctx context.Context, elems []rpc.BatchElem) error {
@@ -109,30 +155,53 @@ func (c *client) batch(ctx context.Context, elems []rpc.BatchElem) error {
 		return nil
 	}
 	c.calls.Add(int64(len(elems)))
-	if c.batchSize <= 1 {
-		for i := range elems {
-			c.batches.Add(1)
-			err := c.rc.CallContext(ctx, elems[i].Result, elems[i].Method, elems[i].Args...)
-			if err != nil {
-				if isTransport(err) {
-					return c.classify(elems[i].Method, err)
+	for start := 0; start < len(elems); {
+		size := int(c.size.Load())
+		if size <= 1 {
+			for i := start; i < len(elems); i++ {
+				err := c.retryLimited(ctx, func() error {
+					c.batches.Add(1)
+					return c.rc.CallContext(ctx, elems[i].Result, elems[i].Method, elems[i].Args...)
+				})
+				if err != nil {
+					if isTransport(err) {
+						return c.classify(elems[i].Method, err)
+					}
+					elems[i].Error = c.classify(elems[i].Method, err)
 				}
-				elems[i].Error = c.classify(elems[i].Method, err)
 			}
+			return nil
 		}
-		return nil
-	}
-	for start := 0; start < len(elems); start += c.batchSize {
-		end := min(start+c.batchSize, len(elems))
+		end := min(start+size, len(elems))
+		chunk := elems[start:end]
 		c.batches.Add(1)
-		if err := c.rc.BatchCallContext(ctx, elems[start:end]); err != nil {
-			return c.classify(elems[start].Method, err)
+		err := c.rc.BatchCallContext(ctx, chunk)
+		if err == nil && batchRefused(chunk[0].Error) && batchRefused(chunk[len(chunk)-1].Error) {
+			err = chunk[0].Error
 		}
-		for i := start; i < end; i++ {
-			if elems[i].Error != nil {
-				elems[i].Error = c.classify(elems[i].Method, elems[i].Error)
+		if err != nil && batchRefused(err) {
+			c.size.CompareAndSwap(int64(size), int64(size/2))
+			for i := range chunk {
+				chunk[i].Error = nil
+			}
+			continue
+		}
+		if err != nil {
+			return c.classify(chunk[0].Method, err)
+		}
+		for i := range chunk {
+			e := &chunk[i]
+			if rateLimited(e.Error) {
+				e.Error = c.retryLimited(ctx, func() error {
+					c.batches.Add(1)
+					return c.rc.CallContext(ctx, e.Result, e.Method, e.Args...)
+				})
+			}
+			if e.Error != nil {
+				e.Error = c.classify(e.Method, e.Error)
 			}
 		}
+		start = end
 	}
 	return nil
 }
