@@ -130,6 +130,10 @@ type Store struct {
 	readOnly bool
 	cache    bool
 
+	getOnce sync.Once
+	getStmt *sql.Stmt // prepared once: parsing the query cost more than running it
+	getErr  error
+
 	mu      sync.Mutex
 	pending map[objKey]*object
 	meta    map[string]string // every meta row, kept in memory
@@ -161,6 +165,8 @@ func openDB(path string, readOnly, fast bool) (*sql.DB, error) {
 		}
 	}
 	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of pages: a replay reads the same pages often
+	q.Add("_pragma", "mmap_size(1073741824)") // reads without a syscall per page
 	u.RawQuery = q.Encode()
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
@@ -299,10 +305,15 @@ func (s *Store) get(kind, key string) (*object, error) {
 		return o, nil
 	}
 	s.mu.Unlock()
+	s.getOnce.Do(func() {
+		s.getStmt, s.getErr = s.db.Prepare(`SELECT address, from_block, block, value, sha256 FROM objects WHERE kind = ? AND key = ?`)
+	})
+	if s.getErr != nil {
+		return nil, fmt.Errorf("read %s: %w", s.path, s.getErr)
+	}
 	o := &object{Kind: kind, Key: key}
 	var sum string
-	err := s.db.QueryRow(`SELECT address, from_block, block, value, sha256 FROM objects WHERE kind = ? AND key = ?`, kind, key).
-		Scan(&o.Address, &o.FromBlock, &o.Block, &o.Value, &sum)
+	err := s.getStmt.QueryRow(kind, key).Scan(&o.Address, &o.FromBlock, &o.Block, &o.Value, &sum)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -404,6 +415,9 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	if s.getStmt != nil {
+		s.getStmt.Close()
+	}
 	if s.readOnly || !s.dirty {
 		return s.db.Close()
 	}
