@@ -165,7 +165,7 @@ func openDB(path string, readOnly, fast bool) (*sql.DB, error) {
 		}
 	}
 	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "cache_size(-65536)") // 64 MiB of pages: a replay reads the same pages often
+	q.Add("_pragma", "cache_size(-65536)")    // 64 MiB of pages: a replay reads the same pages often
 	q.Add("_pragma", "mmap_size(1073741824)") // reads without a syscall per page
 	u.RawQuery = q.Encode()
 	db, err := sql.Open("sqlite", u.String())
