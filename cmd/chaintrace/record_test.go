@@ -16,8 +16,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/internal/testnode/btcd"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/trace"
 )
 
 // gethTheft starts a real geth, runs the theft scenario and returns what the
@@ -136,7 +140,7 @@ func TestRecordOnGethReplayOffline(t *testing.T) {
 // A second identical trace through the cache makes no JSON-RPC call beyond the
 // adapter's connection check (eth_chainId, which Open makes before any cache).
 func TestCacheSecondTraceMakesNoNodeRequests(t *testing.T) {
-	s, labels := gethTheft(t, t.TempDir())
+	s, labelFile := gethTheft(t, t.TempDir())
 	last := s.LastBlock
 	for i := 0; i < 3; i++ { // blocks after the scenario, so its blocks count as final
 		s.Node.Commit()
@@ -144,7 +148,7 @@ func TestCacheSecondTraceMakesNoNodeRequests(t *testing.T) {
 	proxy := countingProxy(t, s.Node.URL())
 	cache := t.TempDir()
 	chain := fmt.Sprintf("evm:%d", s.Node.ChainID())
-	args := []string{"trace", "--chain", chain, "--rpc", proxy.srv.URL, "--labels", labels, "--format", "json",
+	args := []string{"trace", "--chain", chain, "--rpc", proxy.srv.URL, "--labels", labelFile, "--format", "json",
 		"--cache", cache, "--cache-confirmations", "2", "--to-block", fmt.Sprint(last), s.TheftETH.Hex()}
 
 	first := runCLI(t, nil, args...)
@@ -167,6 +171,35 @@ func TestCacheSecondTraceMakesNoNodeRequests(t *testing.T) {
 	}
 	if second.out != first.out {
 		t.Errorf("cached trace differs from the live one")
+	}
+	// the same through the API: after the adapter is open, the cached trace asks
+	// the node nothing at all
+	lbls, err := labels.Load(true, labelFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiCache := t.TempDir()
+	for run := 0; run < 2; run++ {
+		ad, err := chains.Open(context.Background(), chains.Config{Chain: chain, RPC: proxy.srv.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := casestore.OpenCache(apiCache, ad.Info(), proxy.srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy.calls.Store(0)
+		_, err = trace.Run(context.Background(), casestore.Cache(ad, st, casestore.CacheOptions{Confirmations: 2}),
+			[]string{s.TheftETH.Hex()}, trace.Options{ToBlock: last, Labels: lbls, DepositRule: true})
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := proxy.calls.Load(); run == 1 && got != 0 {
+			t.Errorf("second trace through the cache made %d JSON-RPC calls, want 0", got)
+		} else if run == 0 && got < 10 {
+			t.Errorf("first trace made only %d calls", got)
+		}
 	}
 	// without the cache every call goes to the node again
 	proxy.calls.Store(0)
