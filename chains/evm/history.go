@@ -97,7 +97,48 @@ func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, 
 		}
 		a.cache.mu.Unlock()
 	}
-	// Token transfers and WETH wraps by log topics.
+	// Token transfers and WETH wraps by log topics. When the range fits one log
+	// query, the query rides in the scan's first batch.
+	a.mu.Lock()
+	single := to-from+1 <= a.logRange
+	a.mu.Unlock()
+	var got [2][]rpcLog
+	var logElems []rpc.BatchElem
+	if single {
+		logElems = logQueries(addr, from, to, &got)
+	}
+	// Incoming native value, and internal transfers either way, have no index on
+	// a plain node: scan a bounded number of blocks.
+	scanned, err := a.scan(ctx, addr, from, end, logElems)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range scanned {
+		set.add(h)
+	}
+	var logFailed error
+	for _, e := range logElems {
+		if e.Error != nil {
+			logFailed = e.Error
+		}
+	}
+	switch {
+	case single && logFailed == nil:
+		for _, ls := range got {
+			for _, l := range ls {
+				if !l.Removed {
+					set.add(l.TxHash)
+				}
+			}
+		}
+		return set.list, nil
+	case logFailed != nil && !rangeTooLarge(logFailed):
+		return nil, fmt.Errorf("token transfers of %s in blocks %d–%d: %w", addr.Hex(), from, to, logFailed)
+	case logFailed != nil:
+		a.mu.Lock()
+		a.logRange = max(min(a.logRange, to-from+1)/2, 1)
+		a.mu.Unlock()
+	}
 	logs, err := a.transferLogs(ctx, addr, from, to)
 	if err != nil {
 		return nil, err
@@ -105,16 +146,21 @@ func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, 
 	for _, h := range logs {
 		set.add(h)
 	}
-	// Incoming native value, and internal transfers either way, have no index on
-	// a plain node: scan a bounded number of blocks.
-	scanned, err := a.scan(ctx, addr, from, end)
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range scanned {
-		set.add(h)
-	}
 	return set.list, nil
+}
+
+// logQueries are the two eth_getLogs calls for addr's token transfers and WETH
+// wraps in [from, to]: addr as topic 1 (Transfer sender, Deposit/Withdrawal
+// holder) and as topic 2 (Transfer recipient).
+func logQueries(addr common.Address, from, to uint64, got *[2][]rpcLog) []rpc.BatchElem {
+	topic := common.BytesToHash(addr.Bytes())
+	q := func(topics []any) map[string]any {
+		return map[string]any{"fromBlock": blockTag(from), "toBlock": blockTag(to), "topics": topics}
+	}
+	return []rpc.BatchElem{
+		{Method: "eth_getLogs", Args: []any{q([]any{[]common.Hash{topicTransfer, topicDeposit, topicWithdrawal}, topic})}, Result: &got[0]},
+		{Method: "eth_getLogs", Args: []any{q([]any{topicTransfer, nil, topic})}, Result: &got[1]},
+	}
 }
 
 // nonceBlocks returns the blocks in [from, to] in which addr's nonce rose, by
@@ -284,7 +330,6 @@ func rangeTooLarge(err error) bool {
 // transferLogs returns the transactions with a Transfer log from or to addr (and
 // WETH Deposit/Withdrawal for addr), in block chunks that halve on refusal.
 func (a *Adapter) transferLogs(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
-	topic := common.BytesToHash(addr.Bytes())
 	var set hashSet
 	for start := from; start <= to; {
 		a.mu.Lock()
@@ -292,13 +337,7 @@ func (a *Adapter) transferLogs(ctx context.Context, addr common.Address, from, t
 		a.mu.Unlock()
 		end := min(to, start+size-1)
 		var got [2][]rpcLog
-		q := func(topics []any) map[string]any {
-			return map[string]any{"fromBlock": blockTag(start), "toBlock": blockTag(end), "topics": topics}
-		}
-		elems := []rpc.BatchElem{
-			{Method: "eth_getLogs", Args: []any{q([]any{[]common.Hash{topicTransfer, topicDeposit, topicWithdrawal}, topic})}, Result: &got[0]},
-			{Method: "eth_getLogs", Args: []any{q([]any{topicTransfer, nil, topic})}, Result: &got[1]},
-		}
+		elems := logQueries(addr, start, end, &got)
 		if err := a.cl.batch(ctx, elems); err != nil {
 			return nil, err
 		}
@@ -333,9 +372,11 @@ func (a *Adapter) transferLogs(ctx context.Context, addr common.Address, from, t
 }
 
 // scan returns the transactions in blocks [from, to] that send native value to
-// addr, or whose call trace moves value from or to addr. Traces fetched here
-// are kept for transfersOf.
-func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64) ([]common.Hash, error) {
+// or from addr, or whose call trace moves value from or to addr. Each chunk of
+// blocks is one batch: the full blocks and their debug_traceBlockByNumber
+// (callTracer) traces, which are kept for transfersOf; extra calls ride in the
+// first batch.
+func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64, extra []rpc.BatchElem) ([]common.Hash, error) {
 	var set hashSet
 	const chunk = 500
 	for start := from; start <= to; start += chunk {
@@ -344,35 +385,16 @@ func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64
 		for b := start; b <= end; b++ {
 			bs = append(bs, b)
 		}
-		if err := a.fetchBlocks(ctx, bs); err != nil {
+		if err := a.fetchScan(ctx, bs, extra); err != nil {
 			return nil, err
 		}
-		// Every block with transactions is traced: a plain payment to a contract
-		// can run code that pays addr (receive()), and only the trace shows it.
-		var traceBlocks []uint64
-		a.cache.mu.Lock()
-		for _, b := range bs {
-			blk := a.cache.blocks[b]
-			untraced := false
-			for _, tx := range blk.Transactions {
-				if tx.To != nil && *tx.To == addr || tx.From == addr {
-					set.add(tx.Hash)
-				}
-				if _, ok := a.cache.traces[tx.Hash]; !ok && !a.cache.noTrace[tx.Hash] {
-					untraced = true
-				}
-			}
-			if untraced {
-				traceBlocks = append(traceBlocks, b)
-			}
-		}
-		a.cache.mu.Unlock()
-		if err := a.traceBlocks(ctx, traceBlocks); err != nil {
-			return nil, err
-		}
+		extra = nil
 		a.cache.mu.Lock()
 		for _, b := range bs {
 			for _, tx := range a.cache.blocks[b].Transactions {
+				if tx.To != nil && *tx.To == addr || tx.From == addr {
+					set.add(tx.Hash)
+				}
 				for _, m := range a.cache.traces[tx.Hash] {
 					if m.From == addr || m.To == addr {
 						set.add(tx.Hash)
@@ -386,18 +408,10 @@ func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64
 	return set.list, nil
 }
 
-// traceBlocks runs debug_traceBlockByNumber with callTracer over blocks and keeps
-// each transaction's internal transfers.
-func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
-	a.mu.Lock()
-	no := a.noDebug
-	a.mu.Unlock()
-	if len(bs) == 0 || no {
-		if no && len(bs) > 0 {
-			a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
-		}
-		return nil
-	}
+// fetchScan loads blocks bs with their transactions and traces (every block is
+// traced: a plain payment to a contract can run code that pays on, and only the
+// trace shows it), plus extra calls, in one batch.
+func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchElem) error {
 	type txTrace struct {
 		TxHash common.Hash `json:"txHash"`
 		Result *callFrame  `json:"result"`
@@ -405,51 +419,95 @@ func (a *Adapter) traceBlocks(ctx context.Context, bs []uint64) error {
 	}
 	cl := &claims{c: a.cache}
 	defer cl.release()
+	a.mu.Lock()
+	noDebug := a.noDebug
+	a.mu.Unlock()
+	if noDebug {
+		a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
+	}
+	var needB, needT []uint64
 	a.cache.mu.Lock()
-	all := bs
-	bs = nil
-	for _, b := range all {
-		if cl.try(fmt.Sprint("tb", b)) {
-			bs = append(bs, b)
+	for _, b := range bs {
+		if a.cache.blocks[b] == nil && cl.try(fmt.Sprint("b", b)) {
+			needB = append(needB, b)
+		}
+	}
+	for _, b := range bs {
+		// Genesis has no transactions and cannot be traced.
+		if b > 0 && !noDebug && !a.cache.traced[b] && cl.try(fmt.Sprint("tb", b)) {
+			needT = append(needT, b)
 		}
 	}
 	a.cache.mu.Unlock()
-	out := make([][]txTrace, len(bs))
-	elems := make([]rpc.BatchElem, len(bs))
-	for i, b := range bs {
-		elems[i] = rpc.BatchElem{Method: "debug_traceBlockByNumber", Args: []any{blockTag(b), map[string]any{"tracer": "callTracer"}}, Result: &out[i]}
+	blocks := make([]*rpcBlock, len(needB))
+	traces := make([][]txTrace, len(needT))
+	elems := append([]rpc.BatchElem(nil), extra...)
+	for i, b := range needB {
+		elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), true}, Result: &blocks[i]})
+	}
+	for i, b := range needT {
+		elems = append(elems, rpc.BatchElem{Method: "debug_traceBlockByNumber", Args: []any{blockTag(b), map[string]any{"tracer": "callTracer"}}, Result: &traces[i]})
 	}
 	if err := a.cl.batch(ctx, elems); err != nil {
 		return err
 	}
-	for i, e := range elems {
+	copy(extra, elems[:len(extra)]) // the caller reads its calls' errors
+	be, te := elems[len(extra):len(extra)+len(needB)], elems[len(extra)+len(needB):]
+	a.cache.mu.Lock()
+	for i, e := range be {
+		if e.Error != nil {
+			a.cache.mu.Unlock()
+			return e.Error
+		}
+		if blocks[i] == nil {
+			a.cache.mu.Unlock()
+			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, needB[i], a.cfg.RPC)
+		}
+		a.cache.putBlock(blocks[i])
+	}
+	a.cache.mu.Unlock()
+	for i, e := range te {
 		if errors.Is(e.Error, trace.ErrUnsupported) {
 			a.mu.Lock()
 			a.noDebug = true
 			a.mu.Unlock()
 			a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
-			return nil
+			break
 		}
 		if e.Error != nil {
-			a.warn("block %d could not be traced, its internal transfers are unseen: %v", bs[i], e.Error)
+			a.warn("block %d could not be traced, its internal transfers are unseen: %v", needT[i], e.Error)
+			a.cache.mu.Lock()
+			a.cache.traced[needT[i]] = true // do not ask again
+			a.cache.mu.Unlock()
 			continue
 		}
 		a.cache.mu.Lock()
-		blk := a.cache.blocks[bs[i]]
-		for j, tt := range out[i] {
+		blk := a.cache.blocks[needT[i]]
+		for j, tt := range traces[i] {
 			h := tt.TxHash
-			if h == (common.Hash{}) && j < len(blk.Transactions) {
+			if h == (common.Hash{}) && blk != nil && j < len(blk.Transactions) {
 				h = blk.Transactions[j].Hash // older geth omits txHash
 			}
-			if tt.Result != nil && tt.Error == "" {
+			if tt.Result != nil && tt.Error == "" && h != (common.Hash{}) {
 				a.cache.traces[h] = movesFromFrame(tt.Result)
 				delete(a.cache.noTrace, h)
 			}
 		}
+		a.cache.traced[needT[i]] = true
 		a.cache.mu.Unlock()
 	}
 	cl.release()
-	return cl.wait(ctx)
+	if err := cl.wait(ctx); err != nil {
+		return err
+	}
+	a.cache.mu.Lock()
+	defer a.cache.mu.Unlock()
+	for _, b := range bs {
+		if a.cache.blocks[b] == nil {
+			return fmt.Errorf("block %d could not be fetched from %s", b, a.cfg.RPC)
+		}
+	}
+	return nil
 }
 
 // traceCandidates uses trace_filter (fromAddress, then toAddress) for every

@@ -282,6 +282,7 @@ type cache struct {
 	traces   map[common.Hash][]move // internal value moves; nil entry: none or unknown
 	noTrace  map[common.Hash]bool   // tracing failed for a reason other than a missing method
 	code     map[string]bool
+	traced   map[uint64]bool          // blocks whose traces are in traces
 	flight   map[string]chan struct{} // keys being fetched, closed when done
 }
 
@@ -339,7 +340,7 @@ func newCache() *cache {
 	return &cache{
 		headers: map[uint64]*rpcHeader{}, blocks: map[uint64]*rpcBlock{},
 		txs: map[common.Hash]*rpcTx{}, receipts: map[common.Hash]*rpcReceipt{},
-		traces: map[common.Hash][]move{}, noTrace: map[common.Hash]bool{}, code: map[string]bool{},
+		traces: map[common.Hash][]move{}, noTrace: map[common.Hash]bool{}, code: map[string]bool{}, traced: map[uint64]bool{},
 		flight: map[string]chan struct{}{},
 	}
 }
