@@ -151,15 +151,17 @@ Public facts modelled:
 - **Date**: August 2016 (Bitfinex announced the breach on 2 August 2016).
 - **Amount**: 119,756 BTC (then about US$72 million), taken in about 2,000 transactions
   from customers' segregated (BitGo multisig) wallets into a single wallet.
-- **Pattern**: the coins sat for months; from early 2017 small amounts moved out in long
-  peel chains — each hop pays a small amount to a service (darknet market AlphaBay,
-  mixers, exchange accounts) and passes the change on. In February 2022 the US DOJ seized
-  about 94,000 BTC still held in wallets whose keys Ilya Lichtenstein stored online; he
-  and Heather Morgan pleaded guilty to laundering in 2023.
-- **Sources** (found with the search tool): Wikipedia, "Heather R. Morgan" / "2016
-  Bitfinex hack" (en.wikipedia.org/wiki/Heather_R._Morgan); Breadcrumbs, "A review of the
-  Bitfinex Hack" (medium.com/breadcrumbsapp, 14 Mar 2022); Coinfirm, "Tracking Bitfinex's
-  119,754 Stolen BTC" (coinfirm.com/blog/bitfinex-stolen-btc-leo-doj/).
+- **Pattern**: per the DOJ's statement of facts (February 2022), about 25,000 BTC left the
+  thief's wallet over five years "in a series of small amounts, totaling thousands of
+  transactions", automated by software, through accounts at the darknet market AlphaBay
+  and at exchanges, then more unhosted wallets and more exchanges — the chain of small
+  payments with the change passed on that tracers call a peel chain. More than 94,000 BTC
+  never moved and were seized in February 2022 (Lichtenstein and Morgan pleaded guilty
+  to laundering in 2023).
+- **Sources** (found with the search tool):
+  https://www.moneylaunderingnews.com/2022/02/a-record-3-6-billion-seizure-and-the-twisting-paths-of-money-laundering-in-the-digital-world/ ;
+  https://en.wikipedia.org/wiki/Heather_R._Morgan (2016 Bitfinex hack section) ;
+  https://www.coinfirm.com/blog/bitfinex-stolen-btc-leo-doj/
 
 Scenario: five segregated wallets (2.4 BTC each) are swept into thief wallet W in one
 transaction (the seed, 11.9756 BTC). W peels ten times, 0.5 BTC per hop (fee 5,000 sat):
@@ -258,10 +260,10 @@ Public facts modelled:
   consolidated with other funds; on 7 June 2021 the DOJ announced it had seized 63.7 BTC
   from one wallet. Ransomware proceeds are commonly consolidated with other victims'
   payments before reaching an exchange deposit address.
-- **Sources** (found with the search tool): National Post / Reuters, "U.S. seizes $2.3
-  mln in Bitcoin paid to Colonial Pipeline hackers" (7 Jun 2021); Coinfox, "Ministry of
-  Justice manages to return BTC ransomware to Colonial Pipeline" (court documents: 75 BTC
-  paid on 8 May, moved within days, 63.7 BTC recovered).
+- **Sources** (found with the search tool):
+  https://nationalpost.com/pmn/news-pmn/crime-pmn/u-s-seizes-2-3-mln-in-bitcoin-paid-to-colonial-pipeline-hackers ;
+  https://www.coinfox.info/news/12612-ministry-of-justice-manages-to-return-btc-ransomware-to-colonial-pipeline
+  (court documents: 75 BTC paid on 8 May, moved on within days, 63.7 BTC recovered).
 
 Scenario: the victim pays 7.5 BTC to the ransom address (the seed is that output); the
 address also holds two earlier payments from other victims (1.5 and 1.0 BTC). One

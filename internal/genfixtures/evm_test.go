@@ -136,10 +136,10 @@ Public facts modelled:
 - **Pattern**: by 28 November the thief had split the funds into a few new addresses, then
   dispersed them in many small transfers to fresh addresses; small amounts reached
   exchanges (analysts pointed to Binance and Paribu deposit relationships).
-- **Sources** (found with the search tool): CryptoGlobe, "South Korean Crypto Exchange
-  Upbit Confirms Theft of 342,000 ETH" (27 Nov 2019); CryptoPurview, "Upbit hacked for $51
-  million" (split into 4 new addresses); Upbit CEO Lee Seok-woo's statement as quoted by
-  Cointelegraph.
+- **Sources** (found with the search tool):
+  https://cryptoglobe.com/latest/2019/11/south-korean-cypto-exchange-upbit-confirms-theft-of-342000-eth ;
+  https://cryptopurview.com/upbit-hacked-for-51-million-342000-eth (split into 4 new addresses) ;
+  https://btcethereum.com/blog/2019/11/27/crypto-exchange-upbit-confirms-theft-of-342000-ether-50m
 
 Scenario: the hot wallet sends 342 ETH to the hacker (the seed). The hacker splits 80 ETH
 to each of 4 addresses; each sends 1 ETH to 10 fresh addresses (40 small transfers).
@@ -245,10 +245,12 @@ Public facts modelled:
   three exchanges (Huobi, FTX, Crypto.com); from early April an intermediate address
   ("Ronin Bridge Exploiter 8") sent batches of 100 ETH into Tornado Cash — most of the
   ETH went through the mixer by May.
-- **Sources** (found with the search tool): Blockchain Intelligence Group, "Ronin Hack,
-  The Aftermath"; CryptoAdventure, "Stolen ETH From $600M Ronin Bridge Hack Are On The
-  Move" (2,000 ETH to Exploiter 8, then 20 × 100 ETH to Tornado Cash); Outlook Business /
-  SlowMist report (exchanges Huobi, FTX, Crypto.com).
+- **Sources** (found with the search tool):
+  https://blockchaingroup.io/compliance-and-regulation/ronin-hack-the-aftermath ;
+  https://cryptoadventure.com/stolen-eth-from-600m-ronin-bridge-hack-are-on-the-move/
+  (2,000 ETH to Exploiter 8, then 20 × 100 ETH to Tornado Cash) ;
+  https://outlookbusiness.com/news/ronin-hackers-moved-stolen-625-mln-cryptos-to-bitcoin-network-through-sanctioned-mixers-news-218140
+  (6,249 ETH to Huobi, FTX and Crypto.com)
 
 Scenario: two theft transactions (the seeds): 173.6 ETH and 25,500 USDC to the exploiter.
 The exploiter sends 20.5 ETH to "exploiter 8", which pays 20 × 1 ETH into a labelled
@@ -354,9 +356,10 @@ Public facts modelled:
   liquidated on decentralised exchanges — Elliptic counted about $10M into Uniswap, $4M
   into Kyber, $2M into 1inch; Tether froze the stolen USDT, and token projects (OCEAN, ORN,
   …) swapped or froze their contracts.
-- **Sources** (found with the search tool): The Cryptonomist, "Culprit of the KuCoin hack"
-  (5 Oct 2020, Elliptic's figures per DEX); FXStreet, "KuCoin hack turns Uniswap into
-  crypto laundromat"; Swapfol, "Lessons to learn from the KuCoin hack" (timeline).
+- **Sources** (found with the search tool):
+  https://en.cryptonomist.ch/2020/10/05/culprit-kucoin-hack/ (Elliptic's figures per DEX) ;
+  https://www.fxstreet.com/cryptocurrencies/news/kucoin-hack-turns-uniswap-into-crypto-laundromat-202009301430 ;
+  https://www.swapfol.io/lessons-to-learn-from-the-kucoin-hack/ (timeline)
 
 Scenario: four theft transactions (the seeds) move 10 ETH, 15,000 LINK, 20,000 OCEAN and
 13,000 USDT to the hacker. The hacker sends 10,000 LINK and all the OCEAN to a labelled
@@ -446,10 +449,10 @@ Public facts modelled:
 - **Pattern**: the ETH was fanned out across dozens of addresses within hours, then
   chain-hopped: about 72–84 % went through the THORChain router to Bitcoin, more through
   the no-KYC exchange eXch and other swaps; all of it was moved within about ten days.
-- **Sources** (found with the search tool): Arkham Intelligence, "Lazarus bridged $1.3B of
-  Bybit ETH to Bitcoin" (5 Mar 2025); SecurityOnline, "Bybit hack: Lazarus Group launders
-  $1.4 billion in Ethereum through THORChain"; Crypto2Community / Lookonchain (270,000 ETH
-  via THORChain in a week).
+- **Sources** (found with the search tool):
+  https://info.arkm.com/research/lazarus-bridged-1-3b-of-bybit-eth-to-bitcoin ;
+  https://securityonline.info/bybit-hack-lazarus-group-launders-1-4-billion-in-ethereum-through-thorchain ;
+  https://crypto2community.com/crypto-news/bybit-hacker-launders-over-54-of-stolen-funds-via-thorchain
 
 Scenario: the cold wallet sends 401 ETH to the hacker (the seed); the hacker pays 10 ETH to
 each of 40 new addresses; 28 of them send 9.99 ETH to a labelled THORChain router
