@@ -456,3 +456,18 @@ func TestConcurrentRecording(t *testing.T) {
 		t.Errorf("by kind = %v", sum.ByKind)
 	}
 }
+
+// File names with URI metacharacters are stored where they were asked to be.
+func TestOddFileNames(t *testing.T) {
+	for _, name := range []string{"a b.case", "what?.case", "x#1.case", "100%.case", "é.case"} {
+		path := filepath.Join(t.TempDir(), name)
+		record(t, path)
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%q: %v", name, err)
+			continue
+		}
+		if _, err := Verify(path); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -151,7 +152,8 @@ const flushEvery = 512
 // until Close, and an unsealed case fails Verify) and the cache. An existing case
 // being extended is written with fsync, because it may be the only copy.
 func openDB(path string, readOnly, fast bool) (*sql.DB, error) {
-	u := url.URL{Scheme: "file", Opaque: path}
+	// SQLite URI file names: only %, ? and # need escaping (the query follows ?)
+	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)}
 	q := url.Values{}
 	if readOnly {
 		q.Set("mode", "ro")
