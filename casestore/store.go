@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/chaintrace/chaintrace/trace"
 )
 
 // Format is the value of meta "format" in every case file this package writes.
@@ -543,6 +545,9 @@ func Verify(path string) (*Summary, error) {
 		return nil, fmt.Errorf("case %s: %w", path, err)
 	}
 	if !ok {
+		if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 && bytes.TrimSpace(b)[0] == '{' {
+			return nil, fmt.Errorf("%w: %s is a hand-written JSON case, not a recorded (SQLite) case: it carries no hashes to verify", trace.ErrBadInput, path)
+		}
 		return nil, corrupt(path, "the file does not start with the SQLite header (\"SQLite format 3\"), so it is not a recorded case or its first bytes were altered")
 	}
 	db, err := openDB(path, true, false)
