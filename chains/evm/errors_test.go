@@ -18,6 +18,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/rpc"
 )
 
 func TestOpenChainID(t *testing.T) {
@@ -386,5 +387,52 @@ func TestBatchLimitAndJSONRateLimit(t *testing.T) {
 	}
 	if sz := b.cl.size.Load(); sz > 10 || sz < 5 {
 		t.Errorf("batch size settled at %d, want 6..10", sz)
+	}
+}
+
+// TestTraceTransactionFallback: without debug_*, internal transfers come from
+// trace_transaction (Parity format; served here from geth's flatCallTracer,
+// which emits that format).
+func TestTraceTransactionFallback(t *testing.T) {
+	s, a := scenario(t)
+	node, err := rpc.Dial(s.Node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	p := newProxy(t, s.Node.URL(), func(m string, params json.RawMessage) (any, *rpcErrObj, bool) {
+		switch {
+		case m == "trace_transaction":
+			var args []string
+			json.Unmarshal(params, &args)
+			var out json.RawMessage
+			if err := node.Call(&out, "debug_traceTransaction", args[0], map[string]any{"tracer": "flatCallTracer"}); err != nil {
+				return nil, &rpcErrObj{Code: -32000, Message: err.Error()}, true
+			}
+			return out, nil, true
+		case strings.HasPrefix(m, "debug_"):
+			return nil, &rpcErrObj{Code: -32601, Message: "the method " + m + " does not exist/is not available"}, true
+		}
+		return nil, nil, false
+	})
+	b := openRPC(t, p.URL)
+	ctx := context.Background()
+	for _, h := range []string{s.ForwardTx.Hex(), s.UnwrapTx.Hex(), s.WrapTx.Hex()} {
+		want, err := a.TxTransfers(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.TxTransfers(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j1, _ := json.Marshal(want)
+		j2, _ := json.Marshal(got)
+		if string(j1) != string(j2) {
+			t.Errorf("%s via trace_transaction:\n%s\nwant\n%s", h, j2, j1)
+		}
+	}
+	if p.count("trace_transaction") != 3 || p.count("debug_traceTransaction") != 1 {
+		t.Errorf("trace_transaction %d, debug_traceTransaction %d calls", p.count("trace_transaction"), p.count("debug_traceTransaction"))
 	}
 }
