@@ -288,30 +288,45 @@ func (t *utxoTracer) afterSpender(st *outState, sp *graph.UTXOTx, err error) {
 
 // depositRule (../shared/TRACING.md, UTXO): the output's address is a deposit
 // address of exchange E when its spender co-spends an input of E's labelled
-// addresses (multi-input heuristic, Meiklejohn et al. 2013) or pays E's labelled
-// address, within τ blocks. κ here has only the time term: 1 − ½·Δt/τ.
+// addresses (multi-input heuristic, Meiklejohn et al. 2013) or sweeps into E's
+// labelled addresses, within τ blocks. A sweep must pay labelled exchange addresses
+// only: a peel-chain step that pays an exchange and sends its change on is the
+// thief paying the exchange (that output is an exchange endpoint), not a deposit
+// address being swept. κ here has only the time term: 1 − ½·Δt/τ.
 func (t *utxoTracer) depositRule(st *outState, sp *graph.UTXOTx) *depositMatch {
 	if !sp.Confirmed() || sp.Block < st.block || sp.Block-st.block > t.o.DepositTau {
 		return nil
 	}
+	exchange := func(addr string) string {
+		if addr == "" {
+			return ""
+		}
+		if lb, ok := t.o.Labels.Lookup(t.info.Name, addr); ok && lb.Category == CatExchange {
+			return lb.Name
+		}
+		return ""
+	}
 	var ex string
 	for _, in := range sp.Inputs {
-		if in.Prev == st.op || in.Address == "" || in.Address == st.addr {
+		if in.Prev == st.op || in.Address == st.addr {
 			continue
 		}
-		if lb, ok := t.o.Labels.Lookup(t.info.Name, in.Address); ok && lb.Category == CatExchange {
-			ex = lb.Name
+		if ex = exchange(in.Address); ex != "" {
 			break
 		}
 	}
 	if ex == "" {
 		for _, o := range sp.Outputs {
-			if o.Address == "" {
+			if o.OpReturn() {
 				continue
 			}
-			if lb, ok := t.o.Labels.Lookup(t.info.Name, o.Address); ok && lb.Category == CatExchange {
-				ex = lb.Name
+			name := exchange(o.Address)
+			if name == "" {
+				ex = ""
 				break
+			}
+			if ex == "" {
+				ex = name
 			}
 		}
 	}

@@ -153,3 +153,21 @@ func TestUTXOConcurrentSpenders(t *testing.T) {
 		}
 	}
 }
+
+func TestUTXOPeelPayingExchangeIsNotDeposit(t *testing.T) {
+	// A peel step spends the thief's output P, pays 30 to the exchange's labelled
+	// address and 69 change to P2 (fee 1): P is not a deposit address; the 30 is an
+	// exchange endpoint and the change goes on (unspent at P2).
+	m := newMemUTXO()
+	f := hex64("f")
+	m.add(f, 1, nil, out{"V", 100, false})
+	m.add(hex64("S"), 2, []graph_op{op(f, 0)}, out{"P", 100, false})
+	m.add(hex64("peel"), 3, []graph_op{op(hex64("S"), 0)}, out{"HOT", 30, false}, out{"P2", 69, false})
+	lb := mapLabels{"HOT": {Name: "Bitstamp", Category: CatExchange}}
+	r := run(t, m, Haircut, []string{hex64("S")}, lb, nil)
+	checkEndpoints(t, r, "BTC", []want{{"exchange", "HOT" + hex64("peel") + ":0", 30}, {"unspent", "P2" + hex64("peel") + ":1", 69}}, 1)
+	// The same output swept alone into the exchange is a deposit.
+	m.add(hex64("sweep"), 4, []graph_op{op(hex64("peel"), 1)}, out{"HOT", 68, false})
+	r = run(t, m, Haircut, []string{hex64("S")}, lb, nil)
+	checkEndpoints(t, r, "BTC", []want{{"exchange", "HOT" + hex64("peel") + ":0", 30}, {"exchange-deposit", "P2" + hex64("peel") + ":1", 69}}, 1)
+}
