@@ -248,7 +248,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	in := &graph.Inflow{Tx: e.TxHash, Block: e.Block, Time: e.Time, From: e.From, Amount: taint}
 	if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 && !(th != nil && th.source) {
 		t.c.res.Flow.Node(e.To, graph.EndBelowThreshold, hop)
-		t.c.reach(e.To, e.From, e.TxHash)
+		t.c.reach(holding(e.To, e.Asset.ID), holding(e.From, src.ID), e.TxHash)
 		t.c.end(graph.EndBelowThreshold, e.To, "", e.Asset.ID, taint, hop, nil, in)
 		t.edge(e, taint, hop)
 		if th != nil && th.state == hFollowing {
@@ -259,7 +259,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	if th == nil {
 		th = t.classify(e.To, hop, e)
 	}
-	t.c.reach(e.To, e.From, e.TxHash)
+	t.c.reach(holding(e.To, e.Asset.ID), holding(e.From, src.ID), e.TxHash)
 	t.edge(e, taint, hop)
 	if hop > t.maxHop {
 		t.maxHop = hop
@@ -277,6 +277,11 @@ func (t *acctTracer) process(e *graph.Transfer) {
 		ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
 	}
 }
+
+// holding names one asset at one address: paths are rebuilt per asset, so a token
+// endpoint's path lists the token's transfers, not the ETH ones that reached the
+// same address first.
+func holding(addr, asset string) string { return asset + "|" + addr }
 
 func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
 	t.c.res.Flow.AddEdge(&graph.Edge{

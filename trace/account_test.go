@@ -380,3 +380,24 @@ func TestAccountConcurrencySameResult(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountPathsPerAsset(t *testing.T) {
+	// ETH reaches B first through A; USDT reaches B later through a different tx:
+	// B's USDT endpoint must show the USDT path.
+	m := newMem()
+	tokTheft, ethHop, tokHop := "0x"+hex64("tok"), "0x"+hex64("eh"), "0x"+hex64("th")
+	m.tx(hSeed, 10, "V", 0, leg("A", 100))
+	m.tx(tokTheft, 10, "V", 0, graph.Transfer{To: "A", Asset: usdt, Amount: big.NewInt(7)})
+	m.tx(ethHop, 11, "A", 0, leg("B", 100))
+	m.tx(tokHop, 12, "A", 0, graph.Transfer{To: "B", Asset: usdt, Amount: big.NewInt(7)})
+	r := run(t, m, Haircut, []string{hSeed, tokTheft}, nil, nil)
+	for _, e := range r.Endpoints {
+		want := hSeed + "," + ethHop
+		if e.Asset == usdt.ID {
+			want = tokTheft + "," + tokHop
+		}
+		if got := strings.Join(e.Path, ","); got != want {
+			t.Errorf("%s at %s: path %s, want %s", e.Asset, e.Address, got, want)
+		}
+	}
+}

@@ -82,7 +82,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		holderOf = func(e *graph.Endpoint) string { return e.Outpoint }
 	case AccountSource:
 		runErr = runAccount(ctx, s, specs, &o, c, toBlock)
-		holderOf = func(e *graph.Endpoint) string { return e.Address }
+		holderOf = func(e *graph.Endpoint) string { return holding(e.Address, e.Asset) }
 	default:
 		return nil, fmt.Errorf("source for %s serves neither an account nor a UTXO chain", info.Name)
 	}
