@@ -22,11 +22,11 @@ import (
 type evmScenario struct {
 	n                                   *geth.Node
 	hacker, e1, e2                      *geth.Account
-	d1, d2, d3, d5, d6, d7              *geth.Account
+	d1, d2, d3, d5, d6, d7, d8          *geth.Account
 	tok                                 common.Address
 	theftETH, theftTok                  common.Hash
 	toD1, toD2, toD3, toE2, toD5        common.Hash
-	toD6, toD7                          common.Hash
+	toD6, toD7, toD8a, toD8b, sweep8    common.Hash
 	sweep1, d3fwd, e2fwd, sweep6, d7fwd common.Hash
 	clean5, sweep5, sweep2              common.Hash
 	bIn, bSweep1, bSweep5, bSweep2      uint64
@@ -95,18 +95,19 @@ func buildEVM(t *testing.T) *evmScenario {
 	f := n.Faucet()
 	acct := func(name string) *geth.Account { return geth.NewAccount("e2e/" + name) }
 	s := &evmScenario{n: n, hacker: acct("hacker"), e1: acct("alpha-hot"), e2: acct("beta-hot"),
-		d1: acct("d1"), d2: acct("d2"), d3: acct("d3"), d5: acct("d5"), d6: acct("d6"), d7: acct("d7")}
+		d1: acct("d1"), d2: acct("d2"), d3: acct("d3"), d5: acct("d5"), d6: acct("d6"), d7: acct("d7"), d8: acct("d8")}
 	victim, customer := acct("victim"), acct("customer")
 	eth := geth.Eth
 
 	// Funding. E2's hot wallet gets nothing: it pays its forward's gas out of the
 	// stolen 10 ETH, so without its label it would look exactly like a deposit.
-	// D6 and D7 get clean ETH for the gas of their token transfers.
+	// D6 and D7 get clean ETH for the gas of their token transfers; D8 holds 1
+	// clean ETH before it is paid stolen funds twice and swept.
 	var hs []common.Hash
 	for _, p := range []struct {
 		a *geth.Account
 		v *big.Int
-	}{{victim, eth(2000, 1)}, {customer, eth(100, 1)}, {s.e1, eth(5, 1)}, {s.d6, eth(1, 1)}, {s.d7, eth(1, 1)}} {
+	}{{victim, eth(2000, 1)}, {customer, eth(100, 1)}, {s.e1, eth(5, 1)}, {s.d6, eth(1, 1)}, {s.d7, eth(1, 1)}, {s.d8, eth(1, 1)}} {
 		hs = append(hs, n.SendValue(f, p.a.Address, p.v))
 	}
 	n.Commit()
@@ -128,6 +129,7 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.toD5 = n.SendValue(s.hacker, s.d5.Address, eth(200, 1))
 	s.toD6 = n.TransferToken(s.hacker, s.tok, s.d6.Address, big.NewInt(1_000_000_000)) // 1000 TKN
 	s.toD7 = n.TransferToken(s.hacker, s.tok, s.d7.Address, big.NewInt(1_000_000_000))
+	s.toD8a = n.SendValue(s.hacker, s.d8.Address, eth(5, 1))
 	s.bIn = n.Commit()
 
 	// One block later: D1 sweeps everything to Alpha (a deposit); D3 forwards
@@ -141,7 +143,11 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.sweep6 = n.TransferToken(s.d6, s.tok, s.e1.Address, big.NewInt(1_000_000_000))
 	s.d7fwd = n.TransferToken(s.d7, s.tok, s.e1.Address, big.NewInt(999_999_999))
 	s.clean5 = n.SendValue(customer, s.d5.Address, eth(50, 1))
+	s.toD8b = n.SendValue(s.hacker, s.d8.Address, eth(5, 1))
 	s.bSweep1 = n.Commit()
+	// D8 sweeps its 1 + 5 + 5 ETH, one block after the second stolen credit.
+	var fee8 *big.Int
+	s.sweep8, fee8 = sweepAll(t, n, s.d8, s.e1.Address)
 	n.Commit()
 	n.Commit()
 	// D5 sweeps 250 ETH minus gas 3 blocks after the customer's credit (within
@@ -153,14 +159,14 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.sweep2, fee2 = sweepAll(t, n, s.d2, s.e1.Address)
 	s.bSweep2 = n.Commit()
 
-	hs = append(hs, s.theftETH, s.theftTok, s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7,
-		s.sweep1, s.d3fwd, s.e2fwd, s.sweep6, s.d7fwd, s.clean5, s.sweep5, s.sweep2)
+	hs = append(hs, s.theftETH, s.theftTok, s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b,
+		s.sweep1, s.sweep8, s.d3fwd, s.e2fwd, s.sweep6, s.d7fwd, s.clean5, s.sweep5, s.sweep2)
 	n.MustSucceed(hs...)
 	for _, c := range []struct {
 		a   *geth.Account
 		h   common.Hash
 		fee *big.Int
-	}{{s.d1, s.sweep1, fee1}, {s.e2, s.e2fwd, feeE2}, {s.d5, s.sweep5, fee5}, {s.d2, s.sweep2, fee2}} {
+	}{{s.d1, s.sweep1, fee1}, {s.e2, s.e2fwd, feeE2}, {s.d5, s.sweep5, fee5}, {s.d2, s.sweep2, fee2}, {s.d8, s.sweep8, fee8}} {
 		if got := n.Fee(c.h); got.Cmp(c.fee) != 0 {
 			t.Fatalf("%s's sweep paid %s wei gas, the scenario expected %s", c.a.Name, got, c.fee)
 		}
@@ -243,8 +249,8 @@ func TestEVMDeposits(t *testing.T) {
 		}
 		return r
 	}
-	hackerFees := s.fees(s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7)
-	fee1, fee5, fee2, fee3 := n.Fee(s.sweep1), n.Fee(s.sweep5), n.Fee(s.sweep2), n.Fee(s.d3fwd)
+	hackerFees := s.fees(s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b)
+	fee1, fee5, fee2, fee3, fee8 := n.Fee(s.sweep1), n.Fee(s.sweep5), n.Fee(s.sweep2), n.Fee(s.d3fwd), n.Fee(s.sweep8)
 
 	// κ by hand. D1: aᵣ = 10 ETH (block bIn), a_f = 10 ETH − fee1 (block bIn+1):
 	// aᵣ − a_f = fee1, Δt = 1. D5: aᵣ = 200 + 50 ETH, tᵣ = bIn+1 (the customer's
@@ -253,9 +259,12 @@ func TestEVMDeposits(t *testing.T) {
 	k1 := kappa(fee1, alpha, 1, tau)
 	k5 := kappa(fee5, alpha, 3, tau)
 	k6 := kappa(nil, nil, 1, tau)
+	// D8: aᵣ = 1 ETH held before + 5 + 5 stolen (tᵣ = bIn+1), a_f = 11 ETH − fee8
+	// at bIn+2: aᵣ − a_f = fee8, Δt = 1.
+	k8 := kappa(fee8, alpha, 1, tau)
 	// Gas is ~21,000 × 2 gwei ≈ 4·10¹³ wei, 0.4 % of α: the amount term costs
 	// D1 at most a few permille below 1000 − 166.67 and D5 below 1000 − 500.
-	if k1 < 820 || k1 > 833 || k5 < 490 || k5 > 500 || k6 != 833 {
+	if k1 < 820 || k1 > 833 || k5 < 490 || k5 > 500 || k6 != 833 || k8 < 820 || k8 > 833 {
 		t.Fatalf("hand-computed κ out of the expected range: D1 %d, D5 %d, D6 %d", k1, k5, k6)
 	}
 
@@ -264,6 +273,8 @@ func TestEVMDeposits(t *testing.T) {
 		{kind: graph.EndExchangeDeposit, addr: s.d1.Hex(), asset: native, amount: eth(10, 1), exchange: alphaLabel, sweep: s.sweep1.Hex(), confidence: k1},
 		// (e): 200 stolen + 50 clean, swept together; the endpoint is the 200 stolen.
 		{kind: graph.EndExchangeDeposit, addr: s.d5.Hex(), asset: native, amount: eth(200, 1), exchange: alphaLabel, sweep: s.sweep5.Hex(), confidence: k5},
+		// Two stolen credits into one deposit: one endpoint of 10 ETH, two freeze rows.
+		{kind: graph.EndExchangeDeposit, addr: s.d8.Hex(), asset: native, amount: eth(10, 1), exchange: alphaLabel, sweep: s.sweep8.Hex(), confidence: k8},
 		// (f): the token deposit forwarded exactly what it received.
 		{kind: graph.EndExchangeDeposit, addr: s.d6.Hex(), asset: tok, amount: big.NewInt(1_000_000_000), exchange: alphaLabel, sweep: s.sweep6.Hex(), confidence: k6},
 	}
@@ -275,7 +286,7 @@ func TestEVMDeposits(t *testing.T) {
 		// (d) Beta's labelled hot wallet is an exchange endpoint; its forward to
 		// Alpha's is never looked at.
 		{kind: graph.EndExchange, addr: s.e2.Hex(), asset: native, amount: eth(10, 1)},
-		{kind: graph.EndUnspent, addr: s.hacker.Hex(), asset: native, amount: sub(eth(1000, 1), eth(240, 1), hackerFees)},
+		{kind: graph.EndUnspent, addr: s.hacker.Hex(), asset: native, amount: sub(eth(1000, 1), eth(250, 1), hackerFees)},
 		// (f) D7 forwarded one base unit less than it received: not a deposit.
 		{kind: graph.EndExchange, addr: s.e1.Hex(), asset: tok, amount: big.NewInt(999_999_999)},
 		{kind: graph.EndUnspent, addr: s.d7.Hex(), asset: tok, amount: big.NewInt(1)},
@@ -298,6 +309,8 @@ func TestEVMDeposits(t *testing.T) {
 		depositRow(s.d1.Hex(), s.toD1.Hex(), "10 ETH", tIn, 2, s.sweep1.Hex(), k1),
 		depositRow(s.d5.Hex(), s.toD5.Hex(), "200 ETH", tIn, 2, s.sweep5.Hex(), k5),
 		depositRow(s.d6.Hex(), s.toD6.Hex(), "1000 TKN", tIn, 2, s.sweep6.Hex(), k6),
+		depositRow(s.d8.Hex(), s.toD8a.Hex(), "5 ETH", tIn, 2, s.sweep8.Hex(), k8),
+		depositRow(s.d8.Hex(), s.toD8b.Hex(), "5 ETH", s.blockTime(t, s.bSweep1), 2, s.sweep8.Hex(), k8),
 	}, []string{s.e1.Hex()})
 	checkFreeze(t, tables, md, "Beta Exchange", nil, []string{s.e2.Hex()})
 	if len(tables) != 2 {
