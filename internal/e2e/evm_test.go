@@ -23,7 +23,8 @@ type evmScenario struct {
 	n                                   *geth.Node
 	hacker, e1, e2                      *geth.Account
 	d1, d2, d3, d5, d6, d7, d8          *geth.Account
-	tok                                 common.Address
+	tok, fwd                            common.Address
+	toFwd                               common.Hash
 	theftETH, theftTok                  common.Hash
 	toD1, toD2, toD3, toE2, toD5        common.Hash
 	toD6, toD7, toD8a, toD8b, sweep8    common.Hash
@@ -114,6 +115,7 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.tok = n.DeployERC20(f, "TKN", 6, big.NewInt(1_000_000_000_000)) // 1,000,000 TKN
 	hs = append(hs, n.TransferToken(f, s.tok, victim.Address, big.NewInt(100_000_000_000)))
 	n.Commit()
+	s.fwd = n.DeployForwarder(f)
 
 	// The theft: 1000 ETH and 50,000 TKN to an address that held nothing, so
 	// everything it later pays (its gas included) is stolen.
@@ -130,6 +132,9 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.toD6 = n.TransferToken(s.hacker, s.tok, s.d6.Address, big.NewInt(1_000_000_000)) // 1000 TKN
 	s.toD7 = n.TransferToken(s.hacker, s.tok, s.d7.Address, big.NewInt(1_000_000_000))
 	s.toD8a = n.SendValue(s.hacker, s.d8.Address, eth(5, 1))
+	// A deposit contract that passes what it is paid straight on to Alpha's hot
+	// wallet inside the same transaction (an internal CALL): aᵣ = a_f, Δt = 0.
+	s.toFwd = n.Forward(s.hacker, s.fwd, eth(3, 1), geth.Payment{To: s.e1.Address, Amount: eth(3, 1)})
 	s.bIn = n.Commit()
 
 	// One block later: D1 sweeps everything to Alpha (a deposit); D3 forwards
@@ -159,7 +164,7 @@ func buildEVM(t *testing.T) *evmScenario {
 	s.sweep2, fee2 = sweepAll(t, n, s.d2, s.e1.Address)
 	s.bSweep2 = n.Commit()
 
-	hs = append(hs, s.theftETH, s.theftTok, s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b,
+	hs = append(hs, s.theftETH, s.theftTok, s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b, s.toFwd,
 		s.sweep1, s.sweep8, s.d3fwd, s.e2fwd, s.sweep6, s.d7fwd, s.clean5, s.sweep5, s.sweep2)
 	n.MustSucceed(hs...)
 	for _, c := range []struct {
@@ -249,7 +254,7 @@ func TestEVMDeposits(t *testing.T) {
 		}
 		return r
 	}
-	hackerFees := s.fees(s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b)
+	hackerFees := s.fees(s.toD1, s.toD2, s.toD3, s.toE2, s.toD5, s.toD6, s.toD7, s.toD8a, s.toD8b, s.toFwd)
 	fee1, fee5, fee2, fee3, fee8 := n.Fee(s.sweep1), n.Fee(s.sweep5), n.Fee(s.sweep2), n.Fee(s.d3fwd), n.Fee(s.sweep8)
 
 	// κ by hand. D1: aᵣ = 10 ETH (block bIn), a_f = 10 ETH − fee1 (block bIn+1):
@@ -275,6 +280,8 @@ func TestEVMDeposits(t *testing.T) {
 		{kind: graph.EndExchangeDeposit, addr: s.d5.Hex(), asset: native, amount: eth(200, 1), exchange: alphaLabel, sweep: s.sweep5.Hex(), confidence: k5},
 		// Two stolen credits into one deposit: one endpoint of 10 ETH, two freeze rows.
 		{kind: graph.EndExchangeDeposit, addr: s.d8.Hex(), asset: native, amount: eth(10, 1), exchange: alphaLabel, sweep: s.sweep8.Hex(), confidence: k8},
+		// A forwarding deposit contract: swept in the very transaction that paid it.
+		{kind: graph.EndExchangeDeposit, addr: s.fwd.Hex(), asset: native, amount: eth(3, 1), exchange: alphaLabel, sweep: s.toFwd.Hex(), confidence: 1000},
 		// (f): the token deposit forwarded exactly what it received.
 		{kind: graph.EndExchangeDeposit, addr: s.d6.Hex(), asset: tok, amount: big.NewInt(1_000_000_000), exchange: alphaLabel, sweep: s.sweep6.Hex(), confidence: k6},
 	}
@@ -286,7 +293,7 @@ func TestEVMDeposits(t *testing.T) {
 		// (d) Beta's labelled hot wallet is an exchange endpoint; its forward to
 		// Alpha's is never looked at.
 		{kind: graph.EndExchange, addr: s.e2.Hex(), asset: native, amount: eth(10, 1)},
-		{kind: graph.EndUnspent, addr: s.hacker.Hex(), asset: native, amount: sub(eth(1000, 1), eth(250, 1), hackerFees)},
+		{kind: graph.EndUnspent, addr: s.hacker.Hex(), asset: native, amount: sub(eth(1000, 1), eth(253, 1), hackerFees)},
 		// (f) D7 forwarded one base unit less than it received: not a deposit.
 		{kind: graph.EndExchange, addr: s.e1.Hex(), asset: tok, amount: big.NewInt(999_999_999)},
 		{kind: graph.EndUnspent, addr: s.d7.Hex(), asset: tok, amount: big.NewInt(1)},
@@ -310,6 +317,7 @@ func TestEVMDeposits(t *testing.T) {
 		depositRow(s.d5.Hex(), s.toD5.Hex(), "200 ETH", tIn, 2, s.sweep5.Hex(), k5),
 		depositRow(s.d6.Hex(), s.toD6.Hex(), "1000 TKN", tIn, 2, s.sweep6.Hex(), k6),
 		depositRow(s.d8.Hex(), s.toD8a.Hex(), "5 ETH", tIn, 2, s.sweep8.Hex(), k8),
+		depositRow(s.fwd.Hex(), s.toFwd.Hex(), "3 ETH", tIn, 2, s.toFwd.Hex(), 1000),
 		depositRow(s.d8.Hex(), s.toD8b.Hex(), "5 ETH", s.blockTime(t, s.bSweep1), 2, s.sweep8.Hex(), k8),
 	}, []string{s.e1.Hex()})
 	checkFreeze(t, tables, md, "Beta Exchange", nil, []string{s.e2.Hex()})
