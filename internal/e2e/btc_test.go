@@ -97,9 +97,8 @@ func TestBitcoinDeposits(t *testing.T) {
 	)
 	txid := func(tx *wire.MsgTx) string { return tx.TxHash().String() }
 	op := func(tx *wire.MsgTx, vout int) string { return fmt.Sprintf("%s:%d", txid(tx), vout) }
-	res, err := trace.Run(ctx, a, []string{txid(theft)}, trace.Options{
-		Policy: trace.Haircut, Labels: lbs, DepositRule: true, DepositTau: tau,
-	})
+	opts := trace.Options{Policy: trace.Haircut, Labels: lbs, DepositRule: true, DepositTau: tau}
+	res, err := trace.Run(ctx, a, []string{txid(theft)}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +132,11 @@ func TestBitcoinDeposits(t *testing.T) {
 	}
 
 	checkJSON(t, res, deposits)
+	sameJSON(t, res, func() (*graph.Result, error) {
+		o := opts
+		o.Concurrency = 4 // concurrent spender lookups must not change what is concluded
+		return trace.Run(ctx, a, []string{txid(theft)}, o)
+	})
 
 	tables, md := freezeTables(t, res)
 	tTheft := btcd.BlockTime(p, hT).Unix()

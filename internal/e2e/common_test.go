@@ -206,6 +206,25 @@ func checkJSON(t *testing.T, res *graph.Result, deposits []wantEP) {
 	}
 }
 
+// sameJSON asserts that run gives byte-identical JSON output to res.
+func sameJSON(t *testing.T, res *graph.Result, run func() (*graph.Result, error)) {
+	t.Helper()
+	res2, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b1, b2 bytes.Buffer
+	if err := graph.WriteJSON(&b1, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := graph.WriteJSON(&b2, res2); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
+		t.Errorf("the same trace gave different JSON (%d vs %d bytes)", b1.Len(), b2.Len())
+	}
+}
+
 // freezeRow is one row of a report's freeze-request table.
 type freezeRow struct {
 	Address, Kind, Tx, Amount, Time, Hops, Sweep, Confidence string

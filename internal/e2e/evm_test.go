@@ -309,6 +309,11 @@ func TestEVMDeposits(t *testing.T) {
 	}
 
 	checkJSON(t, res, deposits)
+	sameJSON(t, res, func() (*graph.Result, error) {
+		o := opts
+		o.Concurrency = 4 // prefetching histories must not change what is concluded
+		return trace.Run(ctx, a, seeds, o)
+	})
 
 	tables, md := freezeTables(t, res)
 	tIn := s.blockTime(t, s.bIn)
