@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"math/big"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -209,7 +210,14 @@ func TestEVMDeposits(t *testing.T) {
 	s := buildEVM(t)
 	n := s.n
 	ctx := context.Background()
-	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC})
+	// The node's HTTP server waits up to 5 s at shutdown for connections that
+	// never carried a request (net/http counts them as new, not idle), and the
+	// client's transport sometimes dials one more than it uses under concurrent
+	// calls: closing the client's idle connections first keeps the test fast.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC,
+		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
