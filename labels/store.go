@@ -86,6 +86,9 @@ func (s *Store) add(file string, es []Entry) {
 // checksummed address.
 func (s *Store) Lookup(chain, address string) (trace.Label, bool) {
 	e, ok := s.lookup(chain, address)
+	if ok && e.Label.Entity == "" {
+		e.Label.Entity = Entity(e.Label.Name)
+	}
 	return e.Label, ok
 }
 

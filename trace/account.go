@@ -312,7 +312,7 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 		}
 	}
 	if hop >= t.o.MaxHops {
-		return end(graph.EndHopLimit)
+		return t.atHopLimit(h, e, end)
 	}
 	if t.err != nil {
 		return end(graph.EndIncomplete)
@@ -358,6 +358,33 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	return h
 }
 
+// atHopLimit ends a holder reached at the last hop. The tracer still looks one step
+// past it, as far as the deposit rule needs (issue 5): a deposit address at the
+// last hop is reported as such, and an address that never moved anything after
+// the taint arrived is unspent rather than "hop-limit".
+func (t *acctTracer) atHopLimit(h *holder, e *graph.Transfer, end func(string) *holder) *holder {
+	if h.label != nil || t.err != nil || !t.o.DepositRule {
+		return end(graph.EndHopLimit)
+	}
+	hist, err := t.history(h.addr, e.Block)
+	if err != nil || hist.Truncated || len(hist.Transfers) > t.o.AddressBudget {
+		return end(graph.EndHopLimit)
+	}
+	h.hist, h.open, h.startKey = hist.Transfers, e.Block, e.Key()
+	if t.stop.deposits() {
+		if d := t.depositRule(h, e); d != nil {
+			h.deposit = d
+			return end(graph.EndExchangeDeposit)
+		}
+	}
+	for _, tr := range h.hist {
+		if tr.From == h.addr {
+			return end(graph.EndHopLimit)
+		}
+	}
+	return end(graph.EndUnspent)
+}
+
 func (t *acctTracer) history(addr string, from uint64) (History, error) {
 	if f := t.pre[addr]; f != nil && f.from == from {
 		<-f.done
@@ -368,7 +395,7 @@ func (t *acctTracer) history(addr string, from uint64) (History, error) {
 
 // prefetch starts fetching the histories of h's payees (see histFuture).
 func (t *acctTracer) prefetch(h *holder) {
-	if t.sem == nil || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 >= t.o.MaxHops {
+	if t.sem == nil || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 > t.o.MaxHops {
 		return
 	}
 	for i := range h.hist {

@@ -213,7 +213,8 @@ func TestAccountHopLimitThresholdBudget(t *testing.T) {
 	r = run(t, m, Haircut, []string{hSeed}, nil, func(o *Options) {
 		o.MinAmount = new(big.Rat).SetFrac64(2, 1000000000000000000)
 	})
-	checkEndpoints(t, r, "ETH", []want{{"below-threshold", "dust", 1}, {"hop-limit", "E", 99}}, 0) // E is hop 5 of 5
+	// E is hop 5 of 5: looked at only for the deposit rule, it never moved the funds.
+	checkEndpoints(t, r, "ETH", []want{{"below-threshold", "dust", 1}, {"unspent", "E", 99}}, 0)
 
 	// A busy address: C has more transfers than the budget.
 	for i := 0; i < 5; i++ {
@@ -260,6 +261,16 @@ func TestAccountDepositRule(t *testing.T) {
 			}
 		}
 	}
+	// At the hop limit the tracer still looks one step further for the rule: with
+	// --hops 2, D1 (hop 2) is still a deposit; D2 and D3 moved funds on, so they
+	// are hop-limit; D4 is labelled.
+	r = run(t, m, Haircut, []string{hSeed}, lb, func(o *Options) { alpha(o); o.MaxHops = 2 })
+	checkEndpoints(t, r, "ETH", []want{
+		{"exchange-deposit", "D1", 10 * ether},
+		{"hop-limit", "D2", 10 * ether},
+		{"hop-limit", "D3", 10 * ether},
+		{"exchange", "D4", 10 * ether},
+	}, 0)
 	// With τ = 10,000 D2 qualifies too.
 	r = run(t, m, Haircut, []string{hSeed}, lb, func(o *Options) { alpha(o); o.DepositTau = 10000 })
 	checkEndpoints(t, r, "ETH", []want{

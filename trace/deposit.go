@@ -64,7 +64,15 @@ func (t *acctTracer) depositRule(h *holder, e *graph.Transfer) *depositMatch {
 			aR.Add(aR, bal)
 		}
 	}
-	return matchDeposit(aR, sweep.Amount, tR, sweep.Block, e.Asset.Native(), t.o.DepositAlpha, t.o.DepositTau, lb.Name, sweep.TxHash)
+	return matchDeposit(aR, sweep.Amount, tR, sweep.Block, e.Asset.Native(), t.o.DepositAlpha, t.o.DepositTau, entity(lb), sweep.TxHash)
+}
+
+// entity names the exchange a deposit belongs to.
+func entity(lb Label) string {
+	if lb.Entity != "" {
+		return lb.Entity
+	}
+	return lb.Name
 }
 
 // matchDeposit applies the amount and time windows and computes

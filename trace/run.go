@@ -68,7 +68,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		Family: info.Family,
 		Policy: string(o.Policy),
 		Seeds:  append([]string(nil), seeds...),
-		Params: params(&o),
+		Params: params(&o, info.Family),
 		Tip:    toBlock,
 		Assets: map[string]graph.Asset{},
 		Flow:   graph.NewFlow(),
@@ -103,7 +103,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 
 // params records the options that shaped the result, for the report header and
 // for reproducing it.
-func params(o *Options) map[string]string {
+func params(o *Options, family string) map[string]string {
 	p := map[string]string{
 		"hops":           fmt.Sprint(o.MaxHops),
 		"address_budget": fmt.Sprint(o.AddressBudget),
@@ -124,7 +124,9 @@ func params(o *Options) map[string]string {
 		p["through"] = strings.Join(sorted(o.Through), ",")
 	}
 	if o.DepositRule {
-		p["deposit_alpha"] = o.DepositAlpha.String()
+		if family == graph.FamilyAccount { // α has no meaning for the UTXO rule
+			p["deposit_alpha"] = o.DepositAlpha.String()
+		}
 		p["deposit_tau"] = fmt.Sprint(o.DepositTau)
 	}
 	if o.ChangeHeuristic {

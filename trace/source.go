@@ -116,6 +116,10 @@ type Label struct {
 	Source     string `json:"source"`
 	Confidence int    `json:"confidence"` // 0–100
 	DestChain  string `json:"dest_chain,omitempty"`
+	// Entity is the organisation behind the label ("Binance" for "Binance 14"),
+	// when the label store knows it: deposits are attributed to the entity, since
+	// that is who receives a freeze request.
+	Entity string `json:"entity,omitempty"`
 }
 
 // Labels looks addresses up. chain is the --chain name; implementations match EVM

@@ -35,6 +35,7 @@ type outState struct {
 	status  int
 	lowConf bool
 	label   *Label
+	atLimit bool // reached at the hop limit: looked up only for the deposit rule
 }
 
 type txItem struct {
@@ -245,8 +246,13 @@ func (t *utxoTracer) preEnd(st *outState) bool {
 	switch min := assetThreshold(t.o, t.thresh, t.asset); {
 	case min != nil && st.taint.Cmp(min) < 0:
 		t.endOut(st, graph.EndBelowThreshold, st.label, nil)
-	case st.hop >= t.o.MaxHops:
+	case st.hop >= t.o.MaxHops && (st.label != nil || !t.o.DepositRule || t.err != nil):
 		t.endOut(st, graph.EndHopLimit, st.label, nil)
+	case st.hop >= t.o.MaxHops:
+		// Look one step further, as far as the deposit rule needs; the spender
+		// lookup also tells an output still unspent from one that moved on.
+		st.atLimit = true
+		return false
 	case t.err != nil:
 		t.endOut(st, graph.EndIncomplete, st.label, nil)
 	case t.followed >= t.o.MaxAddresses:
@@ -276,6 +282,10 @@ func (t *utxoTracer) afterSpender(st *outState, sp *graph.UTXOTx, err error) {
 			return
 		}
 	}
+	if st.atLimit {
+		t.endOut(st, graph.EndHopLimit, st.label, nil)
+		return
+	}
 	st.status = oAwaiting
 	if t.o.Progress != nil {
 		t.o.Progress(Progress{Addresses: t.followed, Hop: st.hop})
@@ -302,7 +312,7 @@ func (t *utxoTracer) depositRule(st *outState, sp *graph.UTXOTx) *depositMatch {
 			return ""
 		}
 		if lb, ok := t.o.Labels.Lookup(t.info.Name, addr); ok && lb.Category == CatExchange {
-			return lb.Name
+			return entity(lb)
 		}
 		return ""
 	}

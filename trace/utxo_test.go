@@ -98,6 +98,9 @@ func TestUTXODepositAndConsolidation(t *testing.T) {
 			t.Errorf("deposit evidence %q %q %d", e.Exchange, e.SweepTx, e.Confidence)
 		}
 	}
+	// At the hop limit (the deposit outputs are hop 1 of 1) the rule still applies.
+	r = run(t, m, Haircut, []string{hex64("S")}, lb, func(o *Options) { o.MaxHops = 1 })
+	checkEndpoints(t, r, "BTC", []want{{"exchange-deposit", "D1" + hex64("S") + ":0", 60}, {"exchange-deposit", "D2" + hex64("S") + ":1", 40}}, 0)
 	// Without the deposit rule the consolidation is followed: COLD holds it all.
 	r = run(t, m, Haircut, []string{hex64("S")}, lb, func(o *Options) { o.DepositRule = false })
 	// haircut: T=100 over 600 in, 599 out, fee 1: COLD ⌊100·599/600⌋=99, fee 0, +1 → 100.

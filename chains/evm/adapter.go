@@ -61,6 +61,7 @@ type Adapter struct {
 	cl        *client
 	tr        *transport
 	hc        *http.Client
+	own       *http.Transport
 	weth      map[common.Address]bool
 	cache     *cache
 	scanBlock uint64
@@ -126,7 +127,10 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if cfg.Retries == 0 {
 		cfg.Retries = 4
 	}
-	base := http.DefaultTransport
+	// A transport of our own (not the shared default) so Close can drop its idle
+	// connections: a server shutting down otherwise waits for them.
+	own := http.DefaultTransport.(*http.Transport).Clone()
+	var base http.RoundTripper = own
 	timeout := 60 * time.Second
 	if cfg.HTTPClient != nil {
 		if cfg.HTTPClient.Transport != nil {
@@ -141,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("%w: --rpc %q: %v", trace.ErrBadInput, cfg.RPC, err)
 	}
 	a := &Adapter{
-		params: p, cfg: cfg, rc: rc, tr: tr, hc: hc,
+		params: p, cfg: cfg, rc: rc, tr: tr, hc: hc, own: own,
 		cl:       &client{rc: rc, url: cfg.RPC, retries: max(cfg.Retries, 0)},
 		weth:     map[common.Address]bool{},
 		cache:    newCache(),
@@ -180,6 +184,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 // Close releases the connection (io.Closer).
 func (a *Adapter) Close() error {
 	a.rc.Close()
+	a.own.CloseIdleConnections()
 	return nil
 }
 

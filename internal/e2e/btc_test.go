@@ -111,8 +111,8 @@ func TestBitcoinDeposits(t *testing.T) {
 	}
 	sat := big.NewInt
 	deposits := []wantEP{
-		{kind: graph.EndExchangeDeposit, addr: dA.Address, outpoint: op(theft, 0), asset: asset, amount: sat(100_000_000), exchange: gammaLabel, sweep: txid(cons), confidence: kA},
-		{kind: graph.EndExchangeDeposit, addr: dB.Address, outpoint: op(theft, 1), asset: asset, amount: sat(200_000_000), exchange: gammaLabel, sweep: txid(sweepB), confidence: kB},
+		{kind: graph.EndExchangeDeposit, addr: dA.Address, outpoint: op(theft, 0), asset: asset, amount: sat(100_000_000), exchange: "Gamma Exchange", sweep: txid(cons), confidence: kA},
+		{kind: graph.EndExchangeDeposit, addr: dB.Address, outpoint: op(theft, 1), asset: asset, amount: sat(200_000_000), exchange: "Gamma Exchange", sweep: txid(sweepB), confidence: kB},
 	}
 	want := append([]wantEP{
 		// The peel step's payment is an exchange credit; its change went on.

@@ -283,15 +283,15 @@ func TestEVMDeposits(t *testing.T) {
 
 	t.Logf("κ by hand: D1 %d‰ (gas %s wei), D5 %d‰ (gas %s wei), D6 %d‰", k1, fee1, k5, fee5, k6)
 	deposits := []wantEP{
-		{kind: graph.EndExchangeDeposit, addr: s.d1.Hex(), asset: native, amount: eth(10, 1), exchange: alphaLabel, sweep: s.sweep1.Hex(), confidence: k1},
+		{kind: graph.EndExchangeDeposit, addr: s.d1.Hex(), asset: native, amount: eth(10, 1), exchange: "Alpha Exchange", sweep: s.sweep1.Hex(), confidence: k1},
 		// (e): 200 stolen + 50 clean, swept together; the endpoint is the 200 stolen.
-		{kind: graph.EndExchangeDeposit, addr: s.d5.Hex(), asset: native, amount: eth(200, 1), exchange: alphaLabel, sweep: s.sweep5.Hex(), confidence: k5},
+		{kind: graph.EndExchangeDeposit, addr: s.d5.Hex(), asset: native, amount: eth(200, 1), exchange: "Alpha Exchange", sweep: s.sweep5.Hex(), confidence: k5},
 		// Two stolen credits into one deposit: one endpoint of 10 ETH, two freeze rows.
-		{kind: graph.EndExchangeDeposit, addr: s.d8.Hex(), asset: native, amount: eth(10, 1), exchange: alphaLabel, sweep: s.sweep8.Hex(), confidence: k8},
+		{kind: graph.EndExchangeDeposit, addr: s.d8.Hex(), asset: native, amount: eth(10, 1), exchange: "Alpha Exchange", sweep: s.sweep8.Hex(), confidence: k8},
 		// A forwarding deposit contract: swept in the very transaction that paid it.
-		{kind: graph.EndExchangeDeposit, addr: s.fwd.Hex(), asset: native, amount: eth(3, 1), exchange: alphaLabel, sweep: s.toFwd.Hex(), confidence: 1000},
+		{kind: graph.EndExchangeDeposit, addr: s.fwd.Hex(), asset: native, amount: eth(3, 1), exchange: "Alpha Exchange", sweep: s.toFwd.Hex(), confidence: 1000},
 		// (f): the token deposit forwarded exactly what it received.
-		{kind: graph.EndExchangeDeposit, addr: s.d6.Hex(), asset: tok, amount: big.NewInt(1_000_000_000), exchange: alphaLabel, sweep: s.sweep6.Hex(), confidence: k6},
+		{kind: graph.EndExchangeDeposit, addr: s.d6.Hex(), asset: tok, amount: big.NewInt(1_000_000_000), exchange: "Alpha Exchange", sweep: s.sweep6.Hex(), confidence: k6},
 	}
 	want := append([]wantEP{
 		// (b) D2 swept too late: followed, its whole sweep reaches Alpha's hot
