@@ -505,7 +505,7 @@ func bitfinex() (caseJSON, labelsCSV []byte) {
 		{darknet, "0.35", false},
 		{g.addr("deposit-1"), "0.42", true},
 		{g.addr("deposit-2"), "0.28", true},
-		{g.addr("fresh-wallet"), "0.31", false},
+		{exHot, "0.31", false},
 	} {
 		_, ops := g.spend(451000+uint64(i)*6, cur, btc("0.0002"), g.addr(fmt.Sprintf("peel-%d", i+1)), pay{p.to, btc(p.value)})
 		cur = []txin{in(ops[1])}
@@ -529,7 +529,7 @@ func bitfinex() (caseJSON, labelsCSV []byte) {
 		"tip":    tip,
 		"description": "Reconstruction of the laundering pattern of the Bitfinex theft (Bitcoin, 2 August 2016), scaled down 1:10,000 and " +
 			"simplified: three theft withdrawals into one wallet (the seeds), then a peel chain that pays a darknet market, two exchange deposit addresses that the " +
-			"exchange sweeps together with its own coins and a fresh wallet, while most of the loot stays " +
+			"exchange sweeps together with its own coins and the exchange's hot wallet, while most of the loot stays " +
 			"unspent. Every address, txid and block number is fictitious; names are placeholders.",
 		"source": "Public facts the pattern follows: 119,754 BTC stolen from Bitfinex in August 2016 through about 2,000 unauthorised " +
 			"withdrawals to one wallet (Bitfinex statements; Wikipedia, \"2016 Bitfinex hack\"); from early 2017 small amounts moved out, " +
