@@ -374,3 +374,34 @@ func TestDemoBTCFacts(t *testing.T) {
 		}
 	}
 }
+
+// The README shows part of the demo's output; it must be what the demo prints.
+func TestReadmeDemoExcerpt(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "It prints (abridged):\n\n```\n")
+	excerpt, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no demo excerpt after \"It prints (abridged):\"")
+	}
+	r := runCLI(t, nil, "trace", "--case", "demo")
+	out := strings.Split(r.out, "\n")
+	for _, line := range strings.Split(strings.TrimRight(excerpt, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		prefix, cut := strings.CutSuffix(line, " …")
+		found := false
+		for _, o := range out {
+			if o == line || cut && strings.HasPrefix(o, prefix) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("README.md shows a line the demo does not print (update the excerpt):\n%s", line)
+		}
+	}
+}
