@@ -129,10 +129,10 @@ func params(o *Options, family string) map[string]string {
 		}
 		p["deposit_tau"] = fmt.Sprint(o.DepositTau)
 	}
-	if o.ChangeHeuristic {
+	if o.ChangeHeuristic && family == graph.FamilyUTXO {
 		p["change_heuristic"] = "true"
 	}
-	if o.CoinJoinHeuristic {
+	if o.CoinJoinHeuristic && family == graph.FamilyUTXO {
 		p["coinjoin_heuristic"] = "true"
 	}
 	return p

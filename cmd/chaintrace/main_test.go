@@ -251,7 +251,7 @@ func TestInterruptKeepsPartialResult(t *testing.T) {
 	defer cancel()
 	var out, errOut bytes.Buffer
 	o := &TraceOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Case: "demo", Policy: "haircut", Hops: 5,
-		MaxAddresses: 100, AddressBudget: 100, StopAt: trace.DefaultStopAt, DepositRule: true, DepositAlpha: "0.01", DepositTau: 3200, Format: "json"}
+		MaxAddresses: 100, AddressBudget: 100, StopAt: trace.DefaultStopAt, DepositRule: true, DepositAlpha: "0.01", DepositTau: 3200, Format: "json", Concurrency: 1}
 	o.wrap = func(s trace.Source) trace.Source { return &interrupting{s.(*jsoncase.Account), 3, cancel} }
 	err := runTrace(ctx, o)
 	if err == nil || exitCode(err) != exitRuntime || !strings.Contains(err.Error(), "interrupted") {

@@ -74,7 +74,7 @@ func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 func (o *TraceOptions) chainConfig(chain string) chains.Config {
 	cfg := chains.Config{
 		Chain: chain, RPC: o.RPC, Backend: o.Backend, History: o.History,
-		Explorer: o.Explorer, RPS: o.RPS, Stderr: o.IO.ErrOut,
+		Explorer: o.Explorer, RPS: o.RPS, Stderr: o.IO.ErrOut, ToBlock: o.ToBlock,
 	}
 	if o.IO.Getenv != nil {
 		cfg.ExplorerKey = o.IO.Getenv(envPrefix + "EXPLORER_KEY")

@@ -15,8 +15,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/report"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -57,6 +59,9 @@ type TraceOptions struct {
 	Width    int
 	Quiet    bool // no progress line on a terminal
 
+	Concurrency int      // parallel requests to the source
+	Heuristics  []string // UTXO heuristics to apply: change, coinjoin
+
 	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
 	// half-way).
 	wrap func(trace.Source) trace.Source
@@ -64,7 +69,10 @@ type TraceOptions struct {
 	RecordOptions // --record, --cache, --no-cache (record.go)
 }
 
-var formats = []string{"text", "json", "dot", "csv"}
+var formats = []string{"text", "json", "dot", "csv", "report", "html"}
+
+// heuristicNames are what --heuristics accepts (UTXO chains).
+var heuristicNames = []string{"change", "coinjoin"}
 
 func newTraceCmd(ios *IOStreams) *cobra.Command {
 	o := &TraceOptions{IO: ios}
@@ -109,7 +117,9 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.BoolVar(&o.DepositRule, "deposit-rule", true, "attribute unlabelled addresses that sweep into an exchange to that exchange")
 	f.StringVar(&o.DepositAlpha, "deposit-alpha", "0.01", "deposit rule: most a sweep may fall short of what the deposit received, in native units")
 	f.Uint64Var(&o.DepositTau, "deposit-tau", 3200, "deposit rule: most blocks between a deposit and its sweep")
-	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv")
+	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report)")
+	f.IntVar(&o.Concurrency, "concurrency", 4, "most requests to the node or API in flight at once (1: one at a time)")
+	f.StringSliceVar(&o.Heuristics, "heuristics", heuristicNames, "Bitcoin heuristics to apply and report on edges: change (change-output detection), coinjoin (CoinJoin-shaped txs marked low-confidence); \"\" for none")
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
@@ -180,6 +190,20 @@ func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
 		return to, badInput("--deposit-tau 0: want 1 or more blocks")
 	}
 	to.DepositTau = o.DepositTau
+	if o.Concurrency < 1 {
+		return to, badInput("--concurrency %d: want 1 or more", o.Concurrency)
+	}
+	to.Concurrency = o.Concurrency
+	for _, h := range nonEmpty(o.Heuristics) {
+		switch strings.ToLower(h) {
+		case "change":
+			to.ChangeHeuristic = true
+		case "coinjoin":
+			to.CoinJoinHeuristic = true
+		default:
+			return to, badInput("--heuristics %q: want any of %s", h, strings.Join(heuristicNames, ", "))
+		}
+	}
 	return to, nil
 }
 
@@ -276,6 +300,10 @@ func describeRunError(ctx context.Context, err error) error {
 	if errors.Is(err, trace.ErrBadInput) {
 		return err
 	}
+	if errors.Is(err, casestore.ErrNotRecorded) {
+		// The case file lacks data this trace needs: the input, not the machine, is at fault.
+		return fmt.Errorf("%w: the case cannot answer this trace: %v", trace.ErrBadInput, err)
+	}
 	return fmt.Errorf("trace stopped early: %w", err)
 }
 
@@ -291,6 +319,10 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		err = graph.WriteDOT(&buf, res)
 	case "csv":
 		err = graph.WriteCSV(&buf, res)
+	case "report":
+		err = report.Markdown(&buf, res, report.Options{Version: versionString()})
+	case "html":
+		err = report.HTML(&buf, res, report.Options{Version: versionString()})
 	default:
 		err = graph.WriteText(&buf, res, graph.TextOptions{Width: o.Width, Paths: o.Paths})
 	}
