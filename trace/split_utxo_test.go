@@ -5,14 +5,6 @@ import (
 	"testing"
 )
 
-func ints(v ...int64) []*big.Int {
-	r := make([]*big.Int, len(v))
-	for i, x := range v {
-		r[i] = big.NewInt(x)
-	}
-	return r
-}
-
 func TestSplitUTXO(t *testing.T) {
 	// in0: 100 tainted, in1: 50 clean; out0 90, out1 50; fee 10.
 	ins := []utxoIn{{big.NewInt(100), big.NewInt(100)}, {big.NewInt(50), big.NewInt(0)}}
