@@ -52,7 +52,7 @@ func openRecordedCase(ctx context.Context, o *TraceOptions) (src *openedSource, 
 			}
 			chain = sum.Chain
 		}
-		if live, err = chains.Open(ctx, chains.Config{Chain: chain, RPC: o.RPC, Stderr: o.IO.ErrOut}); err != nil {
+		if live, err = chains.Open(ctx, o.chainConfig(chain)); err != nil {
 			return nil, true, fmt.Errorf("--chain %s: %w", chain, err)
 		}
 	}
