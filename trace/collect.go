@@ -83,12 +83,13 @@ func (c *collector) reach(id, from, tx string) {
 	}
 }
 
-// path rebuilds the tx hashes from the seed to holder id.
+// path rebuilds the tx hashes from the seed to holder id. Predecessors always
+// were reached earlier, so the walk ends at a seed; the step bound only guards
+// against a bug turning into an endless loop.
 func (c *collector) path(id string) []string {
 	var rev []string
-	seen := map[string]bool{}
-	for cur := id; !seen[cur]; {
-		seen[cur] = true
+	cur := id
+	for steps := 0; steps <= len(c.preds); steps++ {
 		p, ok := c.preds[cur]
 		if !ok {
 			break
