@@ -53,7 +53,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 		for i, e := range sortedEdges(r.Flow) {
 			rec := []string{
 				cleanText(e.From), cleanText(e.To), "Directed", "e" + strconv.Itoa(i+1),
-				cleanText(FormatAmount(e.Taint, assetOf(r, e.Asset))),
+				cleanText(FormatAmount(e.Taint, r.AssetOf(e.Asset))),
 				e.Tx, e.Asset, dec(e.Amount), dec(e.Taint),
 				strconv.FormatUint(e.Block, 10), rfc3339(e.Time), strconv.Itoa(e.Hop),
 				cleanText(e.Position), e.Kind, strings.Join(sortedStrings(e.Heuristics), ";"),

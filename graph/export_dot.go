@@ -86,11 +86,11 @@ func WriteDOT(w io.Writer, r *Result) error {
 	}
 
 	seed := map[string]*big.Int{}
-	for _, id := range assetIDs(r) {
+	for _, id := range r.AssetIDs() {
 		seed[id] = totalsFor(r, id).Seed
 	}
 	for _, g := range aggregateEdges(r) {
-		a := assetOf(r, g.asset)
+		a := r.AssetOf(g.asset)
 		lines := []string{
 			"amount " + htmlText(FormatAmount(g.amount, a)),
 			"taint " + htmlText(FormatAmount(g.taint, a)),
@@ -231,7 +231,7 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 		}
 	}
 	for _, k := range order {
-		s := FormatAmount(sums[k], assetOf(r, k.asset))
+		s := FormatAmount(sums[k], r.AssetOf(k.asset))
 		if k.kind != n.Role {
 			s = k.kind + ": " + s
 		}

@@ -229,7 +229,7 @@ func buildJSON(r *Result) *jsonDoc {
 		}
 		d.Endpoints = append(d.Endpoints, je)
 	}
-	for _, id := range assetIDs(r) {
+	for _, id := range r.AssetIDs() {
 		t := totalsFor(r, id)
 		jt := &jsonTotals{
 			Seed: dec(t.Seed), Fees: dec(t.Fees), ByKind: map[string]string{},
@@ -387,7 +387,9 @@ func sortedEdges(f *Flow) []*Edge {
 
 // assetIDs lists every asset the result mentions (assets, totals, endpoints,
 // edges): the native coin first, then tokens by symbol and id.
-func assetIDs(r *Result) []string {
+// AssetIDs lists the assets of r: native coins first, then tokens by symbol and
+// id. Every exporter and the report use this order.
+func (r *Result) AssetIDs() []string {
 	seen := map[string]bool{}
 	for id := range r.Assets {
 		seen[id] = true
@@ -408,7 +410,7 @@ func assetIDs(r *Result) []string {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool {
-		a, b := assetOf(r, ids[i]), assetOf(r, ids[j])
+		a, b := r.AssetOf(ids[i]), r.AssetOf(ids[j])
 		if a.Native() != b.Native() {
 			return a.Native()
 		}
@@ -422,7 +424,9 @@ func assetIDs(r *Result) []string {
 
 // assetOf returns the asset with id, or a stand-in (symbol = id, 0 decimals,
 // treated as a token) when the result does not describe it.
-func assetOf(r *Result, id string) Asset {
+// AssetOf describes asset id, falling back to the id itself when r has no
+// metadata for it.
+func (r *Result) AssetOf(id string) Asset {
 	if a, ok := r.Assets[id]; ok {
 		if a.ID == "" {
 			a.ID = id

@@ -72,8 +72,8 @@ func WriteText(w io.Writer, r *Result, opts TextOptions) error {
 	}
 
 	ends := sortedEndpoints(r)
-	for _, id := range assetIDs(r) {
-		a := assetOf(r, id)
+	for _, id := range r.AssetIDs() {
+		a := r.AssetOf(id)
 		t := totalsFor(r, id)
 		p("\n")
 		writeSummary(bw, a, t, ends)

@@ -157,12 +157,12 @@ func buildView(r *graph.Result, opts Options) *view {
 	sort.Strings(v.Warnings)
 
 	ends := sortedEndpoints(r)
-	for _, id := range assetIDs(r) {
+	for _, id := range r.AssetIDs() {
 		v.Assets = append(v.Assets, summarize(r, id, ends))
 	}
 	v.Exchanges = freezeTables(r, ends)
 	for i, e := range ends {
-		a := assetOf(r, e.Asset)
+		a := r.AssetOf(e.Asset)
 		p := pathView{
 			N: i + 1, Kind: e.Kind, Address: clean(e.Address), Outpoint: clean(e.Outpoint),
 			Label: clean(e.Label), Amount: graph.FormatAmount(e.Amount, a),
@@ -178,7 +178,7 @@ func buildView(r *graph.Result, opts Options) *view {
 }
 
 func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
-	a := assetOf(r, id)
+	a := r.AssetOf(id)
 	av := assetView{Symbol: clean(a.Symbol), Kind: "native"}
 	if av.Symbol == "" {
 		av.Symbol = clean(a.ID)
@@ -309,7 +309,7 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 		if e.Amount != nil {
 			totals[name][e.Asset].Add(totals[name][e.Asset], e.Amount)
 		}
-		a := assetOf(r, e.Asset)
+		a := r.AssetOf(e.Asset)
 		kind, conf, sweep := "hot wallet", "labelled", "—"
 		if e.Kind == graph.EndExchangeDeposit {
 			kind, sweep = "deposit", clean(e.SweepTx)
@@ -352,9 +352,9 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 	out := make([]exchangeView, 0, len(names))
 	for _, n := range names {
 		ev := byName[n]
-		for _, id := range assetIDs(r) {
+		for _, id := range r.AssetIDs() {
 			if s := totals[n][id]; s != nil {
-				ev.Totals = append(ev.Totals, graph.FormatAmount(s, assetOf(r, id)))
+				ev.Totals = append(ev.Totals, graph.FormatAmount(s, r.AssetOf(id)))
 			}
 		}
 		out = append(out, *ev)
@@ -379,7 +379,7 @@ func utc(t int64) string {
 func sortedEndpoints(r *graph.Result) []*graph.Endpoint {
 	es := append([]*graph.Endpoint(nil), r.Endpoints...)
 	rank := map[string]int{}
-	for i, id := range assetIDs(r) {
+	for i, id := range r.AssetIDs() {
 		rank[id] = i
 	}
 	amt := func(e *graph.Endpoint) *big.Int {
@@ -405,42 +405,6 @@ func sortedEndpoints(r *graph.Result) []*graph.Endpoint {
 		return a.Outpoint < b.Outpoint
 	})
 	return es
-}
-
-// assetIDs lists the assets of r: native coins first, then tokens by symbol.
-func assetIDs(r *graph.Result) []string {
-	seen := map[string]bool{}
-	var ids []string
-	add := func(id string) {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	for id := range r.Totals {
-		add(id)
-	}
-	for _, e := range r.Endpoints {
-		add(e.Asset)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := assetOf(r, ids[i]), assetOf(r, ids[j])
-		if a.Native() != b.Native() {
-			return a.Native()
-		}
-		if a.Symbol != b.Symbol {
-			return a.Symbol < b.Symbol
-		}
-		return a.ID < b.ID
-	})
-	return ids
-}
-
-func assetOf(r *graph.Result, id string) graph.Asset {
-	if a, ok := r.Assets[id]; ok {
-		return a
-	}
-	return graph.Asset{ID: id, Symbol: id}
 }
 
 func seedOf(r *graph.Result, id string) *big.Int {
