@@ -276,6 +276,12 @@ func (a *Adapter) fetchBlocks(ctx context.Context, bs []uint64) error {
 			return err
 		}
 	}
+	return a.settleBlocks(ctx, cl, bs)
+}
+
+// settleBlocks releases this caller's claim, waits for the fetches other callers
+// claimed, and checks every block in bs made it into the cache.
+func (a *Adapter) settleBlocks(ctx context.Context, cl *claims, bs []uint64) error {
 	cl.release()
 	if err := cl.wait(ctx); err != nil {
 		return err
@@ -496,18 +502,7 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 		a.cache.traced[needT[i]] = true
 		a.cache.mu.Unlock()
 	}
-	cl.release()
-	if err := cl.wait(ctx); err != nil {
-		return err
-	}
-	a.cache.mu.Lock()
-	defer a.cache.mu.Unlock()
-	for _, b := range bs {
-		if a.cache.blocks[b] == nil {
-			return fmt.Errorf("block %d could not be fetched from %s", b, a.cfg.RPC)
-		}
-	}
-	return nil
+	return a.settleBlocks(ctx, cl, bs)
 }
 
 // traceCandidates uses trace_filter (fromAddress, then toAddress) for every
