@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -120,22 +121,7 @@ func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
 	}
 	fmt.Fprintf(w, "%s (%s, %d decimals)\n", cleanText(a.Symbol), cleanText(kindName), a.Decimals)
 
-	count := map[string]int{}
-	for _, e := range ends {
-		if e.Asset == a.ID {
-			count[e.Kind]++
-		}
-	}
-	sum := func(kinds ...string) (*big.Int, int) {
-		s, n := new(big.Int), 0
-		for _, k := range kinds {
-			if v := t.ByKind[k]; v != nil {
-				s.Add(s, v)
-			}
-			n += count[k]
-		}
-		return s, n
-	}
+	sum := KindSums(t, ends, a.ID)
 	type line struct {
 		name   string
 		amount *big.Int
@@ -164,9 +150,9 @@ func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
 			other = append(other, k)
 		}
 	}
-	for k := range count {
-		if !known[k] && t.ByKind[k] == nil {
-			other = append(other, k)
+	for _, e := range ends {
+		if e.Asset == a.ID && !known[e.Kind] && t.ByKind[e.Kind] == nil && !slices.Contains(other, e.Kind) {
+			other = append(other, e.Kind)
 		}
 	}
 	sort.Strings(other)

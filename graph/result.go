@@ -121,3 +121,25 @@ func (r *Result) SortEndpoints() {
 		return a.Outpoint < b.Outpoint
 	})
 }
+
+// KindSums returns a function that adds up asset's totals over the given endpoint
+// kinds and counts its endpoints of those kinds: the summary lines of the text
+// output and of the report.
+func KindSums(t *Totals, ends []*Endpoint, asset string) func(kinds ...string) (*big.Int, int) {
+	count := map[string]int{}
+	for _, e := range ends {
+		if e.Asset == asset {
+			count[e.Kind]++
+		}
+	}
+	return func(kinds ...string) (*big.Int, int) {
+		s, n := new(big.Int), 0
+		for _, k := range kinds {
+			if v := t.ByKind[k]; v != nil {
+				s.Add(s, v)
+			}
+			n += count[k]
+		}
+		return s, n
+	}
+}

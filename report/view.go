@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -190,22 +191,7 @@ func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
 	if t == nil {
 		t = &graph.Totals{ByKind: map[string]*big.Int{}}
 	}
-	count := map[string]int{}
-	for _, e := range ends {
-		if e.Asset == id {
-			count[e.Kind]++
-		}
-	}
-	sum := func(kinds ...string) (*big.Int, int) {
-		s, n := new(big.Int), 0
-		for _, k := range kinds {
-			if x := t.ByKind[k]; x != nil {
-				s.Add(s, x)
-			}
-			n += count[k]
-		}
-		return s, n
-	}
+	sum := graph.KindSums(t, ends, id)
 	row := func(name string, amt *big.Int, n int) sumRow {
 		return sumRow{Name: name, Amount: graph.FormatAmount(amt, a), Share: graph.Percent(amt, t.Seed), Note: endpoints(n)}
 	}
@@ -231,8 +217,8 @@ func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
 			other = append(other, k)
 		}
 	}
-	for k := range count {
-		if !known[k] && !graph.Untraced(k) && t.ByKind[k] == nil {
+	for _, e := range ends {
+		if k := e.Kind; e.Asset == id && !known[k] && !graph.Untraced(k) && t.ByKind[k] == nil && !slices.Contains(other, k) {
 			other = append(other, k)
 		}
 	}
@@ -435,26 +421,23 @@ func clean(s string) string {
 // explorer; a local chain gets no links.
 type explorer struct{ tx, addr string }
 
+// explorerBase is each public chain's block explorer; tx and address pages hang
+// under it as tx/ and address/.
+var explorerBase = map[string]string{
+	"eth":         "https://etherscan.io/",
+	"bsc":         "https://bscscan.com/",
+	"polygon":     "https://polygonscan.com/",
+	"arbitrum":    "https://arbiscan.io/",
+	"optimism":    "https://optimistic.etherscan.io/",
+	"base":        "https://basescan.org/",
+	"btc":         "https://mempool.space/",
+	"btc-testnet": "https://mempool.space/testnet/",
+	"btc-signet":  "https://mempool.space/signet/",
+}
+
 func explorerFor(chain string) explorer {
-	switch chain {
-	case "eth":
-		return explorer{"https://etherscan.io/tx/", "https://etherscan.io/address/"}
-	case "bsc":
-		return explorer{"https://bscscan.com/tx/", "https://bscscan.com/address/"}
-	case "polygon":
-		return explorer{"https://polygonscan.com/tx/", "https://polygonscan.com/address/"}
-	case "arbitrum":
-		return explorer{"https://arbiscan.io/tx/", "https://arbiscan.io/address/"}
-	case "optimism":
-		return explorer{"https://optimistic.etherscan.io/tx/", "https://optimistic.etherscan.io/address/"}
-	case "base":
-		return explorer{"https://basescan.org/tx/", "https://basescan.org/address/"}
-	case "btc":
-		return explorer{"https://mempool.space/tx/", "https://mempool.space/address/"}
-	case "btc-testnet":
-		return explorer{"https://mempool.space/testnet/tx/", "https://mempool.space/testnet/address/"}
-	case "btc-signet":
-		return explorer{"https://mempool.space/signet/tx/", "https://mempool.space/signet/address/"}
+	if b, ok := explorerBase[chain]; ok {
+		return explorer{b + "tx/", b + "address/"}
 	}
 	return explorer{}
 }
