@@ -428,13 +428,18 @@ func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
 		return l
 	}
 	open := new(big.Int)
+	// The state before block open is the end of block open-1; before block 0 it
+	// is the genesis allocation, which is the end of block 0 (genesis has no
+	// transactions).
+	before := uint64(0)
 	if h.open > 0 {
-		bal, err := t.src.Balance(t.ctx, h.addr, a, h.open-1)
-		if err != nil {
-			t.c.warn("balance of %s in %s at block %d unknown (%v): assumed 0, so clean funds held before the theft are not counted", h.addr, a.Symbol, h.open-1, err)
-		} else {
-			open.Set(bal)
-		}
+		before = h.open - 1
+	}
+	bal, err := t.src.Balance(t.ctx, h.addr, a, before)
+	if err != nil {
+		t.c.warn("balance of %s in %s at block %d unknown (%v): assumed 0, so clean funds held before the theft are not counted", h.addr, a.Symbol, before, err)
+	} else {
+		open.Set(bal)
 	}
 	for _, tr := range h.hist {
 		if tr.Block != h.open || !tr.Key().Less(h.startKey) {

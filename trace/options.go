@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 )
 
 // Policy names a taint-splitting rule (../shared/TRACING.md).
@@ -45,8 +46,11 @@ type Options struct {
 	// MinAmount is in human units of each asset (0.1 = 0.1 ETH, 0.1 BTC, 0.1 USDT);
 	// a flow carrying less taint is not followed (below-threshold). nil: no minimum.
 	MinAmount *big.Rat
-	FromBlock uint64 // address seeds: taint starts at this block
-	ToBlock   uint64 // 0: the tip
+	FromBlock uint64 // address seeds: taint starts at this block (0: the genesis allocation counts)
+	// FromTime, when set, replaces FromBlock with the first block at or after it
+	// (the source must implement BlockTimer).
+	FromTime time.Time
+	ToBlock  uint64 // 0: the tip
 	// AddressBudget: an unlabelled address with more transfers than this in the
 	// traced range is an endpoint of kind high-activity (probably a service).
 	AddressBudget int

@@ -30,7 +30,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	if o.MinAmount != nil && o.MinAmount.Sign() < 0 {
 		return nil, fmt.Errorf("%w: --min-amount must not be negative", ErrBadInput)
 	}
-	if o.ToBlock != 0 && o.ToBlock < o.FromBlock {
+	if o.ToBlock != 0 && o.ToBlock < o.FromBlock && o.FromTime.IsZero() {
 		return nil, fmt.Errorf("%w: --to-block %d is before --from-block %d", ErrBadInput, o.ToBlock, o.FromBlock)
 	}
 	info := src.Info()
@@ -62,6 +62,9 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		}
 		toBlock = o.ToBlock
 	}
+	if err := resolveStart(ctx, src, &o, specs, tip); err != nil {
+		return nil, err
+	}
 	res := &graph.Result{
 		Tool:   "chaintrace",
 		Chain:  info.Name,
@@ -73,6 +76,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		Assets: map[string]graph.Asset{},
 		Flow:   graph.NewFlow(),
 	}
+	startParams(res.Params, &o, specs)
 	c := newCollector(res)
 	var runErr error
 	var holderOf func(*graph.Endpoint) string

@@ -188,7 +188,7 @@ func (o *TraceOptions) recordedOptions(defaultSeeds []string) map[string]string 
 		"policy":            o.Policy,
 		"hops":              strconv.Itoa(o.Hops),
 		"min-amount":        o.MinAmount,
-		"from-block":        strconv.FormatUint(o.FromBlock, 10),
+		"from-block":        startFlag{&o.FromBlock, &o.FromTime}.String(),
 		"to-block":          strconv.FormatUint(o.ToBlock, 10),
 		"max-addresses":     strconv.Itoa(o.MaxAddresses),
 		"address-budget":    strconv.Itoa(o.AddressBudget),

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,6 +43,7 @@ type TraceOptions struct {
 	Hops          int
 	MinAmount     string // human units of each asset
 	FromBlock     uint64
+	FromTime      time.Time // --from-block given as a date/time (zero: FromBlock)
 	ToBlock       uint64
 	MaxAddresses  int
 	AddressBudget int
@@ -107,7 +109,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVar(&o.Policy, "policy", string(trace.Haircut), "taint policy: haircut, poison, fifo, lifo, tiho")
 	f.IntVar(&o.Hops, "hops", 5, "hops to follow from the seed")
 	f.StringVar(&o.MinAmount, "min-amount", "", "do not follow flows carrying less taint than this, in human units of each asset (e.g. 0.1)")
-	f.Uint64Var(&o.FromBlock, "from-block", 0, "address seeds: taint starts at this block")
+	f.Var(startFlag{&o.FromBlock, &o.FromTime}, "from-block", "address seeds: taint starts at this block (0: genesis, the genesis allocation counts), or at the first block at or after a date/time (2024-02-21, 2024-02-21T00:00Z, RFC 3339; UTC unless a zone is given)")
 	f.Uint64Var(&o.ToBlock, "to-block", 0, "ignore everything after this block (default: the tip)")
 	f.IntVar(&o.MaxAddresses, "max-addresses", 10000, "stop following new holders after this many")
 	f.IntVar(&o.AddressBudget, "address-budget", 1000, "an unlabelled address with more transfers than this is a high-activity endpoint")
@@ -164,7 +166,7 @@ func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
 	if o.AddressBudget < 1 {
 		return to, badInput("--address-budget %d: want 1 or more", o.AddressBudget)
 	}
-	to.FromBlock, to.ToBlock = o.FromBlock, o.ToBlock
+	to.FromBlock, to.ToBlock, to.FromTime = o.FromBlock, o.ToBlock, o.FromTime
 	to.MaxAddresses, to.AddressBudget = o.MaxAddresses, o.AddressBudget
 	to.StopAt = nonEmpty(o.StopAt)
 	if to.StopAt == nil {

@@ -94,15 +94,27 @@ type Node struct {
 	mu     sync.Mutex
 	nonces map[common.Address]uint64
 	sent   []common.Hash // since the last Commit
+	wdIdx  uint64        // next withdrawal index
 }
 
 // Option adjusts the node before it starts.
 type Option func(*options)
 
 type options struct {
-	chainID uint64
-	alloc   types.GenesisAlloc
+	chainID      uint64
+	alloc        types.GenesisAlloc
+	feeRecipient common.Address
+	withdrawals  bool
 }
+
+// WithFeeRecipient makes addr the fee recipient (coinbase) of every block: it
+// earns the priority fees of the transactions the blocks include.
+func WithFeeRecipient(addr common.Address) Option { return func(o *options) { o.feeRecipient = addr } }
+
+// WithWithdrawals lets the test queue beacon-chain withdrawals (Withdraw) for
+// the next Commit, through the simulated beacon's dev API (in-process only;
+// the HTTP endpoint does not serve it).
+func WithWithdrawals() Option { return func(o *options) { o.withdrawals = true } }
 
 // WithChainID sets the chain id (default 1337).
 func WithChainID(id uint64) Option { return func(o *options) { o.chainID = id } }
@@ -161,14 +173,26 @@ func Start(t testing.TB, opts ...Option) *Node {
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth",
 		Service: filters.NewFilterAPI(filters.NewFilterSystem(be.APIBackend, filters.Config{}))}})
 	stack.RegisterAPIs(tracers.APIs(be.APIBackend))
+	var beacon *catalyst.SimulatedBeacon
+	if o.withdrawals {
+		// The dev API must be registered before the node starts. With period 0
+		// it would mine on every new transaction; a period the beacon never
+		// reaches (its loop is not started) keeps mining to Commit.
+		if beacon, err = catalyst.NewSimulatedBeacon(1<<40, o.feeRecipient, be); err != nil {
+			stack.Close()
+			t.Fatalf("geth beacon: %v", err)
+		}
+		catalyst.RegisterSimulatedBeaconAPIs(stack, beacon)
+	}
 	if err := stack.Start(); err != nil {
 		stack.Close()
 		t.Fatalf("geth start: %v", err)
 	}
-	beacon, err := catalyst.NewSimulatedBeacon(0, common.Address{}, be)
-	if err != nil {
-		stack.Close()
-		t.Fatalf("geth beacon: %v", err)
+	if beacon == nil {
+		if beacon, err = catalyst.NewSimulatedBeacon(0, o.feeRecipient, be); err != nil {
+			stack.Close()
+			t.Fatalf("geth beacon: %v", err)
+		}
 	}
 	if err := beacon.Fork(be.BlockChain().GetCanonicalHash(0)); err != nil {
 		stack.Close()
@@ -417,4 +441,18 @@ func (n *Node) Balance(a common.Address) *big.Int {
 		n.t.Fatalf("balance: %v", err)
 	}
 	return b
+}
+
+// Withdraw queues a beacon-chain withdrawal of gwei to addr for the next Commit
+// (at most 10 per block). The node must be started WithWithdrawals.
+func (n *Node) Withdraw(addr common.Address, gwei uint64) {
+	n.t.Helper()
+	n.mu.Lock()
+	idx := n.wdIdx
+	n.wdIdx++
+	n.mu.Unlock()
+	w := &types.Withdrawal{Index: idx, Validator: 7, Address: addr, Amount: gwei}
+	if err := n.rpc.Call(nil, "dev_addWithdrawal", w); err != nil {
+		n.t.Fatalf("queueing a withdrawal (start the node WithWithdrawals): %v", err)
+	}
 }

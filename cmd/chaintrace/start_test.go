@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+func TestParseStart(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-02-21":                "2024-02-21T00:00:00Z",
+		"2024-02-21T00:00Z":         "2024-02-21T00:00:00Z",
+		"2024-02-21T13:05":          "2024-02-21T13:05:00Z",
+		"2024-02-21T13:05:09":       "2024-02-21T13:05:09Z",
+		"2024-02-21T13:05:09+02:00": "2024-02-21T11:05:09Z",
+		"2024-02-21T13:05:09.5Z":    "2024-02-21T13:05:09Z",
+		"2024-02-21 13:05":          "2024-02-21T13:05:00Z",
+	} {
+		got, err := parseStart(in)
+		if err != nil || got.Format(time.RFC3339) != want {
+			t.Errorf("parseStart(%q) = %s, %v; want %s", in, got.Format(time.RFC3339), err, want)
+		}
+	}
+	for _, in := range []string{"", "yesterday", "2024-13-01", "21/02/2024", "-5", "0x10"} {
+		if _, err := parseStart(in); err == nil {
+			t.Errorf("parseStart(%q) accepted", in)
+		}
+	}
+}
+
+// TestFromBlockExitCodes runs the CLI against a real geth: an address seed from
+// genesis counts the genesis allocation; a start past the tip, a date after the
+// tip and a malformed start are bad input (exit 2) naming the problem.
+func TestFromBlockExitCodes(t *testing.T) {
+	g := geth.NewAccount("cli/genesis-holder")
+	n := geth.Start(t, geth.WithAlloc(types.GenesisAlloc{g.Address: {Balance: geth.Eth(3, 1)}}))
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("cli/other"))
+	tip := n.Commit() // 2
+	base := []string{"trace", "--chain", "evm", "--rpc", n.URL(), "--history", "rpc", "-q"}
+
+	r := runCLI(t, nil, append(base, "--format", "json", "--from-block", "0", g.Hex())...)
+	if r.code != exitOK {
+		t.Fatalf("from genesis: exit %d: %s", r.code, r.errOut)
+	}
+	var doc struct {
+		Params map[string]string `json:"params"`
+		Totals map[string]struct {
+			Seed string `json:"seed"`
+		} `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Params["from_block"] != "0" || doc.Totals["ETH"].Seed != geth.Eth(3, 1).String() {
+		t.Errorf("from genesis: params %v, totals %v; want from_block 0 and seed 3 ETH", doc.Params, doc.Totals)
+	}
+
+	for _, tc := range []struct {
+		name, from string
+		want       []string
+	}{
+		{"past the tip", fmt.Sprint(tip + 1), []string{fmt.Sprintf("--from-block %d is beyond the chain tip %d", tip+1, tip)}},
+		{"date after the tip", "2999-01-01", []string{"2999-01-01T00:00:00Z", fmt.Sprintf("block %d", tip)}},
+		{"not a block or date", "last-week", []string{`"last-week"`, "2024-02-21T00:00Z"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, nil, append(base, "--from-block", tc.from, g.Hex())...)
+			if r.code != exitInput {
+				t.Errorf("exit %d, want %d; stderr: %s", r.code, exitInput, r.errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.errOut, w) {
+					t.Errorf("stderr lacks %q: %s", w, r.errOut)
+				}
+			}
+			if r.out != "" {
+				t.Errorf("bad input wrote a result: %s", r.out)
+			}
+		})
+	}
+	// A case file cannot tell block times: a date start is refused, not guessed.
+	r = runCLI(t, nil, "trace", "--case", "demo", "--from-block", "2024-02-21", "0x1111111111111111111111111111111111111111")
+	if r.code != exitInput || !strings.Contains(r.errOut, "cannot tell block times") {
+		t.Errorf("date on a case file: exit %d, stderr %s", r.code, r.errOut)
+	}
+}
