@@ -237,6 +237,11 @@ func (n *Node) Client() *ethclient.Client { return n.client }
 // returns its hash; it is mined by the next Commit.
 func (n *Node) Send(from *Account, to *common.Address, value *big.Int, data []byte, gas uint64) common.Hash {
 	n.t.Helper()
+	return n.send(from, to, value, data, gas, GasTipCap, GasFeeCap)
+}
+
+func (n *Node) send(from *Account, to *common.Address, value *big.Int, data []byte, gas uint64, tip, feeCap *big.Int) common.Hash {
+	n.t.Helper()
 	n.mu.Lock()
 	nonce, ok := n.nonces[from.Address]
 	if !ok {
@@ -253,7 +258,7 @@ func (n *Node) Send(from *Account, to *common.Address, value *big.Int, data []by
 		value = new(big.Int)
 	}
 	tx := types.MustSignNewTx(from.Key, n.signer, &types.DynamicFeeTx{
-		ChainID: n.chainID, Nonce: nonce, GasTipCap: GasTipCap, GasFeeCap: GasFeeCap,
+		ChainID: n.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap,
 		Gas: gas, To: to, Value: value, Data: data,
 	})
 	var err error
