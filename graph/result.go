@@ -99,6 +99,9 @@ type Result struct {
 	Warnings  []string           `json:"warnings,omitempty"`
 	Error     string             `json:"error,omitempty"` // set when the trace stopped early
 	Flow      *Flow              `json:"-"`
+	// Demix holds the mixer candidate search (leads past mixers, never taint);
+	// nil when it did not run.
+	Demix *Demix `json:"-"`
 }
 
 // SortEndpoints orders endpoints largest first, then by asset, kind, address,

@@ -76,6 +76,8 @@ type Adapter struct {
 	strategy  string // resolved history strategy
 	stratErr  error
 	stratOnce sync.Once
+	logOnce   sync.Once
+	logCache  *logCache // mixer pool events (logs.go)
 }
 
 var (
