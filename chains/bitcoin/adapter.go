@@ -10,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -50,6 +52,13 @@ type Config struct {
 	MaxScanBlocks uint64
 	// MaxBatch caps JSON-RPC batch sizes (0: 100).
 	MaxBatch int
+	// RequestTimeout bounds one HTTP request [60 s, or HTTPClient.Timeout].
+	RequestTimeout time.Duration
+	// Policy replaces the transport's retry policy (tests inject a fake clock).
+	Policy *httpx.Policy
+	// Notify receives a line per retried fault (progress; never the result).
+	// nil: such lines go to Warnings as "notice:" lines.
+	Notify func(string)
 }
 
 // DefaultEsploraRPS is the request rate used against a public Esplora when
@@ -163,7 +172,12 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if rps == 0 && publicEsplora(url) {
 		rps = DefaultEsploraRPS // a public instance passed explicitly is just as touchy
 	}
-	ep, err := newEndpoint(url, cfg.HTTPClient, rps, a.warn)
+	notify := cfg.Notify
+	if notify == nil && cfg.Warnings != nil {
+		w := cfg.Warnings
+		notify = func(msg string) { fmt.Fprintf(w, "notice: %s\n", msg) }
+	}
+	ep, err := newEndpoint(url, httpx.Options{HTTP: cfg.HTTPClient, Timeout: cfg.RequestTimeout, RPS: rps, Burst: 1, Policy: cfg.Policy, Notify: notify})
 	if err != nil {
 		return nil, fmt.Errorf("%w: --rpc: %v", trace.ErrBadInput, err)
 	}
@@ -181,13 +195,13 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	case BackendEsplora:
 		a.backend = &esplora{ep: ep}
 	case BackendBtcd:
-		a.backend = &rpcBackend{c: &rpcClient{ep: ep, name: "btcd", maxBatch: maxBatch}, btcd: true}
+		a.backend = &rpcBackend{c: newRPCClient(ep, "btcd", maxBatch), btcd: true}
 	case BackendBitcoind:
 		maxScan := cfg.MaxScanBlocks
 		if maxScan == 0 {
 			maxScan = DefaultMaxScanBlocks
 		}
-		a.backend = &rpcBackend{c: &rpcClient{ep: ep, name: "bitcoind", maxBatch: maxBatch},
+		a.backend = &rpcBackend{c: newRPCClient(ep, "bitcoind", maxBatch),
 			toBlock: cfg.ToBlock, maxScan: maxScan, spentBy: map[graph.Outpoint]string{}, scanned: map[uint64]bool{}}
 	}
 	g, err := a.backend.genesis(ctx)
@@ -209,7 +223,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 // publicEsplora reports whether raw points at one of the public Esplora hosts
 // this package knows (the Networks defaults).
 func publicEsplora(raw string) bool {
-	base, _, _, _, err := parseEndpoint(raw)
+	ep, err := httpx.ParseEndpoint(raw)
 	if err != nil {
 		return false
 	}
@@ -217,24 +231,16 @@ func publicEsplora(raw string) bool {
 		if n.Esplora == "" {
 			continue
 		}
-		if nb, _, _, _, err := parseEndpoint(n.Esplora); err == nil && hostOf(nb) == hostOf(base) {
+		if nb, err := httpx.ParseEndpoint(n.Esplora); err == nil && nb.Host() == ep.Host() {
 			return true
 		}
 	}
 	return false
 }
 
-func hostOf(base string) string {
-	s := base[strings.Index(base, "://")+3:]
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
 // detect tells btcd, bitcoind and Esplora apart with at most two requests.
 func detect(ctx context.Context, ep *endpoint) (string, error) {
-	c := &rpcClient{ep: ep, name: "node", maxBatch: 1}
+	c := newRPCClient(ep, "node", 1)
 	_, err := c.call(ctx, nil, "getinfo")
 	switch {
 	case err == nil:
@@ -242,7 +248,7 @@ func detect(ctx context.Context, ep *endpoint) (string, error) {
 	case errors.Is(err, trace.ErrUnsupported):
 		return BackendBitcoind, nil // Core removed getinfo in 0.16
 	}
-	if _, e2 := ep.do(ctx, "GET", "/blocks/tip/height", nil, ""); e2 == nil {
+	if _, e2 := ep.do(ctx, "GET", "/blocks/tip/height", nil, false); e2 == nil {
 		return BackendEsplora, nil
 	}
 	return "", fmt.Errorf("cannot tell what %s is (tried JSON-RPC getinfo and Esplora /blocks/tip/height): %v; pass --backend", ep.base, err)
@@ -260,7 +266,7 @@ func (a *Adapter) Network() *Network { return a.net }
 func (a *Adapter) Backend() string { return a.backend.name() }
 
 // Requests is the number of HTTP requests sent so far (a batch counts once).
-func (a *Adapter) Requests() int64 { return a.ep.requests.Load() }
+func (a *Adapter) Requests() int64 { return a.ep.c.Requests() }
 
 // Tip returns the height of the best block.
 func (a *Adapter) Tip(ctx context.Context) (uint64, error) { return a.backend.tip(ctx) }

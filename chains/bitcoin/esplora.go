@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -61,9 +62,10 @@ type esploraOutspend struct {
 func (e *esplora) name() string { return BackendEsplora }
 
 func (e *esplora) get(ctx context.Context, path string, v any) error {
-	data, err := e.ep.do(ctx, "GET", path, nil, "")
+	_, text := v.(*string)
+	data, err := e.ep.do(ctx, "GET", path, nil, !text)
 	if err != nil {
-		var se *httpStatusError
+		var se *httpx.StatusError
 		if errors.As(err, &se) && se.Status == http.StatusNotFound {
 			return fmt.Errorf("%w: %v", trace.ErrNotFound, err)
 		}

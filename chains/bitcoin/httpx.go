@@ -1,188 +1,76 @@
 package bitcoin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 )
 
-// endpoint is one HTTP base URL with its credentials split off, a rate limiter
-// and polite handling of 429 (restic-style: retry and rate limiting wrap the
-// plain request). The credentials appear only in the Authorization header:
-// never in errors, warnings or the URL that is kept.
+// endpoint is the adapter's one HTTP endpoint on the shared transport
+// (internal/httpx): retries, rate limit and single flight live there; base is
+// the display form, the only one messages use (no credentials, no keys).
 type endpoint struct {
-	client   *http.Client
-	base     string // scheme://host[:port]/path, no userinfo, no trailing slash
-	user     string
-	pass     string
-	hasAuth  bool
-	limiter  *rate.Limiter // nil: unlimited
-	retries  int           // retries after 429/503
-	maxWait  time.Duration // cap on one Retry-After wait
-	warn     func(string)
-	requests atomic.Int64 // HTTP requests sent (benchmarks, tests)
+	c    *httpx.Client
+	base string
 }
 
-// parseEndpoint splits raw into a credential-free base and the credentials.
-// Errors never repeat raw, which may hold a password.
-func parseEndpoint(raw string) (base, user, pass string, hasAuth bool, err error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", "", false, errors.New("want an http:// or https:// URL such as http://user:pass@127.0.0.1:18334")
-	}
-	if u.User != nil {
-		user = u.User.Username()
-		pass, _ = u.User.Password()
-		hasAuth = true
-		u.User = nil
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return strings.TrimRight(u.String(), "/"), user, pass, hasAuth, nil
-}
-
-func newEndpoint(raw string, client *http.Client, rps float64, warn func(string)) (*endpoint, error) {
-	base, user, pass, hasAuth, err := parseEndpoint(raw)
+func newEndpoint(raw string, o httpx.Options) (*endpoint, error) {
+	ep, err := httpx.ParseEndpoint(raw)
 	if err != nil {
-		return nil, err
+		return nil, errors.New("want an http:// or https:// URL such as http://user:pass@127.0.0.1:18334")
 	}
-	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
+	if o.Timeout == 0 && (o.HTTP == nil || o.HTTP.Timeout == 0) {
+		o.Timeout = 60 * time.Second
 	}
-	e := &endpoint{client: client, base: base, user: user, pass: pass, hasAuth: hasAuth,
-		retries: 5, maxWait: 30 * time.Second, warn: warn}
-	if rps > 0 {
-		e.limiter = rate.NewLimiter(rate.Limit(rps), 1)
-	}
-	return e, nil
+	return &endpoint{c: httpx.NewClient(ep, o), base: ep.Display()}, nil
 }
 
-// httpStatusError is a non-2xx answer.
-type httpStatusError struct {
-	Base   string
-	Status int
-	Body   string
+// do sends one request and returns the body of a 2xx answer; json says the
+// answer must be JSON (an HTML page or a cut-short body is then retried).
+func (e *endpoint) do(ctx context.Context, method, path string, body []byte, json bool) ([]byte, error) {
+	ct := ""
+	if body != nil {
+		ct = "application/json"
+	}
+	data, err := e.c.Do(ctx, httpx.Request{Method: method, Path: path, Body: body, ContentType: ct, JSON: json, What: path})
+	if err != nil {
+		return nil, e.describe(err)
+	}
+	return data, nil
 }
 
-func (e *httpStatusError) Error() string {
-	b := strings.TrimSpace(e.Body)
-	if len(b) > 200 {
-		b = b[:200] + "…"
+// describe says what failed and what to do, naming the endpoint's display form.
+func (e *endpoint) describe(err error) error {
+	var se *httpx.StatusError
+	var g *httpx.GiveUp
+	var ne *httpx.NetError
+	switch {
+	case errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden):
+		return fmt.Errorf("%s refused the credentials (HTTP %d): check user:password in --rpc: %w", e.base, se.Status, se)
+	case errors.As(err, &se):
+		return err
+	case errors.As(err, &g):
+		return fmt.Errorf("%s: %w; %s", e.base, g, giveUpHint(g))
+	case errors.As(err, &ne):
+		return fmt.Errorf("cannot reach %s (is the node or API running? check --rpc): %w", e.base, ne)
 	}
-	if b != "" {
-		return fmt.Sprintf("%s answered HTTP %d: %s", e.Base, e.Status, b)
-	}
-	return fmt.Sprintf("%s answered HTTP %d", e.Base, e.Status)
+	return err
 }
 
-// do sends one request and returns the body of a 2xx answer. Non-2xx answers
-// come back as *httpStatusError with the body (JSON-RPC servers put errors
-// there). 429 and 503 are retried after Retry-After (or a doubling backoff).
-func (e *endpoint) do(ctx context.Context, method, path string, body []byte, contentType string) ([]byte, error) {
-	backoff := time.Second
-	for attempt := 0; ; attempt++ {
-		if e.limiter != nil {
-			if err := e.limiter.Wait(ctx); err != nil {
-				return nil, err
-			}
-		}
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, e.base+path, rd)
-		if err != nil {
-			return nil, fmt.Errorf("building request for %s: %v", e.base, err)
-		}
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		req.Header.Set("User-Agent", "chaintrace")
-		if e.hasAuth {
-			req.SetBasicAuth(e.user, e.pass)
-		}
-		e.requests.Add(1)
-		resp, err := e.client.Do(req)
-		if err != nil {
-			return nil, e.transportError(ctx, err)
-		}
-		data, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if rerr != nil {
-			return nil, fmt.Errorf("reading the answer of %s: %v", e.base, rerr)
-		}
-		switch {
-		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return data, nil
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-			if attempt >= e.retries {
-				return nil, fmt.Errorf("%s keeps answering HTTP %d (rate limited) after %d retries: lower --rps or use your own node",
-					e.base, resp.StatusCode, e.retries)
-			}
-			wait := retryAfter(resp.Header.Get("Retry-After"), backoff)
-			if wait > e.maxWait {
-				wait = e.maxWait
-			}
-			if e.warn != nil {
-				e.warn(fmt.Sprintf("%s answered HTTP %d (rate limited); waiting and retrying — consider a lower --rps", e.base, resp.StatusCode))
-			}
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil, ctx.Err()
-			case <-t.C:
-			}
-			backoff *= 2
-		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-			return nil, fmt.Errorf("%s refused the credentials (HTTP %d): check user:password in --rpc", e.base, resp.StatusCode)
-		default:
-			return nil, &httpStatusError{Base: e.base, Status: resp.StatusCode, Body: string(data)}
-		}
+// giveUpHint says what to do about a fault that persisted.
+func giveUpHint(g *httpx.GiveUp) string {
+	switch k := g.Last.Kind; {
+	case strings.Contains(k, "rate limited"), strings.Contains(k, "429"):
+		return "rate limited: lower --rps or use your own node"
+	case k == "timeout":
+		return "the node did not answer in time: raise --request-timeout, lower --rps, or use another --rpc"
+	case k == "mismatch":
+		return "its answers do not match the requests (a faulty proxy or load balancer?): use another --rpc"
 	}
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(h string, def time.Duration) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return def
-	}
-	if s, err := strconv.Atoi(h); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-		return 0
-	}
-	return def
-}
-
-// transportError rewrites a client error without the request URL (which
-// net/http prints, user name included) and says what to check.
-func (e *endpoint) transportError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%s did not answer in time (timeout): %v", e.base, err)
-	}
-	return fmt.Errorf("cannot reach %s (is the node or API running? check --rpc): %v", e.base, err)
+	return "the node keeps failing: try again later, lower --rps, or use another --rpc"
 }

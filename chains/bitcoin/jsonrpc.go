@@ -1,56 +1,43 @@
 package bitcoin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
-// rpcClient speaks Bitcoin-style JSON-RPC 1.0 over an endpoint, one call or a
-// batch (a JSON array; btcd and Bitcoin Core both accept them).
+// rpcClient speaks Bitcoin-style JSON-RPC 1.0 over the shared transport, one
+// call or a batch (a JSON array; btcd and Bitcoin Core both accept them),
+// every answer matched to its call by id and checked where it can be.
 type rpcClient struct {
-	ep       *endpoint
-	name     string // "btcd", "bitcoind": used in messages
-	maxBatch int
-	nextID   atomic.Int64
+	r    *httpx.RPC
+	ep   *endpoint
+	name string // "btcd", "bitcoind": used in messages
+}
+
+func newRPCClient(ep *endpoint, name string, maxBatch int) *rpcClient {
+	return &rpcClient{r: httpx.NewRPC(ep.c, "1.0", maxBatch), ep: ep, name: name}
 }
 
 // rpcCall is one element of a batch. Result is decoded into when the answer
 // is not null; Null reports a JSON null result (gettxout of a spent output).
+// Check ties an answer to its call (see httpx.Call.Check).
 type rpcCall struct {
 	Method string
 	Params []any
 	Result any
+	Check  func(json.RawMessage) error
 	Null   bool
 	Err    error
 }
 
 // RPCError is an error object returned by the node.
-type RPCError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *RPCError) Error() string { return fmt.Sprintf("%s (code %d)", e.Message, e.Code) }
-
-type rpcRequest struct {
-	JSONRPC string `json:"jsonrpc"`
-	ID      int64  `json:"id"`
-	Method  string `json:"method"`
-	Params  []any  `json:"params"`
-}
-
-type rpcResponse struct {
-	ID     int64           `json:"id"`
-	Result json.RawMessage `json:"result"`
-	Error  *RPCError       `json:"error"`
-}
+type RPCError = httpx.RPCError
 
 // call performs one request.
 func (c *rpcClient) call(ctx context.Context, result any, method string, params ...any) (null bool, err error) {
@@ -61,86 +48,33 @@ func (c *rpcClient) call(ctx context.Context, result any, method string, params 
 	return rc.Null, rc.Err
 }
 
-// batch sends calls in chunks of maxBatch. A transport failure is returned;
-// per-call failures go to each call's Err (wrapping trace sentinels where the
-// node's error code says so).
+// batch sends calls in batches. A transport failure or a fault that
+// persisted is returned; per-call failures go to each call's Err (wrapping
+// trace sentinels where the node's error code says so).
 func (c *rpcClient) batch(ctx context.Context, calls []*rpcCall) error {
-	for len(calls) > 0 {
-		n := min(len(calls), c.maxBatch)
-		if err := c.batchOnce(ctx, calls[:n]); err != nil {
-			return err
-		}
-		calls = calls[n:]
+	if len(calls) == 0 {
+		return nil
 	}
-	return nil
-}
-
-func (c *rpcClient) batchOnce(ctx context.Context, calls []*rpcCall) error {
-	reqs := make([]rpcRequest, len(calls))
-	byID := make(map[int64]*rpcCall, len(calls))
+	hc := make([]*httpx.Call, len(calls))
 	for i, rc := range calls {
-		id := c.nextID.Add(1)
-		p := rc.Params
-		if p == nil {
-			p = []any{}
-		}
-		reqs[i] = rpcRequest{JSONRPC: "1.0", ID: id, Method: rc.Method, Params: p}
-		byID[id] = rc
+		hc[i] = &httpx.Call{Method: rc.Method, Params: rc.Params, Result: rc.Result, Check: rc.Check}
 	}
-	var body []byte
-	var err error
-	single := len(reqs) == 1
-	if single {
-		body, err = json.Marshal(reqs[0])
-	} else {
-		body, err = json.Marshal(reqs)
-	}
-	if err != nil {
-		return err
-	}
-	data, err := c.ep.do(ctx, "POST", "", body, "application/json")
-	if err != nil {
-		// Bitcoin Core answers a failed single call with HTTP 404/500 and the
-		// JSON-RPC error in the body.
-		var se *httpStatusError
-		if !(errors.As(err, &se) && single && strings.HasPrefix(strings.TrimSpace(se.Body), "{")) {
-			return fmt.Errorf("%s JSON-RPC: %w", c.name, err)
+	if err := c.r.Batch(ctx, hc); err != nil {
+		var ce *httpx.CallError
+		if errors.As(err, &ce) {
+			err = ce.Err
 		}
-		data = []byte(se.Body)
+		return fmt.Errorf("%s JSON-RPC %s: %w", c.name, calls[0].Method, c.ep.describe(err))
 	}
-	var resps []rpcResponse
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		var r rpcResponse
-		if err := json.Unmarshal(trimmed, &r); err != nil {
-			return fmt.Errorf("%s at %s answered something that is not JSON-RPC: %v", c.name, c.ep.base, err)
-		}
-		if single {
-			r.ID = reqs[0].ID // some servers echo a different id type
-		}
-		resps = []rpcResponse{r}
-	} else if err := json.Unmarshal(trimmed, &resps); err != nil {
-		return fmt.Errorf("%s at %s answered something that is not JSON-RPC (%q…): %v", c.name, c.ep.base, snippet(trimmed), err)
-	}
-	for _, r := range resps {
-		rc, ok := byID[r.ID]
-		if !ok {
-			continue
-		}
-		delete(byID, r.ID)
+	for i, rc := range calls {
+		rc.Null, rc.Err = hc[i].Null, nil
+		var re *httpx.RPCError
 		switch {
-		case r.Error != nil:
-			rc.Err = c.wrap(rc.Method, r.Error)
-		case len(r.Result) == 0 || string(r.Result) == "null":
-			rc.Null = true
-		case rc.Result != nil:
-			if err := json.Unmarshal(r.Result, rc.Result); err != nil {
-				rc.Err = fmt.Errorf("%s %s: undecodable result: %v", c.name, rc.Method, err)
-			}
+		case errors.As(hc[i].Err, &re):
+			rc.Err = c.wrap(rc.Method, re)
+		case hc[i].Err != nil:
+			rc.Err = fmt.Errorf("%s %s: %w", c.name, rc.Method, hc[i].Err)
 		}
-	}
-	for _, rc := range byID {
-		rc.Err = fmt.Errorf("%s %s: no answer in the batch response", c.name, rc.Method)
 	}
 	return nil
 }
@@ -156,9 +90,4 @@ func (c *rpcClient) wrap(method string, e *RPCError) error {
 	return fmt.Errorf("%s %s: %w", c.name, method, e)
 }
 
-func snippet(b []byte) string {
-	if len(b) > 60 {
-		b = b[:60]
-	}
-	return string(b)
-}
+func snippet(b []byte) string { return httpx.OneLine(b, 60) }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 
@@ -104,7 +106,7 @@ func txCalls(ids []string) ([]*rpcCall, []*nodeTx) {
 	res := make([]*nodeTx, len(ids))
 	for i, id := range ids {
 		res[i] = &nodeTx{}
-		calls[i] = &rpcCall{Method: "getrawtransaction", Params: []any{id, 1}, Result: res[i]}
+		calls[i] = &rpcCall{Method: "getrawtransaction", Params: []any{id, 1}, Result: res[i], Check: txidCheck(id)}
 	}
 	return calls, res
 }
@@ -157,7 +159,7 @@ func (b *rpcBackend) complete(ctx context.Context, prevIDs, hashes []string) (ma
 	hdrs := make([]*headerResult, len(hashes))
 	for i, h := range hashes {
 		hdrs[i] = &headerResult{}
-		calls = append(calls, &rpcCall{Method: "getblockheader", Params: []any{h, true}, Result: hdrs[i]})
+		calls = append(calls, &rpcCall{Method: "getblockheader", Params: []any{h, true}, Result: hdrs[i], Check: headerCheck(h)})
 	}
 	if err := b.c.batch(ctx, calls); err != nil {
 		return nil, nil, err
@@ -182,7 +184,7 @@ func (b *rpcBackend) complete(ctx context.Context, prevIDs, hashes []string) (ma
 // unspentCalls returns gettxout calls for every output of tx whose state is not
 // cached (a tracer follows all outputs of a tainted transaction, so one batch
 // saves a round trip per output), and a function that records the answers.
-func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
+func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx, raw *rawTx) ([]*rpcCall, func() error) {
 	b.umu.Lock()
 	defer b.umu.Unlock()
 	if b.unspent == nil {
@@ -190,13 +192,24 @@ func (b *rpcBackend) unspentCalls(tx *graph.UTXOTx) ([]*rpcCall, func() error) {
 	}
 	var calls []*rpcCall
 	var ops []graph.Outpoint
+	seen := map[string]bool{}
 	for _, o := range tx.Outputs {
 		p := graph.Outpoint{TxID: tx.TxID, Vout: o.Index}
 		if _, ok := b.unspent[p]; ok || o.OpReturn() {
 			continue
 		}
 		ops = append(ops, p)
-		calls = append(calls, &rpcCall{Method: "gettxout", Params: []any{tx.TxID, o.Index, true}})
+		var script []byte
+		if raw != nil && int(o.Index) < len(raw.Outs) {
+			script = raw.Outs[o.Index].Script
+		}
+		key := fmt.Sprintf("%s/%x", o.Value, script)
+		var check func(json.RawMessage) error
+		if !seen[key] { // a second output just like it gets no check, so never shares a batch with the first
+			seen[key] = true
+			check = outCheck(o.Value, script)
+		}
+		calls = append(calls, &rpcCall{Method: "gettxout", Params: []any{tx.TxID, o.Index, true}, Check: check})
 	}
 	return calls, func() error {
 		b.umu.Lock()
@@ -223,7 +236,7 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 	op := graph.Outpoint{TxID: tx.TxID, Vout: vout}
 	if !b.btcd {
 		if _, ok := b.isUnspent(op); !ok {
-			calls, record := b.unspentCalls(tx)
+			calls, record := b.unspentCalls(tx, a.rawTx(tx.TxID))
 			if err := b.c.batch(ctx, calls); err != nil {
 				return "", err
 			}
@@ -256,7 +269,7 @@ func (b *rpcBackend) spender(ctx context.Context, a *Adapter, tx *graph.UTXOTx, 
 	var calls []*rpcCall
 	record := func() error { return nil }
 	if _, ok := b.isUnspent(op); !ok {
-		calls, record = b.unspentCalls(tx)
+		calls, record = b.unspentCalls(tx, a.rawTx(tx.TxID))
 	}
 	var page []*nodeTx
 	var search *rpcCall
@@ -417,7 +430,7 @@ func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.U
 			if hashCalls[i].Err != nil {
 				return "", hashCalls[i].Err
 			}
-			blkCalls[i] = &rpcCall{Method: "getblock", Params: []any{hashes[i], 0}, Result: &hexes[i]}
+			blkCalls[i] = &rpcCall{Method: "getblock", Params: []any{hashes[i], 0}, Result: &hexes[i], Check: blockHexCheck(hashes[i])}
 		}
 		if err := b.c.batch(ctx, blkCalls); err != nil {
 			return "", err
@@ -457,4 +470,102 @@ func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.U
 	}
 	a.warn(fmt.Sprintf("bitcoind: no spender of %s in blocks %d–%d; reported as unspent at block %d", op, start, end, end))
 	return "", nil
+}
+
+// txidCheck: the raw hex returned hashes to the txid asked for.
+func txidCheck(id string) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var n nodeTx
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return err
+		}
+		b, err := hex.DecodeString(n.Hex)
+		var msg wire.MsgTx
+		if err == nil {
+			err = msg.Deserialize(bytes.NewReader(b))
+		}
+		if err != nil {
+			return fmt.Errorf("transaction hex does not decode: %v", err)
+		}
+		if got := msg.TxHash().String(); got != id {
+			return fmt.Errorf("transaction %s answered for %s", got, id)
+		}
+		return nil
+	}
+}
+
+// headerCheck: the header returned is the block asked for.
+func headerCheck(hash string) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var h headerResult
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return err
+		}
+		if h.Hash != hash {
+			return fmt.Errorf("header of %s answered for %s", h.Hash, hash)
+		}
+		return nil
+	}
+}
+
+// blockHexCheck: the raw block's header hashes to the block asked for.
+func blockHexCheck(hash string) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		b, err := hex.DecodeString(s)
+		if err != nil || len(b) < 80 {
+			return fmt.Errorf("block hex does not decode")
+		}
+		var h wire.BlockHeader
+		if err := h.Deserialize(bytes.NewReader(b[:80])); err != nil {
+			return err
+		}
+		if got := h.BlockHash().String(); got != hash {
+			return fmt.Errorf("block %s answered for %s", got, hash)
+		}
+		return nil
+	}
+}
+
+// outCheck: an unspent output's answer has the output's value (exactly, from
+// the decimal BTC amount) and, when known, its script. A null (spent) answer
+// carries nothing to check.
+func outCheck(value *big.Int, script []byte) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var o struct {
+			Value        json.Number `json:"value"`
+			ScriptPubKey struct {
+				Hex string `json:"hex"`
+			} `json:"scriptPubKey"`
+		}
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if err := d.Decode(&o); err != nil {
+			return err
+		}
+		r, ok := new(big.Rat).SetString(string(o.Value))
+		if !ok {
+			return fmt.Errorf("output value %q is not a number", o.Value)
+		}
+		r.Mul(r, big.NewRat(100_000_000, 1))
+		if !r.IsInt() || r.Num().Cmp(value) != 0 {
+			return fmt.Errorf("an output of %s BTC answered for one of %s sat", o.Value, value)
+		}
+		if script != nil && !strings.EqualFold(o.ScriptPubKey.Hex, hex.EncodeToString(script)) {
+			return fmt.Errorf("an output with another script answered")
+		}
+		return nil
+	}
 }

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // History strategies (--history).
@@ -44,7 +44,13 @@ type Config struct {
 	BatchSize  int    // calls per JSON-RPC batch [100]; 1 disables batching; capped at 1000
 	ScanBlocks uint64 // rpc history: blocks scanned for incoming native value and internal transfers [256 on named public chains, 5000 on evm/evm:<id>]
 	LogRange   uint64 // first eth_getLogs block range, shrunk on refusal [10000]
-	Retries    int    // retries on HTTP 429/5xx [4]
+	Retries    int    // retries of a transient fault (429, 5xx, reset, cut-short answer, …) [4]
+	// RequestTimeout bounds one HTTP request [60 s, or HTTPClient.Timeout].
+	RequestTimeout time.Duration
+	// Policy replaces the retry policy (tests inject one with a fake clock).
+	Policy *httpx.Policy
+	// Notify receives a line per retried fault (progress; never the result).
+	Notify func(string)
 	// ExplorerPageSize is the explorer's rows per request [1000].
 	ExplorerPageSize int
 	// WETH lists extra WETH9-like contracts (Deposit/Withdrawal events) besides the
@@ -57,11 +63,9 @@ type Adapter struct {
 	info      trace.ChainInfo
 	params    ChainParams
 	cfg       Config
-	rc        *rpc.Client
 	cl        *client
-	tr        *transport
-	hc        *http.Client
-	own       *http.Transport
+	hc        *httpx.Client // the node
+	xc        *httpx.Client // the explorer (nil without one)
 	weth      map[common.Address]bool
 	cache     *cache
 	scanBlock uint64
@@ -129,52 +133,51 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if cfg.Retries == 0 {
 		cfg.Retries = 4
 	}
-	// A transport of our own (not the shared default) so Close can drop its idle
-	// connections: a server shutting down otherwise waits for them.
-	own := http.DefaultTransport.(*http.Transport).Clone()
-	var base http.RoundTripper = own
-	timeout := 60 * time.Second
-	if cfg.HTTPClient != nil {
-		if cfg.HTTPClient.Transport != nil {
-			base = cfg.HTTPClient.Transport
-		}
-		timeout = cfg.HTTPClient.Timeout
-	}
-	tr := newTransport(base, cfg.RPS, max(cfg.Retries, 0))
-	hc := &http.Client{Transport: tr, Timeout: timeout}
-	rc, err := rpc.DialOptions(ctx, cfg.RPC, rpc.WithHTTPClient(hc))
+	ep, err := httpx.ParseEndpoint(cfg.RPC)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --rpc %q: %v", trace.ErrBadInput, cfg.RPC, err)
+		return nil, fmt.Errorf("%w: --rpc %s: %v", trace.ErrBadInput, httpx.RedactURL(cfg.RPC), err)
 	}
+	policy := cfg.Policy
+	if policy == nil {
+		policy = &httpx.Policy{Tries: max(cfg.Retries, 0) + 1}
+	}
+	hopts := httpx.Options{HTTP: cfg.HTTPClient, Timeout: cfg.RequestTimeout, RPS: cfg.RPS, Policy: policy, Notify: cfg.Notify}
+	hc := httpx.NewClient(ep, hopts)
 	a := &Adapter{
-		params: p, cfg: cfg, rc: rc, tr: tr, hc: hc, own: own,
-		cl:       &client{rc: rc, url: cfg.RPC, retries: max(cfg.Retries, 0)},
+		params: p, cfg: cfg, hc: hc,
+		cl:       &client{r: httpx.NewRPC(hc, "2.0", cfg.BatchSize), url: ep.Display()},
 		weth:     map[common.Address]bool{},
 		cache:    newCache(),
 		logRange: cfg.LogRange, scanBlock: cfg.ScanBlocks,
 		tokens: map[common.Address]graph.Asset{}, warned: map[string]bool{},
 	}
-	a.cl.size.Store(int64(cfg.BatchSize))
+	if cfg.Explorer != "" {
+		xep, err := httpx.ParseEndpoint(cfg.Explorer)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --explorer %s: %v", trace.ErrBadInput, httpx.RedactURL(cfg.Explorer), err)
+		}
+		httpx.AddSecret(cfg.ExplorerKey)
+		a.xc = httpx.NewClient(xep, hopts)
+	}
 	for _, w := range append([]string{p.WETH}, cfg.WETH...) {
 		if w == "" {
 			continue
 		}
 		if !common.IsHexAddress(w) {
-			rc.Close()
 			return nil, fmt.Errorf("%w: WETH contract %q is not an address", trace.ErrBadInput, w)
 		}
 		a.weth[common.HexToAddress(w)] = true
 	}
 	var id hexutil.Big
 	if err := a.cl.call(ctx, &id, "eth_chainId"); err != nil {
-		rc.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", cfg.RPC, err)
+		a.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", ep.Display(), err)
 	}
 	got := (*big.Int)(&id).Uint64()
 	if p.ChainID != 0 && got != p.ChainID {
-		rc.Close()
+		a.Close()
 		return nil, fmt.Errorf("%w: --chain %s is chain id %d but the node at %s serves chain id %d; pick the matching --chain (or evm:%d)",
-			trace.ErrBadInput, p.Name, p.ChainID, cfg.RPC, got, got)
+			trace.ErrBadInput, p.Name, p.ChainID, ep.Display(), got, got)
 	}
 	a.info = trace.ChainInfo{
 		Name: p.Name, Family: graph.FamilyAccount, ChainID: got,
@@ -185,8 +188,10 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 
 // Close releases the connection (io.Closer).
 func (a *Adapter) Close() error {
-	a.rc.Close()
-	a.own.CloseIdleConnections()
+	a.hc.Close()
+	if a.xc != nil {
+		a.xc.Close()
+	}
 	return nil
 }
 
@@ -204,7 +209,12 @@ type Stats struct {
 
 // Stats reports the adapter's request counters.
 func (a *Adapter) Stats() Stats {
-	return Stats{HTTPRequests: a.tr.requests.Load(), Retries: a.tr.retried.Load(), Calls: a.cl.calls.Load(), RPCRequests: a.cl.batches.Load()}
+	st := Stats{HTTPRequests: a.hc.Requests(), Retries: a.hc.Retries(), Calls: a.cl.r.Calls(), RPCRequests: a.cl.r.Posts()}
+	if a.xc != nil {
+		st.HTTPRequests += a.xc.Requests()
+		st.Retries += a.xc.Retries()
+	}
+	return st
 }
 
 // Warnings lists what the adapter could not see (missing tracer API, pruned

@@ -3,6 +3,7 @@ package evm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -309,10 +310,14 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 	if !noDebug {
 		frames := make([]*callFrame, len(hs))
 		elems := make([]rpc.BatchElem, len(hs))
+		checks := make([]func(json.RawMessage) error, len(hs))
+		a.cache.mu.Lock()
 		for i, h := range hs {
 			elems[i] = rpc.BatchElem{Method: "debug_traceTransaction", Args: []any{h, map[string]any{"tracer": "callTracer"}}, Result: &frames[i]}
+			checks[i] = frameCheck(a.cache.txs[h])
 		}
-		if err := a.cl.batch(ctx, elems); err != nil {
+		a.cache.mu.Unlock()
+		if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
 			return err
 		}
 		rest = nil
@@ -368,7 +373,7 @@ func (a *Adapter) fetchTraces(ctx context.Context, hs []common.Hash) error {
 }
 
 func (a *Adapter) warnNoInternal() {
-	a.warn("internal transfers (value moved by contract calls) are not visible: %s offers neither debug_traceTransaction nor trace_transaction; use a node with the debug or trace API", a.cfg.RPC)
+	a.warn("internal transfers (value moved by contract calls) are not visible: the node offers neither debug_traceTransaction nor trace_transaction; use a node with the debug or trace API")
 }
 
 // markNoTrace records that a transaction's trace is unavailable, so it is not
@@ -480,13 +485,13 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 	switch {
 	case tx == nil:
 		return nil, false, fmt.Errorf("%w: transaction %s is not known to %s (chain %s, id %d): check the hash and --chain",
-			trace.ErrNotFound, h.Hex(), a.cfg.RPC, a.info.Name, a.info.ChainID)
+			trace.ErrNotFound, h.Hex(), a.cl.url, a.info.Name, a.info.ChainID)
 	case tx.BlockNumber == nil:
 		return nil, false, fmt.Errorf("%w: transaction %s is pending (not yet in a block); trace it once it is mined", trace.ErrNotFound, h.Hex())
 	case r == nil:
-		return nil, false, fmt.Errorf("%w: no receipt for transaction %s from %s", trace.ErrNotFound, h.Hex(), a.cfg.RPC)
+		return nil, false, fmt.Errorf("%w: no receipt for transaction %s from %s", trace.ErrNotFound, h.Hex(), a.cl.url)
 	case hdr == nil:
-		return nil, false, fmt.Errorf("%w: block %d of transaction %s not returned by %s", trace.ErrNotFound, uint64(*tx.BlockNumber), h.Hex(), a.cfg.RPC)
+		return nil, false, fmt.Errorf("%w: block %d of transaction %s not returned by %s", trace.ErrNotFound, uint64(*tx.BlockNumber), h.Hex(), a.cl.url)
 	}
 	native := a.info.Native
 	base := graph.Transfer{
@@ -616,4 +621,31 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 		out[i].Seq = i
 	}
 	return out, false, nil
+}
+
+// frameCheck ties a callTracer answer to its transaction: the top frame's
+// sender, recipient and value are the transaction's. nil (tx unknown): the
+// answer goes unchecked, so it is asked alone.
+func frameCheck(tx *rpcTx) func(json.RawMessage) error {
+	if tx == nil {
+		return nil
+	}
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var f struct {
+			From  common.Address  `json:"from"`
+			To    *common.Address `json:"to"`
+			Value *hexutil.Big    `json:"value"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return err
+		}
+		if f.From != tx.From || tx.To != nil && (f.To == nil || *f.To != *tx.To) ||
+			f.Value != nil && (*big.Int)(f.Value).Cmp((*big.Int)(&tx.Value)) != 0 {
+			return fmt.Errorf("the call trace is not of transaction %s", tx.Hash.Hex())
+		}
+		return nil
+	}
 }

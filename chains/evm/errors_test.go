@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -139,13 +140,13 @@ func TestRetry429(t *testing.T) {
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
-	if d, ok := retryAfter("2"); d != 2*time.Second || !ok {
+	if d, ok := httpx.RetryAfter("2", time.Now()); d != 2*time.Second || !ok {
 		t.Errorf("retryAfter(2) = %v", d)
 	}
-	if d, ok := retryAfter(time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)); d < 1*time.Second || d > 3*time.Second || !ok {
+	if d, ok := httpx.RetryAfter(time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat), time.Now()); d < 1*time.Second || d > 3*time.Second || !ok {
 		t.Errorf("retryAfter(date) = %v", d)
 	}
-	if _, ok := retryAfter("soon"); ok {
+	if _, ok := httpx.RetryAfter("soon", time.Now()); ok {
 		t.Error("retryAfter(soon) accepted")
 	}
 	s, _ := scenario(t)
@@ -385,7 +386,7 @@ func TestBatchLimitAndJSONRateLimit(t *testing.T) {
 	if string(j1) != string(j2) || refused.Load() == 0 || limited.Load() < 3 {
 		t.Errorf("refused %d batches, limited %d calls; same history: %v", refused.Load(), limited.Load(), string(j1) == string(j2))
 	}
-	if sz := b.cl.size.Load(); sz > 10 || sz < 5 {
+	if sz := b.cl.r.BatchSize(); sz > 10 || sz < 5 {
 		t.Errorf("batch size settled at %d, want 6..10", sz)
 	}
 }

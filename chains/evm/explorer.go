@@ -3,14 +3,13 @@ package evm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -94,8 +93,7 @@ func (a *Adapter) explorerHost() string {
 }
 
 // explorerPage fetches one page. "No transactions found" is status 0 with an
-// empty result, not an error; rate-limit answers (often HTTP 200 with a message)
-// are retried with backoff.
+// empty result, not an error.
 func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.Address, start, end uint64, page, size int) ([]explorerRow, error) {
 	q := url.Values{}
 	if a.info.ChainID != 0 {
@@ -109,77 +107,58 @@ func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.A
 	q.Set("page", strconv.Itoa(page))
 	q.Set("offset", strconv.Itoa(size))
 	q.Set("sort", "asc")
-	base := a.cfg.Explorer
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
 	what := fmt.Sprintf("explorer %s %s for %s from block %d", a.explorerHost(), action, addr.Hex(), start)
-	wait := 500 * time.Millisecond
-	for try := 0; ; try++ {
-		u := base + sep + q.Encode()
-		if a.cfg.ExplorerKey != "" {
-			u += "&apikey=" + url.QueryEscape(a.cfg.ExplorerKey)
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --explorer %q: %v", trace.ErrBadInput, a.cfg.Explorer, err)
-		}
-		resp, err := a.hc.Do(req)
-		if err != nil {
-			// The error text includes the URL; strip it so the key never shows.
-			return nil, fmt.Errorf("%s: cannot reach the explorer (check --explorer): %v", what, redact(err.Error(), a.cfg.ExplorerKey))
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-		resp.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", what, redact(err.Error(), a.cfg.ExplorerKey))
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, snippet(body))
-		}
-		var r explorerResponse
+	if a.cfg.ExplorerKey != "" {
+		q.Set("apikey", a.cfg.ExplorerKey) // sent, never shown: the endpoint's display and Redact drop it
+	}
+	var r explorerResponse
+	var rows []explorerRow
+	var msg string
+	// A rate-limit answer (often HTTP 200 with a message) is a transient fault
+	// under the transport's one retry policy.
+	check := func(body []byte) error {
+		r, rows, msg = explorerResponse{}, nil, ""
 		if err := json.Unmarshal(body, &r); err != nil {
-			return nil, fmt.Errorf("%s: answer is not Etherscan-style JSON (is --explorer the API URL?): %s", what, snippet(body))
+			return fmt.Errorf("answer is not Etherscan-style JSON (is --explorer the API URL?): %s", snippet(body))
 		}
-		var rows []explorerRow
-		if err := json.Unmarshal(r.Result, &rows); err == nil {
-			if r.Status == "1" || len(rows) == 0 {
-				return rows, nil
-			}
+		if json.Unmarshal(r.Result, &rows) == nil && (r.Status == "1" || len(rows) == 0) {
+			return nil
 		}
-		var msg string
+		rows = nil
 		_ = json.Unmarshal(r.Result, &msg)
-		low := strings.ToLower(msg + " " + r.Message)
-		switch {
-		case strings.Contains(low, "no transactions found") || strings.Contains(low, "no records found"):
-			return nil, nil
-		case strings.Contains(low, "rate limit") && try < a.cfg.Retries:
-			if err := sleep(ctx, wait); err != nil {
-				return nil, err
-			}
-			wait *= 2
-			continue
-		case strings.Contains(low, "api key") || strings.Contains(low, "apikey"):
-			return nil, fmt.Errorf("%w: %s: %s %s (set CHAINTRACE_EXPLORER_KEY to a valid key)", trace.ErrBadInput, what, r.Message, redact(msg, a.cfg.ExplorerKey))
-		case strings.Contains(low, "chain") && strings.Contains(low, "not supported"), strings.Contains(low, "invalid module") || strings.Contains(low, "invalid action"):
-			return nil, fmt.Errorf("%w: %s: %s %s", trace.ErrUnsupported, what, r.Message, msg)
+		if low := strings.ToLower(msg + " " + r.Message); strings.Contains(low, "rate limit") || strings.Contains(low, "max calls per") {
+			return &httpx.Fault{Kind: "rate limited", Detail: httpx.OneLine([]byte(msg), 120)}
 		}
-		return nil, fmt.Errorf("%s: %s %s", what, r.Message, redact(msg, a.cfg.ExplorerKey))
+		return nil
 	}
+	_, err := a.xc.Do(ctx, httpx.Request{Path: "?" + q.Encode(), What: action, Check: check})
+	if err != nil {
+		var se *httpx.StatusError
+		var g *httpx.GiveUp
+		var ne *httpx.NetError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("%s: HTTP %d: %s", what, se.Status, strconv.Quote(se.Body))
+		case errors.As(err, &g):
+			return nil, fmt.Errorf("%s: %w; %s", what, g, giveUpHint(g))
+		case errors.As(err, &ne):
+			return nil, fmt.Errorf("%s: cannot reach the explorer (check --explorer): %w", what, ne)
+		}
+		return nil, fmt.Errorf("%s: %s", what, httpx.Redact(err.Error()))
+	}
+	if r.Status == "1" || rows != nil {
+		return rows, nil
+	}
+	low := strings.ToLower(msg + " " + r.Message)
+	switch {
+	case strings.Contains(low, "no transactions found") || strings.Contains(low, "no records found") || msg == "" && len(r.Result) > 0 && r.Result[0] == '[':
+		return nil, nil
+	case strings.Contains(low, "api key") || strings.Contains(low, "apikey"):
+		return nil, fmt.Errorf("%w: %s: %s %s (set CHAINTRACE_EXPLORER_KEY to a valid key)", trace.ErrBadInput, what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))
+	case strings.Contains(low, "chain") && strings.Contains(low, "not supported"), strings.Contains(low, "invalid module") || strings.Contains(low, "invalid action"):
+		return nil, fmt.Errorf("%w: %s: %s %s", trace.ErrUnsupported, what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))
+	}
+	return nil, fmt.Errorf("%s: %s %s", what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))
 }
 
-func redact(s, key string) string {
-	if key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "REDACTED")
-}
-
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return strconv.Quote(s)
-}
+func snippet(b []byte) string { return strconv.Quote(httpx.OneLine(b, 200)) }

@@ -2,10 +2,13 @@ package evm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/chaintrace/chaintrace/internal/httpx"
 
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
@@ -43,7 +46,7 @@ func (a *Adapter) resolveStrategy(ctx context.Context) (string, error) {
 		case errors.Is(err, trace.ErrUnsupported):
 			a.strategy = HistoryRPC
 		default:
-			a.stratErr = fmt.Errorf("detecting the history method of %s: %w", a.cfg.RPC, err)
+			a.stratErr = fmt.Errorf("detecting the history method of %s: %w", a.cl.url, err)
 		}
 	})
 	return a.strategy, a.stratErr
@@ -149,6 +152,32 @@ func (a *Adapter) rpcCandidates(ctx context.Context, addr common.Address, from, 
 	return set.list, nil
 }
 
+// noncesOrdered reports whether the nonces answered rise with the blocks.
+func noncesOrdered(bs []int64, vals []hexutil.Uint64, elems []rpc.BatchElem) bool {
+	type bn struct {
+		b int64
+		n uint64
+	}
+	var got []bn
+	for i, b := range bs {
+		if b >= 0 {
+			got = append(got, bn{b, uint64(vals[i])})
+		}
+	}
+	for _, e := range elems {
+		if e.Error != nil {
+			return true // reported by the caller
+		}
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].b < got[j].b })
+	for i := 1; i < len(got); i++ {
+		if got[i].n < got[i-1].n {
+			return false
+		}
+	}
+	return true
+}
+
 // logQueries are the two eth_getLogs calls for addr's token transfers and WETH
 // wraps in [from, to]: addr as topic 1 (Transfer sender, Deposit/Withdrawal
 // holder) and as topic 2 (Transfer recipient).
@@ -185,8 +214,27 @@ func (a *Adapter) nonceBlocks(ctx context.Context, addr common.Address, from, to
 			elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionCount", Args: []any{addr, blockTag(uint64(b))}, Result: &vals[i]})
 			idx = append(idx, i)
 		}
-		if err := a.cl.batch(ctx, elems); err != nil {
+		// A nonce carries nothing to tell which block it answers, but nonces
+		// never fall as blocks rise: answers swapped inside a batch break that
+		// order (equal ones swap harmlessly), and the calls are then asked
+		// again one by one.
+		checks := make([]func(json.RawMessage) error, len(elems))
+		for i := range checks {
+			checks[i] = httpx.CallerChecks
+		}
+		if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
 			return nil, err
+		}
+		if !noncesOrdered(bs, vals, elems) {
+			for j := range elems {
+				if err := a.cl.call(ctx, elems[j].Result, elems[j].Method, elems[j].Args...); err != nil {
+					return nil, a.stateErr(err, uint64(bs[idx[j]]))
+				}
+				elems[j].Error = nil
+			}
+			if !noncesOrdered(bs, vals, elems) {
+				return nil, fmt.Errorf("eth_getTransactionCount at %s: the nonces of %s fall as blocks rise; the node's answers cannot be trusted: use another --rpc", a.cl.url, addr.Hex())
+			}
 		}
 		for j, e := range elems {
 			if e.Error != nil {
@@ -290,7 +338,7 @@ func (a *Adapter) settleBlocks(ctx context.Context, cl *claims, bs []uint64) err
 	defer a.cache.mu.Unlock()
 	for _, b := range bs {
 		if a.cache.blocks[b] == nil {
-			return fmt.Errorf("block %d could not be fetched from %s", b, a.cfg.RPC)
+			return fmt.Errorf("block %d could not be fetched from %s", b, a.cl.url)
 		}
 	}
 	return nil
@@ -312,7 +360,7 @@ func (a *Adapter) fetchBlocksNow(ctx context.Context, need []uint64) error {
 			return e.Error
 		}
 		if out[i] == nil {
-			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, need[i], a.cfg.RPC)
+			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, need[i], a.cl.url)
 		}
 		a.cache.putBlock(out[i])
 	}
@@ -417,19 +465,35 @@ func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64
 // fetchScan loads blocks bs with their transactions and traces (every block is
 // traced: a plain payment to a contract can run code that pays on, and only the
 // trace shows it), plus extra calls, in one batch.
-func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchElem) error {
-	type txTrace struct {
-		TxHash common.Hash `json:"txHash"`
-		Result *callFrame  `json:"result"`
-		Error  string      `json:"error"`
+// txTrace is one transaction's entry in debug_traceBlockByNumber.
+type txTrace struct {
+	TxHash common.Hash `json:"txHash"`
+	Result *callFrame  `json:"result"`
+	Error  string      `json:"error"`
+}
+
+// blockTraceFits: a block trace has one entry per transaction of the block,
+// in order, each naming its transaction (older geth names none).
+func blockTraceFits(tts []txTrace, blk *rpcBlock) error {
+	if len(tts) != len(blk.Transactions) {
+		return fmt.Errorf("a trace of %d transactions answered for block %d of %d", len(tts), blk.Number, len(blk.Transactions))
 	}
+	for j, tt := range tts {
+		if tt.TxHash != (common.Hash{}) && tt.TxHash != blk.Transactions[j].Hash {
+			return fmt.Errorf("the trace of block %d names transaction %s at position %d", blk.Number, tt.TxHash.Hex(), j)
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchElem) error {
 	cl := &claims{c: a.cache}
 	defer cl.release()
 	a.mu.Lock()
 	noDebug := a.noDebug
 	a.mu.Unlock()
 	if noDebug {
-		a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
+		a.warn("internal transfers into an address are not searched: the node has no debug_traceBlockByNumber")
 	}
 	var needB, needT []uint64
 	a.cache.mu.Lock()
@@ -451,10 +515,24 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 	for i, b := range needB {
 		elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), true}, Result: &blocks[i]})
 	}
+	checks := make([]func(json.RawMessage) error, len(elems), len(elems)+len(needT))
+	a.cache.mu.Lock()
 	for i, b := range needT {
 		elems = append(elems, rpc.BatchElem{Method: "debug_traceBlockByNumber", Args: []any{blockTag(b), map[string]any{"tracer": "callTracer"}}, Result: &traces[i]})
+		var chk func(json.RawMessage) error = httpx.CallerChecks // the block comes in this batch: checked below
+		if blk := a.cache.blocks[b]; blk != nil {
+			chk = func(raw json.RawMessage) error {
+				var tts []txTrace
+				if err := json.Unmarshal(raw, &tts); err != nil {
+					return err
+				}
+				return blockTraceFits(tts, blk)
+			}
+		}
+		checks = append(checks, chk)
 	}
-	if err := a.cl.batch(ctx, elems); err != nil {
+	a.cache.mu.Unlock()
+	if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
 		return err
 	}
 	copy(extra, elems[:len(extra)]) // the caller reads its calls' errors
@@ -467,7 +545,7 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 		}
 		if blocks[i] == nil {
 			a.cache.mu.Unlock()
-			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, needB[i], a.cfg.RPC)
+			return fmt.Errorf("%w: block %d not returned by %s", trace.ErrNotFound, needB[i], a.cl.url)
 		}
 		a.cache.putBlock(blocks[i])
 	}
@@ -477,7 +555,7 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 			a.mu.Lock()
 			a.noDebug = true
 			a.mu.Unlock()
-			a.warn("internal transfers into an address are not searched: %s has no debug_traceBlockByNumber", a.cfg.RPC)
+			a.warn("internal transfers into an address are not searched: the node has no debug_traceBlockByNumber")
 			break
 		}
 		if e.Error != nil {
@@ -489,6 +567,18 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 		}
 		a.cache.mu.Lock()
 		blk := a.cache.blocks[needT[i]]
+		if blk != nil && blockTraceFits(traces[i], blk) != nil {
+			// The answer is not this block's: ask for it alone, once more.
+			a.cache.mu.Unlock()
+			traces[i] = nil
+			if err := a.cl.call(ctx, &traces[i], "debug_traceBlockByNumber", blockTag(needT[i]), map[string]any{"tracer": "callTracer"}); err != nil {
+				return err
+			}
+			if err := blockTraceFits(traces[i], blk); err != nil {
+				return fmt.Errorf("debug_traceBlockByNumber %d at %s: %w; use another --rpc", needT[i], a.cl.url, err)
+			}
+			a.cache.mu.Lock()
+		}
 		for j, tt := range traces[i] {
 			h := tt.TxHash
 			if h == (common.Hash{}) && blk != nil && j < len(blk.Transactions) {

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -81,184 +80,273 @@ type callFrame struct {
 	Calls []callFrame    `json:"calls"`
 }
 
-// client is the JSON-RPC side: batching, error classification, request counts.
+// client is the JSON-RPC side: the shared transport's JSON-RPC client (batches
+// matched by id, retries, batch shrinking) plus the checks that tie each
+// Ethereum answer to its call, and error classification.
 type client struct {
-	rc      *rpc.Client
-	url     string
-	size    atomic.Int64 // calls per batch; shrinks when a server refuses big batches
-	retries int
-	calls   atomic.Int64 // JSON-RPC calls made (batched or not)
-	batches atomic.Int64 // HTTP requests the client sent (retries by the transport not counted)
+	r   *httpx.RPC
+	url string // display form of the endpoint: never credentials
 }
 
 // maxBatch is geth's server-side limit on calls per batch.
 const maxBatch = 1000
 
 func (c *client) call(ctx context.Context, out any, method string, args ...any) error {
-	c.calls.Add(1)
-	err := c.retryLimited(ctx, func() error {
-		c.batches.Add(1)
-		return c.rc.CallContext(ctx, out, method, args...)
-	})
-	return c.classify(method, err)
+	return c.classify(method, c.r.Call(ctx, &httpx.Call{Method: method, Params: args, Result: out, Check: checkFor(method, args)}))
 }
 
-// rateLimited recognises rate limits that arrive as JSON-RPC errors (HTTP 200)
-// rather than as HTTP 429, which the transport already retries.
-func rateLimited(err error) bool {
-	var re rpc.Error
-	if err == nil || !errors.As(err, &re) {
-		return false
-	}
-	m := strings.ToLower(err.Error())
-	return strings.Contains(m, "rate limit") || strings.Contains(m, "too many requests") ||
-		strings.Contains(m, "request limit") || strings.Contains(m, "exceeded") && strings.Contains(m, "capacity")
-}
-
-// batchRefused recognises a server refusing a batch for its size (or batches at
-// all): the chunk is then halved, down to single calls.
-func batchRefused(err error) bool {
-	if err == nil {
-		return false
-	}
-	var he rpc.HTTPError
-	if errors.As(err, &he) && he.StatusCode == 413 {
-		return true
-	}
-	m := strings.ToLower(err.Error())
-	return strings.Contains(m, "batch") && (strings.Contains(m, "too large") || strings.Contains(m, "too many") ||
-		strings.Contains(m, "limit") || strings.Contains(m, "exceed") || strings.Contains(m, "not supported") || strings.Contains(m, "size"))
-}
-
-// retryLimited runs f again, with backoff, while the node answers with a
-// rate-limit error.
-func (c *client) retryLimited(ctx context.Context, f func() error) error {
-	wait := 250 * time.Millisecond
-	for try := 0; ; try++ {
-		err := f()
-		if !rateLimited(err) || try >= c.retries {
-			return err
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return err
-		}
-		wait *= 2
-	}
-}
-
-// batch runs elems in chunks of at most the batch size (1: one request per
-// call), halving the size when the server refuses a batch as too large. A
-// transport failure fails the whole batch; per-call errors land in elem.Error,
-// already classified.
+// batch runs elems in batches (1 call per batch when the size is 1, or once a
+// server refused bigger ones). A transport failure or a fault that persisted
+// fails the whole batch; per-call errors land in elem.Error, classified.
 func (c *client) batch(ctx context.Context, elems []rpc.BatchElem) error {
+	return c.batchChecked(ctx, elems, nil)
+}
+
+// batchChecked is batch with explicit answer checks (nil entries: the
+// method's default check).
+func (c *client) batchChecked(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
 	if len(elems) == 0 {
 		return nil
 	}
-	c.calls.Add(int64(len(elems)))
-	for start := 0; start < len(elems); {
-		size := int(c.size.Load())
-		if size <= 1 {
-			for i := start; i < len(elems); i++ {
-				err := c.retryLimited(ctx, func() error {
-					c.batches.Add(1)
-					return c.rc.CallContext(ctx, elems[i].Result, elems[i].Method, elems[i].Args...)
-				})
-				if err != nil {
-					if isTransport(err) {
-						return c.classify(elems[i].Method, err)
-					}
-					elems[i].Error = c.classify(elems[i].Method, err)
-				}
-			}
-			return nil
+	calls := make([]*httpx.Call, len(elems))
+	for i := range elems {
+		e := &elems[i]
+		var chk func(json.RawMessage) error
+		if i < len(checks) {
+			chk = checks[i]
 		}
-		end := min(start+size, len(elems))
-		chunk := elems[start:end]
-		c.batches.Add(1)
-		err := c.rc.BatchCallContext(ctx, chunk)
-		if err == nil && batchRefused(chunk[0].Error) && batchRefused(chunk[len(chunk)-1].Error) {
-			err = chunk[0].Error
+		if chk == nil {
+			chk = checkFor(e.Method, e.Args)
 		}
-		if err != nil && batchRefused(err) {
-			c.size.CompareAndSwap(int64(size), int64(size/2))
-			for i := range chunk {
-				chunk[i].Error = nil
-			}
-			continue
+		calls[i] = &httpx.Call{Method: e.Method, Params: e.Args, Result: e.Result, Check: chk}
+	}
+	if err := c.r.Batch(ctx, calls); err != nil {
+		return c.classify(elems[0].Method, err)
+	}
+	for i, cl := range calls {
+		elems[i].Error = nil
+		if cl.Err != nil {
+			elems[i].Error = c.classify(elems[i].Method, cl.Err)
 		}
-		if err != nil {
-			return c.classify(chunk[0].Method, err)
-		}
-		for i := range chunk {
-			e := &chunk[i]
-			if rateLimited(e.Error) {
-				e.Error = c.retryLimited(ctx, func() error {
-					c.batches.Add(1)
-					return c.rc.CallContext(ctx, e.Result, e.Method, e.Args...)
-				})
-			}
-			if e.Error != nil {
-				e.Error = c.classify(e.Method, e.Error)
-			}
-		}
-		start = end
 	}
 	return nil
 }
 
-// isTransport tells a failure of the connection from an error answer of the node.
-func isTransport(err error) bool {
-	var re rpc.Error
-	if errors.As(err, &re) {
-		return false
+// checkFor returns the check that ties an answer of method to its arguments:
+// the hash asked for is the hash returned, the block number asked for is the
+// block's number, every log fits the filter. nil: the answer has nothing to
+// check it by (it then never shares a batch with another such call).
+func checkFor(method string, args []any) func(json.RawMessage) error {
+	switch method {
+	case "eth_getTransactionByHash":
+		return hashField("hash", args)
+	case "eth_getTransactionReceipt":
+		return hashField("transactionHash", args)
+	case "trace_transaction":
+		want, ok := argHash(args)
+		if !ok {
+			return nil
+		}
+		return func(raw json.RawMessage) error {
+			var ts []struct {
+				TxHash *common.Hash `json:"transactionHash"`
+			}
+			if raw == nil {
+				return nil
+			}
+			if err := json.Unmarshal(raw, &ts); err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if t.TxHash != nil && *t.TxHash != want {
+					return fmt.Errorf("a trace of transaction %s answered for %s", t.TxHash.Hex(), want.Hex())
+				}
+			}
+			return nil
+		}
+	case "eth_getBlockByNumber":
+		if len(args) == 0 {
+			return nil
+		}
+		tag, ok := args[0].(string)
+		if !ok || !strings.HasPrefix(tag, "0x") {
+			return httpx.CallerChecks // latest, pending: nothing to compare, and asked alone
+		}
+		want, err := hexutil.DecodeUint64(tag)
+		if err != nil {
+			return nil
+		}
+		return func(raw json.RawMessage) error {
+			if raw == nil {
+				return nil
+			}
+			var b struct {
+				Number *hexutil.Uint64 `json:"number"`
+			}
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return err
+			}
+			if b.Number == nil || uint64(*b.Number) != want {
+				return fmt.Errorf("not block %d", want)
+			}
+			return nil
+		}
+	case "eth_getLogs":
+		return logsCheck(args)
+	case "eth_chainId", "eth_blockNumber":
+		return httpx.CallerChecks // only ever asked alone
 	}
-	var he rpc.HTTPError
-	return !errors.As(err, &he) || he.StatusCode >= 500 || he.StatusCode == 429
+	return nil
+}
+
+func argHash(args []any) (common.Hash, bool) {
+	if len(args) == 0 {
+		return common.Hash{}, false
+	}
+	switch h := args[0].(type) {
+	case common.Hash:
+		return h, true
+	case string:
+		if hexHash.MatchString(h) {
+			return common.HexToHash(h), true
+		}
+	}
+	return common.Hash{}, false
+}
+
+func hashField(field string, args []any) func(json.RawMessage) error {
+	want, ok := argHash(args)
+	if !ok {
+		return nil
+	}
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil // not found: the caller's sentinel
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		var got common.Hash
+		if err := json.Unmarshal(m[field], &got); err != nil || got != want {
+			return fmt.Errorf("answer for %s is about %s", want.Hex(), strings.Trim(string(m[field]), `"`))
+		}
+		return nil
+	}
+}
+
+// logsCheck: every log returned lies in the filter's block range and matches
+// its topics.
+func logsCheck(args []any) func(json.RawMessage) error {
+	if len(args) != 1 {
+		return nil
+	}
+	q, ok := args[0].(map[string]any)
+	if !ok {
+		return nil
+	}
+	from, err1 := hexutil.DecodeUint64(fmt.Sprint(q["fromBlock"]))
+	to, err2 := hexutil.DecodeUint64(fmt.Sprint(q["toBlock"]))
+	topics, _ := q["topics"].([]any)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var ls []rpcLog
+		if err := json.Unmarshal(raw, &ls); err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if uint64(l.BlockNumber) < from || uint64(l.BlockNumber) > to {
+				return fmt.Errorf("log in block %d outside the range %d–%d asked for", l.BlockNumber, from, to)
+			}
+			for i, t := range topics {
+				if !topicMatches(t, l.Topics, i) {
+					return fmt.Errorf("log of transaction %s does not match the filter's topic %d", l.TxHash.Hex(), i)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func topicMatches(want any, got []common.Hash, i int) bool {
+	switch w := want.(type) {
+	case nil:
+		return true
+	case common.Hash:
+		return i < len(got) && got[i] == w
+	case []common.Hash:
+		if len(w) == 0 {
+			return true
+		}
+		return i < len(got) && slices.Contains(w, got[i])
+	}
+	return true
 }
 
 // classify wraps an RPC failure in the trace sentinel it corresponds to and says
-// what the user can do about it.
+// what the user can do about it. Every message names the endpoint in its
+// display form (no credentials).
 func (c *client) classify(method string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !httpx.IsFault(err) {
 		return fmt.Errorf("%s at %s: %w (the node did not answer in time; try again, lower --rps, or use another --rpc)", method, c.url, err)
 	}
-	var he rpc.HTTPError
-	if errors.As(err, &he) {
+	var ce *httpx.CallError
+	if errors.As(err, &ce) {
+		err = ce.Err
+	}
+	var g *httpx.GiveUp
+	if errors.As(err, &g) {
+		return fmt.Errorf("%s at %s: %w; %s", method, c.url, g, giveUpHint(g))
+	}
+	var ne *httpx.NetError
+	if errors.As(err, &ne) {
+		return fmt.Errorf("%s: cannot reach RPC endpoint %s: %w (is the node running? check --rpc)", method, c.url, ne)
+	}
+	var se *httpx.StatusError
+	if errors.As(err, &se) {
 		switch {
-		case he.StatusCode == 429:
-			return fmt.Errorf("%s at %s: rate limited (HTTP 429) after retries; lower --rps or use your own node: %w", method, c.url, err)
-		case he.StatusCode == 404 || he.StatusCode == 405:
-			return fmt.Errorf("%s at %s: HTTP %d: is this a JSON-RPC endpoint? %w", method, c.url, he.StatusCode, trace.ErrBadInput)
+		case se.Status == 404 || se.Status == 405:
+			return fmt.Errorf("%s at %s: HTTP %d: is this a JSON-RPC endpoint? %w", method, c.url, se.Status, trace.ErrBadInput)
+		case se.Status == 401 || se.Status == 403:
+			return fmt.Errorf("%s at %s: HTTP %d: the node refused the credentials; check the user, password or key in --rpc: %w", method, c.url, se.Status, trace.ErrBadInput)
 		default:
-			return fmt.Errorf("%s at %s: %w", method, c.url, err)
+			return fmt.Errorf("%s at %s: %w", method, c.url, se)
 		}
 	}
-	var re rpc.Error
+	var re *httpx.RPCError
 	if errors.As(err, &re) {
-		msg := strings.ToLower(re.Error())
-		if re.ErrorCode() == -32601 || strings.Contains(msg, "method not found") || strings.Contains(msg, "does not exist/is not available") ||
+		msg := strings.ToLower(re.Message)
+		if re.Code == -32601 || strings.Contains(msg, "method not found") || strings.Contains(msg, "does not exist/is not available") ||
 			strings.Contains(msg, "not supported") || strings.Contains(msg, "not available") && strings.Contains(msg, "method") {
-			return fmt.Errorf("%w: %s at %s: %v", trace.ErrUnsupported, method, c.url, err)
+			return fmt.Errorf("%w: %s at %s: %v", trace.ErrUnsupported, method, c.url, re)
 		}
 		if historicalStateMissing(msg) {
-			return fmt.Errorf("%w: %s at %s needs historical state the node has pruned (%v); use an archive node", trace.ErrUnsupported, method, c.url, err)
+			return fmt.Errorf("%w: %s at %s needs historical state the node has pruned (%v); use an archive node", trace.ErrUnsupported, method, c.url, re)
 		}
-		return fmt.Errorf("%s at %s: %w", method, c.url, err)
+		return fmt.Errorf("%s at %s: %w", method, c.url, re)
 	}
-	var ne net.Error
-	var oe *net.OpError
-	if errors.As(err, &oe) || errors.As(err, &ne) {
-		return fmt.Errorf("%s: cannot reach RPC endpoint %s: %w (is the node running? check --rpc)", method, c.url, err)
+	return fmt.Errorf("%s at %s: %s", method, c.url, httpx.Redact(err.Error()))
+}
+
+// giveUpHint says what to do about a fault that persisted.
+func giveUpHint(g *httpx.GiveUp) string {
+	switch k := g.Last.Kind; {
+	case strings.Contains(k, "rate limited"), strings.Contains(k, "429"):
+		return "rate limited: lower --rps or use your own node"
+	case k == "timeout":
+		return "the node did not answer in time: raise --request-timeout, lower --rps, or use another --rpc"
+	case k == "mismatch":
+		return "its answers do not match the calls (a faulty proxy or load balancer?): use another --rpc"
 	}
-	var se *json.SyntaxError
-	var ue *json.UnmarshalTypeError
-	if errors.As(err, &se) || errors.As(err, &ue) {
-		return fmt.Errorf("%s at %s: unexpected answer, not Ethereum JSON-RPC: %w", method, c.url, err)
-	}
-	return fmt.Errorf("%s at %s: %w", method, c.url, err)
+	return "the node keeps failing: try again later, lower --rps, or use another --rpc"
 }
 
 func historicalStateMissing(msg string) bool {

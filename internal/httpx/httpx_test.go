@@ -1,0 +1,312 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestBackoffCappedWithJitter(t *testing.T) {
+	p := &Policy{Base: 100 * time.Millisecond, Cap: time.Second, Seed: 1}
+	for try, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 9: time.Second} {
+		for i := 0; i < 50; i++ {
+			if d := p.Backoff(try, nil); d < want/2 || d > want {
+				t.Fatalf("try %d: backoff %v outside [%v, %v]", try, d, want/2, want)
+			}
+		}
+	}
+	if d := p.Backoff(1, &Fault{HasAfter: true, RetryAfter: 7 * time.Second}); d != 7*time.Second {
+		t.Errorf("Retry-After 7 s: waited %v", d)
+	}
+	if d := p.Backoff(1, &Fault{HasAfter: true, RetryAfter: time.Hour}); d != 30*time.Second {
+		t.Errorf("Retry-After 1 h: waited %v, want the 30 s cap", d)
+	}
+	if d := p.Backoff(1, &Fault{HasAfter: true}); d != 0 {
+		t.Errorf("Retry-After 0: waited %v", d)
+	}
+}
+
+// flaky answers each request with the next fault in faults, then with ok.
+func flaky(t *testing.T, faults []string, ok string) (*httptest.Server, *atomic.Int64) {
+	var n atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := int(n.Add(1)) - 1
+		if i >= len(faults) {
+			io.WriteString(w, ok)
+			return
+		}
+		switch faults[i] {
+		case "503":
+			http.Error(w, "busy", 503)
+		case "502":
+			http.Error(w, "<html><body>Bad gateway</body></html>", 502)
+		case "429":
+			w.Header().Set("Retry-After", "3")
+			http.Error(w, "slow down", 429)
+		case "429-bare":
+			http.Error(w, "slow down", 429)
+		case "reset":
+			c, _, _ := w.(http.Hijacker).Hijack()
+			c.Close()
+		case "truncated":
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, ok[:len(ok)/2])
+		case "html":
+			io.WriteString(w, "<html><body>Cloudflare: checking your browser</body></html>")
+		case "-32005":
+			io.WriteString(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"project ID request rate exceeded"}}`)
+		case "stall":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s, &n
+}
+
+func newTestClient(t *testing.T, url string, tries int) (*Client, *FakeClock) {
+	ep, err := ParseEndpoint(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := NewFakeClock()
+	c := NewClient(ep, Options{Timeout: 200 * time.Millisecond, Policy: &Policy{Tries: tries, Clock: clk, Seed: 7}})
+	t.Cleanup(c.Close)
+	return c, clk
+}
+
+func TestClientRetriesTransientFaults(t *testing.T) {
+	for _, faults := range [][]string{{"503", "502"}, {"429", "429-bare"}, {"reset", "truncated"}, {"html", "stall"}} {
+		s, n := flaky(t, faults, `{"ok":true}`)
+		c, clk := newTestClient(t, s.URL, 3)
+		body, err := c.Do(context.Background(), Request{JSON: true, What: "test"})
+		if err != nil || string(body) != `{"ok":true}` {
+			t.Errorf("%v: %q, %v", faults, body, err)
+			continue
+		}
+		if n.Load() != 3 || c.Requests() != 3 || c.Retries() != 2 || len(clk.Sleeps()) != 2 {
+			t.Errorf("%v: server saw %d, client sent %d (%d retries), slept %v", faults, n.Load(), c.Requests(), c.Retries(), clk.Sleeps())
+		}
+		if faults[0] == "429" && clk.Sleeps()[0] != 3*time.Second {
+			t.Errorf("429 with Retry-After 3: slept %v", clk.Sleeps())
+		}
+	}
+}
+
+func TestClientGivesUp(t *testing.T) {
+	s, n := flaky(t, []string{"503", "503", "503", "503", "503"}, `{}`)
+	c, _ := newTestClient(t, strings.Replace(s.URL, "http://", "http://user:hunter2hunter2@", 1)+"/v3/0123456789abcdef0123", 4)
+	_, err := c.Do(context.Background(), Request{JSON: true})
+	var g *GiveUp
+	if !errors.As(err, &g) || g.Tries != 4 || n.Load() != 4 || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Fatalf("persistent 503: %v (server saw %d)", err, n.Load())
+	}
+	// Not retried: a 404 is an answer.
+	nf := httptest.NewServer(http.NotFoundHandler())
+	defer nf.Close()
+	c2, clk := newTestClient(t, nf.URL, 4)
+	_, err = c2.Do(context.Background(), Request{JSON: true})
+	var se *StatusError
+	if !errors.As(err, &se) || se.Status != 404 || len(clk.Sleeps()) != 0 {
+		t.Errorf("404: %v, slept %v", err, clk.Sleeps())
+	}
+	if d := c.Endpoint().Display(); strings.Contains(d, "hunter2") || strings.Contains(d, "user") || strings.Contains(d, "0123456789abcdef0123") {
+		t.Errorf("display %q leaks", d)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	AddSecret("k3y/with space+plus")
+	for in, want := range map[string]string{
+		"https://u:p@eth.example/v2/abcdefghijklmnopqrstuvwxyz012345?apikey=XYZ&chain=1":         "https://REDACTED@eth.example/v2/REDACTED?apikey=REDACTED&chain=1",
+		"Post \"https://mainnet.infura.io/v3/0123abcd\": EOF":                                    "Post \"https://mainnet.infura.io/v3/REDACTED\": EOF",
+		"see https://blockstream.info/api/tx/" + strings.Repeat("ab", 32) + ".":                  "see https://blockstream.info/api/tx/" + strings.Repeat("ab", 32) + ".",
+		"key k3y/with space+plus, escaped k3y%2Fwith+space%2Bplus, path k3y%2Fwith%20space+plus": "key REDACTED, escaped REDACTED, path REDACTED",
+		"http://127.0.0.1:8545": "http://127.0.0.1:8545",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// rpcServer answers JSON-RPC echo calls: result = {"n": params[0]}; mangle
+// may rewrite the answers of a batch.
+func rpcServer(t *testing.T, mangle func(batch int, resps []map[string]any) []map[string]any) (*httptest.Server, *atomic.Int64) {
+	var posts atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(posts.Add(1))
+		body, _ := io.ReadAll(r.Body)
+		var reqs []map[string]any
+		single := false
+		if json.Unmarshal(body, &reqs) != nil {
+			var one map[string]any
+			json.Unmarshal(body, &one)
+			reqs, single = []map[string]any{one}, true
+		}
+		var out []map[string]any
+		for _, q := range reqs {
+			out = append(out, map[string]any{"jsonrpc": "2.0", "id": q["id"], "result": map[string]any{"n": q["params"].([]any)[0]}})
+		}
+		if mangle != nil && !single {
+			out = mangle(n, out)
+		}
+		if single {
+			json.NewEncoder(w).Encode(out[0])
+			return
+		}
+		json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(s.Close)
+	return s, &posts
+}
+
+type echo struct {
+	N int `json:"n"`
+}
+
+func echoCalls(n int) ([]*Call, []echo) {
+	res := make([]echo, n)
+	calls := make([]*Call, n)
+	for i := range calls {
+		i := i
+		calls[i] = &Call{Method: "echo", Params: []any{i}, Result: &res[i], Check: func(raw json.RawMessage) error {
+			var e echo
+			if err := json.Unmarshal(raw, &e); err != nil || e.N != i {
+				return fmt.Errorf("answer for %d is about %d", i, e.N)
+			}
+			return nil
+		}}
+	}
+	return calls, res
+}
+
+func TestBatchAnswersMatchedByID(t *testing.T) {
+	for name, mangle := range map[string]func(int, []map[string]any) []map[string]any{
+		"reversed": func(_ int, r []map[string]any) []map[string]any {
+			for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+				r[i], r[j] = r[j], r[i]
+			}
+			return r
+		},
+		"swapped ids": func(_ int, r []map[string]any) []map[string]any {
+			r[0]["id"], r[1]["id"] = r[1]["id"], r[0]["id"]
+			return r
+		},
+		"missing": func(_ int, r []map[string]any) []map[string]any { return r[1:] },
+		"duplicated": func(_ int, r []map[string]any) []map[string]any {
+			r[1] = r[0]
+			return r
+		},
+		"foreign": func(_ int, r []map[string]any) []map[string]any {
+			r[2]["id"] = 999999
+			return r
+		},
+	} {
+		s, posts := rpcServer(t, mangle)
+		c, _ := newTestClient(t, s.URL, 3)
+		r := NewRPC(c, "2.0", 10)
+		calls, res := echoCalls(5)
+		if err := r.Batch(context.Background(), calls); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range res {
+			if res[i].N != i || calls[i].Err != nil {
+				t.Errorf("%s: call %d got %+v, %v", name, i, res[i], calls[i].Err)
+			}
+		}
+		want := int64(1)
+		if name != "reversed" {
+			want = 6 // the batch, then each call alone
+		}
+		if posts.Load() != want {
+			t.Errorf("%s: %d requests, want %d", name, posts.Load(), want)
+		}
+	}
+}
+
+func TestUncheckedCallsNeverShareABatch(t *testing.T) {
+	s, posts := rpcServer(t, nil)
+	c, _ := newTestClient(t, s.URL, 3)
+	r := NewRPC(c, "2.0", 10)
+	calls, _ := echoCalls(4)
+	calls[1].Check, calls[3].Check = nil, nil
+	if err := r.Batch(context.Background(), calls); err != nil {
+		t.Fatal(err)
+	}
+	if posts.Load() != 2 { // [0 1 2] and [3]
+		t.Errorf("%d requests, want 2", posts.Load())
+	}
+}
+
+func TestBatchRefusalShrinks(t *testing.T) {
+	for name, refuse := range map[string]func(w http.ResponseWriter){
+		"413": func(w http.ResponseWriter) { http.Error(w, "request entity too large", 413) },
+		"geth array": func(w http.ResponseWriter) {
+			io.WriteString(w, `[{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large"}}]`)
+		},
+		"bare object": func(w http.ResponseWriter) {
+			io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch size limit exceeded"}}`)
+		},
+	} {
+		var big atomic.Int64
+		inner, _ := rpcServer(t, nil)
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			var reqs []json.RawMessage
+			if json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 {
+				big.Add(1)
+				refuse(w)
+				return
+			}
+			resp, err := http.Post(inner.URL, "application/json", strings.NewReader(string(body)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			io.Copy(w, resp.Body)
+		}))
+		c, _ := newTestClient(t, s.URL, 3)
+		r := NewRPC(c, "2.0", 16)
+		calls, res := echoCalls(12)
+		if err := r.Batch(context.Background(), calls); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range res {
+			if res[i].N != i {
+				t.Errorf("%s: call %d = %+v", name, i, res[i])
+			}
+		}
+		if r.BatchSize() > 3 || big.Load() == 0 {
+			t.Errorf("%s: batch size %d after %d refusals", name, r.BatchSize(), big.Load())
+		}
+		s.Close()
+	}
+}
+
+func TestRateLimitByCode(t *testing.T) {
+	s, n := flaky(t, []string{"-32005", "-32005"}, `{"jsonrpc":"2.0","id":1,"result":"0x1"}`)
+	c, clk := newTestClient(t, s.URL, 4)
+	r := NewRPC(c, "2.0", 10)
+	var out string
+	if err := r.Call(context.Background(), &Call{Method: "eth_chainId", Result: &out}); err != nil || out != "0x1" {
+		t.Fatalf("after two -32005: %q %v", out, err)
+	}
+	if n.Load() != 3 || len(clk.Sleeps()) != 2 {
+		t.Errorf("requests %d, sleeps %v", n.Load(), clk.Sleeps())
+	}
+	if !RateLimited(&RPCError{Code: -32005, Message: "project ID request rate exceeded"}) || RateLimited(&RPCError{Code: -32005, Message: "query exceeds max block range 3"}) {
+		t.Error("-32005 classification")
+	}
+}
