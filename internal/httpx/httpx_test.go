@@ -45,14 +45,14 @@ func flaky(t *testing.T, faults []string, ok string) (*httptest.Server, *atomic.
 		}
 		switch faults[i] {
 		case "503":
-			http.Error(w, "busy", 503)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
 		case "502":
-			http.Error(w, "<html><body>Bad gateway</body></html>", 502)
+			http.Error(w, "<html><body>Bad gateway</body></html>", http.StatusBadGateway)
 		case "429":
 			w.Header().Set("Retry-After", "3")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		case "429-bare":
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		case "reset":
 			c, _, _ := w.(http.Hijacker).Hijack()
 			c.Close()
@@ -251,7 +251,7 @@ func TestUncheckedCallsNeverShareABatch(t *testing.T) {
 
 func TestBatchRefusalShrinks(t *testing.T) {
 	for name, refuse := range map[string]func(w http.ResponseWriter){
-		"413": func(w http.ResponseWriter) { http.Error(w, "request entity too large", 413) },
+		"413": func(w http.ResponseWriter) { http.Error(w, "request entity too large", http.StatusRequestEntityTooLarge) },
 		"geth array": func(w http.ResponseWriter) {
 			io.WriteString(w, `[{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large"}}]`)
 		},
