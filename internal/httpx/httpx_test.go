@@ -251,7 +251,9 @@ func TestUncheckedCallsNeverShareABatch(t *testing.T) {
 
 func TestBatchRefusalShrinks(t *testing.T) {
 	for name, refuse := range map[string]func(w http.ResponseWriter){
-		"413": func(w http.ResponseWriter) { http.Error(w, "request entity too large", http.StatusRequestEntityTooLarge) },
+		"413": func(w http.ResponseWriter) {
+			http.Error(w, "request entity too large", http.StatusRequestEntityTooLarge)
+		},
 		"geth array": func(w http.ResponseWriter) {
 			io.WriteString(w, `[{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large"}}]`)
 		},
