@@ -40,68 +40,71 @@ func Untraced(kind string) bool {
 
 // Inflow is one tainted credit into an endpoint: the evidence an exchange needs.
 type Inflow struct {
-	Tx     string   `json:"tx"`
-	Block  uint64   `json:"block"`
-	Time   int64    `json:"time"`
-	From   string   `json:"from"`
-	Amount *big.Int `json:"amount"` // taint carried by this credit
+	Tx     string
+	Block  uint64
+	Time   int64
+	From   string
+	Amount *big.Int // taint carried by this credit
 }
 
 // Endpoint is where one asset's taint stopped at one address (or output).
 type Endpoint struct {
-	Kind     string   `json:"kind"`
-	Address  string   `json:"address"`
-	Outpoint string   `json:"outpoint,omitempty"` // UTXO chains: the output holding it
-	Label    string   `json:"label"`
-	Category string   `json:"category,omitempty"`
-	Asset    string   `json:"asset"`
-	Amount   *big.Int `json:"amount"`
-	Hops     int      `json:"hops"`
-	Path     []string `json:"path"`
-	Inflows  []Inflow `json:"inflows"`
+	Kind     string
+	Address  string
+	Outpoint string // UTXO chains: the output holding it
+	Label    string
+	Category string
+	Asset    string
+	Amount   *big.Int
+	Hops     int
+	Path     []string
+	Inflows  []Inflow
 	// Exchange deposits: the exchange the sweep went to, the sweep tx and the
 	// confidence κ of the deposit rule in thousandths (0–1000), an integer so output stays exact.
-	Exchange      string `json:"exchange,omitempty"`
-	SweepTx       string `json:"sweep_tx,omitempty"`
-	Confidence    int    `json:"confidence_permille,omitempty"`
-	DestChain     string `json:"dest_chain,omitempty"` // bridges, when known
-	LowConfidence bool   `json:"low_confidence,omitempty"`
-	Note          string `json:"note,omitempty"`
+	Exchange      string
+	SweepTx       string
+	Confidence    int
+	DestChain     string // bridges, when known
+	LowConfidence bool
+	Note          string
 }
 
 // Totals balances one asset: Seed = Σ ByKind + Fees (except under poison, where
 // taint grows and Growth says by how much).
 type Totals struct {
-	Seed     *big.Int            `json:"seed"`
-	Fees     *big.Int            `json:"fees"`
-	ByKind   map[string]*big.Int `json:"by_kind"`
-	Untraced *big.Int            `json:"untraced"`
-	Growth   *big.Int            `json:"growth,omitempty"`
+	Seed     *big.Int
+	Fees     *big.Int
+	ByKind   map[string]*big.Int
+	Untraced *big.Int
+	Growth   *big.Int
 	// WETH-style wraps move taint between assets: WrappedOut left this asset for
 	// another, WrappedIn arrived from another. Seed + WrappedIn = Σ ByKind + Fees +
 	// WrappedOut.
-	WrappedIn  *big.Int `json:"wrapped_in,omitempty"`
-	WrappedOut *big.Int `json:"wrapped_out,omitempty"`
+	WrappedIn  *big.Int
+	WrappedOut *big.Int
 }
 
-// Result is a finished (or interrupted) trace, ready for the exporters.
+// Result is a finished (or interrupted) trace, ready for the exporters in
+// package render. Result, Endpoint, Inflow and Totals carry no JSON tags on
+// purpose: the wire format is render.WriteJSON's own document types, so a
+// field renamed here cannot silently change the schema.
 type Result struct {
-	Tool      string             `json:"tool"`
-	Chain     string             `json:"chain"`
-	Family    string             `json:"family"`
-	Policy    string             `json:"policy"`
-	Seeds     []string           `json:"seeds"`
-	Params    map[string]string  `json:"params"`
-	Tip       uint64             `json:"tip"`
-	Assets    map[string]Asset   `json:"assets"`
-	Endpoints []*Endpoint        `json:"endpoints"`
-	Totals    map[string]*Totals `json:"totals"`
-	Warnings  []string           `json:"warnings,omitempty"`
-	Error     string             `json:"error,omitempty"` // set when the trace stopped early
-	Flow      *Flow              `json:"-"`
+	Tool      string
+	Chain     string
+	Family    string
+	Policy    string
+	Seeds     []string
+	Params    map[string]string
+	Tip       uint64
+	Assets    map[string]Asset
+	Endpoints []*Endpoint
+	Totals    map[string]*Totals
+	Warnings  []string
+	Error     string // set when the trace stopped early
+	Flow      *Flow
 	// Demix holds the mixer candidate search (leads past mixers, never taint);
 	// nil when it did not run.
-	Demix *Demix `json:"-"`
+	Demix *Demix
 }
 
 // SortEndpoints orders endpoints largest first, then by asset, kind, address,
@@ -146,3 +149,58 @@ func KindSums(t *Totals, ends []*Endpoint, asset string) func(kinds ...string) (
 		return s, n
 	}
 }
+
+// assetIDs lists every asset the result mentions (assets, totals, endpoints,
+// edges): the native coin first, then tokens by symbol and id.
+// AssetIDs lists the assets of r: native coins first, then tokens by symbol and
+// id. Every exporter and the report use this order.
+func (r *Result) AssetIDs() []string {
+	seen := map[string]bool{}
+	for id := range r.Assets {
+		seen[id] = true
+	}
+	for id := range r.Totals {
+		seen[id] = true
+	}
+	for _, e := range r.Endpoints {
+		seen[e.Asset] = true
+	}
+	if r.Flow != nil {
+		for _, e := range r.Flow.edges {
+			seen[e.Asset] = true
+		}
+	}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := r.AssetOf(ids[i]), r.AssetOf(ids[j])
+		if a.Native() != b.Native() {
+			return a.Native()
+		}
+		if a.Symbol != b.Symbol {
+			return a.Symbol < b.Symbol
+		}
+		return a.ID < b.ID
+	})
+	return ids
+}
+
+// assetOf returns the asset with id, or a stand-in (symbol = id, 0 decimals,
+// treated as a token) when the result does not describe it.
+// AssetOf describes asset id, falling back to the id itself when r has no
+// metadata for it.
+func (r *Result) AssetOf(id string) Asset {
+	if a, ok := r.Assets[id]; ok {
+		if a.ID == "" {
+			a.ID = id
+		}
+		return a
+	}
+	return Asset{ID: id, Symbol: id, Contract: id}
+}
+
+// EdgeLess is the order Flow.Edges sorts by (block, tx, position, from, to,
+// asset); the exporters refine it with the remaining fields.
+func EdgeLess(a, b *Edge) bool { return edgeLess(a, b) }

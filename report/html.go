@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/render"
 )
 
 //go:embed report.html.tmpl
@@ -72,16 +73,16 @@ func HTML(w io.Writer, r *graph.Result, opts Options) error {
 	if d.DOTFile == "" {
 		d.DOTFile = "trace.dot"
 	}
-	render := opts.SVG
-	if render == nil && !opts.NoGraphviz {
-		render = GraphvizSVG
+	toSVG := opts.SVG
+	if toSVG == nil && !opts.NoGraphviz {
+		toSVG = GraphvizSVG
 	}
-	if render != nil && r.Flow != nil {
+	if toSVG != nil && r.Flow != nil {
 		var dot bytes.Buffer
-		if err := graph.WriteDOT(&dot, r); err != nil {
+		if err := render.WriteDOT(&dot, r); err != nil {
 			return err
 		}
-		svg, err := render(dot.Bytes())
+		svg, err := toSVG(dot.Bytes())
 		switch {
 		case err == nil:
 			loc := svgStart.FindIndex(svg)
@@ -89,7 +90,7 @@ func HTML(w io.Writer, r *graph.Result, opts Options) error {
 				d.GraphNote = "The graph renderer returned no SVG."
 				break
 			}
-			// Graphviz escapes every label it writes (and graph.WriteDOT escaped
+			// Graphviz escapes every label it writes (and render.WriteDOT escaped
 			// them before), so its SVG is markup we produced, not user text.
 			d.SVG = template.HTML(svg[loc[0]:]) //nolint:gosec // see above
 		case errors.Is(err, ErrNoGraphviz):

@@ -177,7 +177,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func render(t *testing.T, f func(*bytes.Buffer, *graph.Result, Options) error, r *graph.Result, o Options) string {
+func renderDoc(t *testing.T, f func(*bytes.Buffer, *graph.Result, Options) error, r *graph.Result, o Options) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := f(&b, r, o); err != nil {
@@ -192,7 +192,7 @@ func htmlR(b *bytes.Buffer, r *graph.Result, o Options) error { return HTML(b, r
 func TestMarkdownAccount(t *testing.T) {
 	r := accountResult()
 	before := append([]*graph.Endpoint(nil), r.Endpoints...)
-	out := render(t, mdR, r, Options{DOTFile: "case.dot"})
+	out := renderDoc(t, mdR, r, Options{DOTFile: "case.dot"})
 	golden(t, "account.md", []byte(out))
 	for i := range before {
 		if r.Endpoints[i] != before[i] {
@@ -240,7 +240,7 @@ func TestMarkdownAccount(t *testing.T) {
 }
 
 func TestMarkdownUTXOIncomplete(t *testing.T) {
-	out := render(t, mdR, utxoResult(), Options{})
+	out := renderDoc(t, mdR, utxoResult(), Options{})
 	golden(t, "utxo.md", []byte(out))
 	for _, want := range []string{
 		"> **INCOMPLETE.** The trace stopped early: esplora: 429 Too Many Requests after 5 retries.",
@@ -258,14 +258,14 @@ func TestMarkdownUTXOIncomplete(t *testing.T) {
 func TestMarkdownEscapesLabels(t *testing.T) {
 	r := accountResult()
 	r.Endpoints[1].Label = "Evil | *bold* <b>x</b>\u202e"
-	out := render(t, mdR, r, Options{})
+	out := renderDoc(t, mdR, r, Options{})
 	if !strings.Contains(out, "Evil \\| \\*bold\\* \\<b>x\\</b>") || strings.Contains(out, "\u202e") {
 		t.Errorf("label not escaped:\n%s", out)
 	}
 }
 
 func TestHTMLAccount(t *testing.T) {
-	out := render(t, htmlR, accountResult(), Options{NoGraphviz: true})
+	out := renderDoc(t, htmlR, accountResult(), Options{NoGraphviz: true})
 	golden(t, "account.html", []byte(out))
 	for _, want := range []string{
 		`<a href="https://etherscan.io/tx/` + h('2') + `"><code>` + h('2') + `</code></a>`,
@@ -293,7 +293,7 @@ func TestHTMLEmbedsSVGAndEscapes(t *testing.T) {
 		gotDOT = dot
 		return []byte(`<?xml version="1.0"?>` + "\n" + `<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">` + "\n" + `<svg width="10" height="10"><g id="graph0"></g></svg>`), nil
 	}
-	out := render(t, htmlR, r, Options{SVG: fake})
+	out := renderDoc(t, htmlR, r, Options{SVG: fake})
 	if !bytes.Contains(gotDOT, []byte("digraph")) {
 		t.Errorf("renderer did not get the DOT graph: %q", gotDOT)
 	}
@@ -309,7 +309,7 @@ func TestHTMLWithGraphviz(t *testing.T) {
 	if _, err := exec.LookPath("dot"); err != nil {
 		t.Skip("Graphviz dot not on PATH")
 	}
-	out := render(t, htmlR, accountResult(), Options{})
+	out := renderDoc(t, htmlR, accountResult(), Options{})
 	if !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") {
 		t.Error("Graphviz SVG not embedded")
 	}
@@ -322,7 +322,7 @@ func TestSampleHTML(t *testing.T) {
 	if p == "" {
 		t.Skip("CHAINTRACE_SAMPLE_HTML not set")
 	}
-	if err := os.WriteFile(p, []byte(render(t, htmlR, accountResult(), Options{DOTFile: "case.dot"})), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(renderDoc(t, htmlR, accountResult(), Options{DOTFile: "case.dot"})), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -338,7 +338,7 @@ func TestHTMLScreenshot(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(page, []byte(render(t, htmlR, accountResult(), Options{})), 0o644); err != nil {
+	if err := os.WriteFile(page, []byte(renderDoc(t, htmlR, accountResult(), Options{})), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(dir, "shot.png")

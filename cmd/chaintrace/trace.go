@@ -19,6 +19,7 @@ import (
 	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/report"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -316,17 +317,17 @@ func (o *TraceOptions) write(res *graph.Result) error {
 	var err error
 	switch o.Format {
 	case "json":
-		err = graph.WriteJSON(&buf, res)
+		err = render.WriteJSON(&buf, res)
 	case "dot":
-		err = graph.WriteDOT(&buf, res)
+		err = render.WriteDOT(&buf, res)
 	case "csv":
-		err = graph.WriteCSV(&buf, res)
+		err = render.WriteCSV(&buf, res)
 	case "report":
 		err = report.Markdown(&buf, res, report.Options{Version: versionString()})
 	case "html":
 		err = report.HTML(&buf, res, report.Options{Version: versionString()})
 	default:
-		err = graph.WriteText(&buf, res, graph.TextOptions{Width: o.Width, Paths: o.Paths})
+		err = render.WriteText(&buf, res, render.TextOptions{Width: o.Width, Paths: o.Paths})
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s output: %w", o.Format, err)
@@ -336,7 +337,7 @@ func (o *TraceOptions) write(res *graph.Result) error {
 	}
 	if o.NodesOut != "" {
 		var nb bytes.Buffer
-		if err := graph.WriteNodesCSV(&nb, res); err != nil {
+		if err := render.WriteNodesCSV(&nb, res); err != nil {
 			return fmt.Errorf("writing the nodes CSV: %w", err)
 		}
 		return writeTo(nil, o.NodesOut, nb.Bytes())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/report"
 )
 
@@ -149,7 +150,7 @@ func kappa(diff, alpha *big.Int, dt, tau uint64) int {
 	return int(new(big.Int).Quo(k.Num(), k.Denom()).Int64()) // k > 0 here, so Quo floors
 }
 
-// jsonEP is an endpoint as graph.WriteJSON prints it.
+// jsonEP is an endpoint as render.WriteJSON prints it.
 type jsonEP struct {
 	Kind       string `json:"kind"`
 	Address    string `json:"address"`
@@ -167,7 +168,7 @@ type jsonEP struct {
 func checkJSON(t *testing.T, res *graph.Result, deposits []wantEP) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := graph.WriteJSON(&buf, res); err != nil {
+	if err := render.WriteJSON(&buf, res); err != nil {
 		t.Fatalf("WriteJSON: %v", err)
 	}
 	if !bytes.Contains(buf.Bytes(), []byte(`"kind": "exchange-deposit"`)) {
@@ -214,10 +215,10 @@ func sameJSON(t *testing.T, res *graph.Result, run func() (*graph.Result, error)
 		t.Fatal(err)
 	}
 	var b1, b2 bytes.Buffer
-	if err := graph.WriteJSON(&b1, res); err != nil {
+	if err := render.WriteJSON(&b1, res); err != nil {
 		t.Fatal(err)
 	}
-	if err := graph.WriteJSON(&b2, res2); err != nil {
+	if err := render.WriteJSON(&b2, res2); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(b1.Bytes(), b2.Bytes()) {

@@ -1,4 +1,4 @@
-package graph
+package render
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
 
 // JSONSchemaVersion is written as "schema" in every JSON document; it changes
@@ -77,7 +79,7 @@ const JSONSchemaVersion = 1
 //	}
 //
 // Invariant for every asset: seed + wrapped_in = Σ by_kind + fees + wrapped_out − growth.
-func WriteJSON(w io.Writer, r *Result) error {
+func WriteJSON(w io.Writer, r *graph.Result) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -185,7 +187,7 @@ type jsonEdge struct {
 	Heuristics []string `json:"heuristics"`
 }
 
-func buildJSON(r *Result) *jsonDoc {
+func buildJSON(r *graph.Result) *jsonDoc {
 	d := &jsonDoc{
 		Schema:    JSONSchemaVersion,
 		Tool:      r.Tool,
@@ -239,7 +241,7 @@ func buildJSON(r *Result) *jsonDoc {
 		for k, v := range t.ByKind {
 			jt.ByKind[k] = dec(v)
 		}
-		for _, k := range EndpointKinds {
+		for _, k := range graph.EndpointKinds {
 			if _, ok := jt.ByKind[k]; !ok {
 				jt.ByKind[k] = "0"
 			}
@@ -248,7 +250,7 @@ func buildJSON(r *Result) *jsonDoc {
 			if v == nil {
 				continue
 			}
-			if Untraced(k) {
+			if graph.Untraced(k) {
 				untraced.Add(untraced, v)
 			} else {
 				located.Add(located, v)
@@ -314,9 +316,9 @@ func rfc3339(unix int64) string {
 // sortedEndpoints returns r's endpoints in the documented order without
 // reordering r itself: Result.SortEndpoints' order, then hops, label and path so
 // that even endpoints equal in all of those come out the same way every time.
-func sortedEndpoints(r *Result) []*Endpoint {
+func sortedEndpoints(r *graph.Result) []*graph.Endpoint {
 	c := *r
-	c.Endpoints = append([]*Endpoint(nil), r.Endpoints...)
+	c.Endpoints = append([]*graph.Endpoint(nil), r.Endpoints...)
 	sort.SliceStable(c.Endpoints, func(i, j int) bool {
 		a, b := c.Endpoints[i], c.Endpoints[j]
 		if a.Hops != b.Hops {
@@ -331,8 +333,8 @@ func sortedEndpoints(r *Result) []*Endpoint {
 	return c.Endpoints
 }
 
-func sortedInflows(in []Inflow) []Inflow {
-	out := append([]Inflow(nil), in...)
+func sortedInflows(in []graph.Inflow) []graph.Inflow {
+	out := append([]graph.Inflow(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Block != b.Block {
@@ -361,12 +363,12 @@ func cmpInt(a, b *big.Int) int {
 
 // sortedEdges is Flow.Edges with every remaining field as a tie-break, so the
 // tracer's insertion order never shows in the output.
-func sortedEdges(f *Flow) []*Edge {
+func sortedEdges(f *graph.Flow) []*graph.Edge {
 	es := f.Edges()
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i], es[j]
-		if edgeLess(a, b) || edgeLess(b, a) {
-			return edgeLess(a, b)
+		if graph.EdgeLess(a, b) || graph.EdgeLess(b, a) {
+			return graph.EdgeLess(a, b)
 		}
 		if a.Hop != b.Hop {
 			return a.Hop < b.Hop
@@ -385,64 +387,13 @@ func sortedEdges(f *Flow) []*Edge {
 	return es
 }
 
-// assetIDs lists every asset the result mentions (assets, totals, endpoints,
-// edges): the native coin first, then tokens by symbol and id.
-// AssetIDs lists the assets of r: native coins first, then tokens by symbol and
-// id. Every exporter and the report use this order.
-func (r *Result) AssetIDs() []string {
-	seen := map[string]bool{}
-	for id := range r.Assets {
-		seen[id] = true
-	}
-	for id := range r.Totals {
-		seen[id] = true
-	}
-	for _, e := range r.Endpoints {
-		seen[e.Asset] = true
-	}
-	if r.Flow != nil {
-		for _, e := range r.Flow.edges {
-			seen[e.Asset] = true
-		}
-	}
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := r.AssetOf(ids[i]), r.AssetOf(ids[j])
-		if a.Native() != b.Native() {
-			return a.Native()
-		}
-		if a.Symbol != b.Symbol {
-			return a.Symbol < b.Symbol
-		}
-		return a.ID < b.ID
-	})
-	return ids
-}
-
-// assetOf returns the asset with id, or a stand-in (symbol = id, 0 decimals,
-// treated as a token) when the result does not describe it.
-// AssetOf describes asset id, falling back to the id itself when r has no
-// metadata for it.
-func (r *Result) AssetOf(id string) Asset {
-	if a, ok := r.Assets[id]; ok {
-		if a.ID == "" {
-			a.ID = id
-		}
-		return a
-	}
-	return Asset{ID: id, Symbol: id, Contract: id}
-}
-
 // totalsFor returns r.Totals[id], or totals summed from the endpoints when the
 // result has none for id (the seed is then that sum: nothing else is known).
-func totalsFor(r *Result, id string) *Totals {
+func totalsFor(r *graph.Result, id string) *graph.Totals {
 	if t, ok := r.Totals[id]; ok && t != nil {
 		return t
 	}
-	t := &Totals{Seed: new(big.Int), Fees: new(big.Int), ByKind: map[string]*big.Int{}}
+	t := &graph.Totals{Seed: new(big.Int), Fees: new(big.Int), ByKind: map[string]*big.Int{}}
 	for _, e := range r.Endpoints {
 		if e.Asset != id || e.Amount == nil {
 			continue

@@ -1,4 +1,4 @@
-package graph
+package render
 
 import (
 	"encoding/csv"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
 
 // EdgesCSVHeader and NodesCSVHeader are the first rows of the two CSV files.
@@ -43,7 +45,7 @@ var (
 //
 // Cells are written verbatim: a spreadsheet may interpret a label starting with
 // '=' as a formula, so open the file with an import dialog, not by double-click.
-func WriteCSV(w io.Writer, r *Result) error {
+func WriteCSV(w io.Writer, r *graph.Result) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(EdgesCSVHeader); err != nil {
@@ -53,7 +55,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 		for i, e := range sortedEdges(r.Flow) {
 			rec := []string{
 				cleanText(e.From), cleanText(e.To), "Directed", "e" + strconv.Itoa(i+1),
-				cleanText(FormatAmount(e.Taint, r.AssetOf(e.Asset))),
+				cleanText(graph.FormatAmount(e.Taint, r.AssetOf(e.Asset))),
 				e.Tx, e.Asset, dec(e.Amount), dec(e.Taint),
 				strconv.FormatUint(e.Block, 10), rfc3339(e.Time), strconv.Itoa(e.Hop),
 				cleanText(e.Position), e.Kind, strings.Join(sortedStrings(e.Heuristics), ";"),
@@ -71,7 +73,7 @@ func WriteCSV(w io.Writer, r *Result) error {
 // NodesCSVHeader). Label is what Gephi shows: the label name, else the short
 // address or transaction id; name is the label name alone; endpoint_kinds lists
 // the endpoint kinds that ended at the node, joined by ';'.
-func WriteNodesCSV(w io.Writer, r *Result) error {
+func WriteNodesCSV(w io.Writer, r *graph.Result) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(NodesCSVHeader); err != nil {

@@ -1,4 +1,4 @@
-package graph
+package render
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
 
 // nodeStyle is how one role or endpoint kind looks in DOT. The palette is
@@ -21,33 +23,33 @@ type nodeStyle struct {
 }
 
 var dotStyles = map[string]nodeStyle{
-	RoleSeed:           {"#f4a6a6", "#b22222", "rounded,filled,bold", "peripheries=2"},
-	RoleVictim:         {"#fbd5d5", "#b22222", "rounded,filled", ""},
-	RoleHop:            {"#ffffff", "#555555", "rounded,filled", ""},
-	RoleTx:             {"#eeeeee", "#999999", "filled", `fontsize=8, margin="0.05,0.02", height=0.25`},
-	RoleUnknown:        {"#ffffff", "#aaaaaa", "rounded,filled,dotted", ""},
-	EndExchange:        {"#b8e0b8", "#2e7d32", "rounded,filled,bold", ""},
-	EndExchangeDeposit: {"#dff2df", "#2e7d32", "rounded,filled,bold", ""},
-	EndMixer:           {"#d4b8e8", "#6a1b9a", "rounded,filled,bold", ""},
-	EndBridge:          {"#b8d4f0", "#1565c0", "rounded,filled,bold", ""},
-	EndService:         {"#ffe0b2", "#e65100", "rounded,filled", ""},
-	EndContract:        {"#e0e0e0", "#424242", "rounded,filled", ""},
-	EndUnspent:         {"#fff59d", "#f9a825", "rounded,filled,bold", ""},
-	EndHopLimit:        {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
-	EndBelowThreshold:  {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
-	EndHighActivity:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
-	EndAddressLimit:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
-	EndIncomplete:      {"#eeeeee", "#c62828", "rounded,filled,dashed", ""},
+	graph.RoleSeed:           {"#f4a6a6", "#b22222", "rounded,filled,bold", "peripheries=2"},
+	graph.RoleVictim:         {"#fbd5d5", "#b22222", "rounded,filled", ""},
+	graph.RoleHop:            {"#ffffff", "#555555", "rounded,filled", ""},
+	graph.RoleTx:             {"#eeeeee", "#999999", "filled", `fontsize=8, margin="0.05,0.02", height=0.25`},
+	graph.RoleUnknown:        {"#ffffff", "#aaaaaa", "rounded,filled,dotted", ""},
+	graph.EndExchange:        {"#b8e0b8", "#2e7d32", "rounded,filled,bold", ""},
+	graph.EndExchangeDeposit: {"#dff2df", "#2e7d32", "rounded,filled,bold", ""},
+	graph.EndMixer:           {"#d4b8e8", "#6a1b9a", "rounded,filled,bold", ""},
+	graph.EndBridge:          {"#b8d4f0", "#1565c0", "rounded,filled,bold", ""},
+	graph.EndService:         {"#ffe0b2", "#e65100", "rounded,filled", ""},
+	graph.EndContract:        {"#e0e0e0", "#424242", "rounded,filled", ""},
+	graph.EndUnspent:         {"#fff59d", "#f9a825", "rounded,filled,bold", ""},
+	graph.EndHopLimit:        {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	graph.EndBelowThreshold:  {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	graph.EndHighActivity:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	graph.EndAddressLimit:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
+	graph.EndIncomplete:      {"#eeeeee", "#c62828", "rounded,filled,dashed", ""},
 }
 
 // dotRoleOrder is the legend's order.
-var dotRoleOrder = append([]string{RoleSeed, RoleVictim, RoleHop, RoleTx, RoleUnknown}, EndpointKinds...)
+var dotRoleOrder = append([]string{graph.RoleSeed, graph.RoleVictim, graph.RoleHop, graph.RoleTx, graph.RoleUnknown}, graph.EndpointKinds...)
 
 func styleOf(role string) nodeStyle {
 	if s, ok := dotStyles[role]; ok {
 		return s
 	}
-	return dotStyles[RoleHop]
+	return dotStyles[graph.RoleHop]
 }
 
 // WriteDOT writes r's fund-flow graph for Graphviz (dot -Tsvg). Nodes are
@@ -58,7 +60,7 @@ func styleOf(role string) nodeStyle {
 // HTML-like label with all text escaped, so quotes, backslashes, newlines, '<',
 // '&' and any Unicode in label names cannot break the file. Output is
 // deterministic.
-func WriteDOT(w io.Writer, r *Result) error {
+func WriteDOT(w io.Writer, r *graph.Result) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
@@ -68,7 +70,7 @@ func WriteDOT(w io.Writer, r *Result) error {
 	p("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#555555\"];\n")
 	p("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#444444\", arrowsize=0.7];\n")
 
-	var nodes []*Node
+	var nodes []*graph.Node
 	if r.Flow != nil {
 		nodes = r.Flow.Nodes()
 	}
@@ -92,11 +94,11 @@ func WriteDOT(w io.Writer, r *Result) error {
 	for _, g := range aggregateEdges(r) {
 		a := r.AssetOf(g.asset)
 		lines := []string{
-			"amount " + htmlText(FormatAmount(g.amount, a)),
-			"taint " + htmlText(FormatAmount(g.taint, a)),
+			"amount " + htmlText(graph.FormatAmount(g.amount, a)),
+			"taint " + htmlText(graph.FormatAmount(g.taint, a)),
 		}
 		if g.taint.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
-			lines[1] += " (" + Percent(g.taint, g.amount) + ")"
+			lines[1] += " (" + graph.Percent(g.taint, g.amount) + ")"
 		}
 		switch {
 		case g.count == 1 && (g.from == "tx:"+g.firstTx || g.to == "tx:"+g.firstTx):
@@ -131,7 +133,7 @@ type edgeGroup struct {
 
 // aggregateEdges sums the transfers between each ordered pair per asset, in the
 // order of sortedEdges' first appearance of each group.
-func aggregateEdges(r *Result) []*edgeGroup {
+func aggregateEdges(r *graph.Result) []*edgeGroup {
 	if r.Flow == nil {
 		return nil
 	}
@@ -170,7 +172,7 @@ func aggregateEdges(r *Result) []*edgeGroup {
 // penwidth scales an edge from 1.0 (no share of the seed) to 5.0 (all of it),
 // in integer tenths.
 func penwidth(taint, seed *big.Int) string {
-	pm, ok := Permille(taint, seed)
+	pm, ok := graph.Permille(taint, seed)
 	if !ok {
 		return "1.0"
 	}
@@ -182,21 +184,21 @@ func penwidth(taint, seed *big.Int) string {
 }
 
 // endpointsByNode groups endpoints under the node id that holds them.
-func endpointsByNode(r *Result) map[string][]*Endpoint {
-	m := map[string][]*Endpoint{}
+func endpointsByNode(r *graph.Result) map[string][]*graph.Endpoint {
+	m := map[string][]*graph.Endpoint{}
 	for _, e := range sortedEndpoints(r) {
 		m[e.Address] = append(m[e.Address], e)
 	}
 	return m
 }
 
-func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
+func nodeLabel(r *graph.Result, n *graph.Node, ends []*graph.Endpoint) string {
 	var lines []string
 	if n.Label != "" {
 		lines = append(lines, "<B>"+htmlText(truncate(n.Label, 40))+"</B>")
 	}
 	switch {
-	case n.Role == RoleTx || (n.Tx != "" && n.Address == ""):
+	case n.Role == graph.RoleTx || (n.Tx != "" && n.Address == ""):
 		lines = append(lines, "tx "+htmlText(shortID(firstNonEmpty(n.Tx, strings.TrimPrefix(n.ID, "tx:")))))
 	default:
 		lines = append(lines, htmlText(shortID(firstNonEmpty(n.Address, n.ID))))
@@ -205,7 +207,7 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 	if n.Category != "" && n.Category != n.Role {
 		meta += ", " + truncate(n.Category, 30)
 	}
-	if n.Role != RoleTx {
+	if n.Role != graph.RoleTx {
 		meta += fmt.Sprintf(" · hop %d", n.Hop)
 	}
 	lines = append(lines, `<FONT POINT-SIZE="8">`+htmlText(meta)+`</FONT>`)
@@ -231,7 +233,7 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 		}
 	}
 	for _, k := range order {
-		s := FormatAmount(sums[k], r.AssetOf(k.asset))
+		s := graph.FormatAmount(sums[k], r.AssetOf(k.asset))
 		if k.kind != n.Role {
 			s = k.kind + ": " + s
 		}
@@ -240,7 +242,7 @@ func nodeLabel(r *Result, n *Node, ends []*Endpoint) string {
 	return strings.Join(lines, "<BR/>")
 }
 
-func dotTitle(r *Result) string {
+func dotTitle(r *graph.Result) string {
 	t := "chaintrace"
 	if r.Tool != "" {
 		t = r.Tool

@@ -1,4 +1,4 @@
-package graph
+package render
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -18,27 +20,29 @@ const goldenDir = "../testdata/golden"
 
 type format struct {
 	ext   string
-	write func(*bytes.Buffer, *Result) error
+	write func(*bytes.Buffer, *graph.Result) error
 }
 
 var formats = []format{
-	{"json", func(b *bytes.Buffer, r *Result) error { return WriteJSON(b, r) }},
-	{"dot", func(b *bytes.Buffer, r *Result) error { return WriteDOT(b, r) }},
-	{"edges.csv", func(b *bytes.Buffer, r *Result) error { return WriteCSV(b, r) }},
-	{"nodes.csv", func(b *bytes.Buffer, r *Result) error { return WriteNodesCSV(b, r) }},
-	{"txt", func(b *bytes.Buffer, r *Result) error { return WriteText(b, r, TextOptions{}) }},
-	{"paths.txt", func(b *bytes.Buffer, r *Result) error { return WriteText(b, r, TextOptions{Paths: true}) }},
-	{"w100.txt", func(b *bytes.Buffer, r *Result) error { return WriteText(b, r, TextOptions{Width: 100, MaxRows: 3}) }},
+	{"json", func(b *bytes.Buffer, r *graph.Result) error { return WriteJSON(b, r) }},
+	{"dot", func(b *bytes.Buffer, r *graph.Result) error { return WriteDOT(b, r) }},
+	{"edges.csv", func(b *bytes.Buffer, r *graph.Result) error { return WriteCSV(b, r) }},
+	{"nodes.csv", func(b *bytes.Buffer, r *graph.Result) error { return WriteNodesCSV(b, r) }},
+	{"txt", func(b *bytes.Buffer, r *graph.Result) error { return WriteText(b, r, TextOptions{}) }},
+	{"paths.txt", func(b *bytes.Buffer, r *graph.Result) error { return WriteText(b, r, TextOptions{Paths: true}) }},
+	{"w100.txt", func(b *bytes.Buffer, r *graph.Result) error {
+		return WriteText(b, r, TextOptions{Width: 100, MaxRows: 3})
+	}},
 }
 
-var fixtures = map[string]func() *Result{
-	"account": func() *Result { return accountResult(0) },
+var fixtures = map[string]func() *graph.Result{
+	"account": func() *graph.Result { return accountResult(0) },
 	"utxo":    utxoResult,
 	"poison":  poisonResult,
 	"nasty":   nastyResult,
 }
 
-func render(t *testing.T, f format, r *Result) []byte {
+func render(t *testing.T, f format, r *graph.Result) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := f.write(&b, r); err != nil {
@@ -64,10 +68,10 @@ func TestGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(path)
 				if err != nil {
-					t.Fatalf("%v (run go test ./graph -update to create it)", err)
+					t.Fatalf("%v (run go test ./render -update to create it)", err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from golden file (go test ./graph -update rewrites it after review)\n--- got ---\n%s", path, got)
+					t.Errorf("%s differs from golden file (go test ./render -update rewrites it after review)\n--- got ---\n%s", path, got)
 				}
 			})
 		}
@@ -141,7 +145,7 @@ func TestJSONContent(t *testing.T) {
 	if eth.Located != "9995999999999999999" {
 		t.Errorf("ETH located = %s, want 9995999999999999999", eth.Located)
 	}
-	if len(eth.ByKind) != len(EndpointKinds) || eth.ByKind[EndBridge] != "0" || eth.ByKind[EndExchangeDeposit] != "4000000000000000000" {
+	if len(eth.ByKind) != len(graph.EndpointKinds) || eth.ByKind[graph.EndBridge] != "0" || eth.ByKind[graph.EndExchangeDeposit] != "4000000000000000000" {
 		t.Errorf("by_kind = %v, want every kind with zeros filled", eth.ByKind)
 	}
 	usdc := doc.Totals[usdcAsset.ID]
@@ -153,7 +157,7 @@ func TestJSONContent(t *testing.T) {
 	for _, e := range doc.Endpoints {
 		order = append(order, e.Kind)
 	}
-	want := []string{EndBridge, EndService, EndHopLimit, EndExchangeDeposit, EndUnspent, EndExchange, EndMixer, EndBelowThreshold}
+	want := []string{graph.EndBridge, graph.EndService, graph.EndHopLimit, graph.EndExchangeDeposit, graph.EndUnspent, graph.EndExchange, graph.EndMixer, graph.EndBelowThreshold}
 	if strings.Join(order, ",") != strings.Join(want, ",") {
 		t.Errorf("endpoint order = %v, want %v", order, want)
 	}
@@ -178,7 +182,7 @@ func TestJSONContent(t *testing.T) {
 
 func TestJSONEmptyResult(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteJSON(&b, &Result{Chain: "eth"}); err != nil {
+	if err := WriteJSON(&b, &graph.Result{Chain: "eth"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`"endpoints": []`, `"nodes": []`, `"edges": []`, `"warnings": []`, `"seeds": []`, `"params": {}`, `"assets": {}`, `"totals": {}`} {
@@ -187,7 +191,7 @@ func TestJSONEmptyResult(t *testing.T) {
 		}
 	}
 	for _, f := range formats {
-		render(t, f, &Result{})
+		render(t, f, &graph.Result{})
 	}
 }
 

@@ -1,4 +1,4 @@
-package graph
+package render
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
 
 // TextOptions shape the terminal report.
@@ -33,7 +35,7 @@ type TextOptions struct {
 // warnings and the error of an interrupted trace come last. Output is
 // deterministic; untrusted text (labels, messages) is stripped of control and
 // bidirectional-override characters.
-func WriteText(w io.Writer, r *Result, opts TextOptions) error {
+func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
@@ -78,7 +80,7 @@ func WriteText(w io.Writer, r *Result, opts TextOptions) error {
 		t := totalsFor(r, id)
 		p("\n")
 		writeSummary(bw, a, t, ends)
-		var rows []*Endpoint
+		var rows []*graph.Endpoint
 		for _, e := range ends {
 			if e.Asset == id {
 				rows = append(rows, e)
@@ -107,21 +109,21 @@ var summaryGroups = []struct {
 	name  string
 	kinds []string
 }{
-	{"reached exchanges", []string{EndExchange, EndExchangeDeposit}},
-	{"reached mixers", []string{EndMixer}},
-	{"reached bridges", []string{EndBridge}},
-	{"services & contracts", []string{EndService, EndContract}},
-	{"still unspent", []string{EndUnspent}},
+	{"reached exchanges", []string{graph.EndExchange, graph.EndExchangeDeposit}},
+	{"reached mixers", []string{graph.EndMixer}},
+	{"reached bridges", []string{graph.EndBridge}},
+	{"services & contracts", []string{graph.EndService, graph.EndContract}},
+	{"still unspent", []string{graph.EndUnspent}},
 }
 
-func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
+func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.Endpoint) {
 	kindName := "native"
 	if !a.Native() {
 		kindName = "token " + a.Contract
 	}
 	fmt.Fprintf(w, "%s (%s, %d decimals)\n", cleanText(a.Symbol), cleanText(kindName), a.Decimals)
 
-	sum := KindSums(t, ends, a.ID)
+	sum := graph.KindSums(t, ends, a.ID)
 	type line struct {
 		name   string
 		amount *big.Int
@@ -138,8 +140,8 @@ func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
 	}
 	lines = append(lines, line{"fees", t.Fees, ""})
 	var untracedKinds []string
-	for _, k := range EndpointKinds {
-		if Untraced(k) {
+	for _, k := range graph.EndpointKinds {
+		if graph.Untraced(k) {
 			untracedKinds = append(untracedKinds, k)
 			known[k] = true
 		}
@@ -187,7 +189,7 @@ func writeSummary(w io.Writer, a Asset, t *Totals, ends []*Endpoint) {
 	amounts := alignAmounts(nums, a)
 	tb := &table{right: []bool{false, false, true, false}}
 	for i, l := range lines {
-		share := Percent(l.amount, t.Seed)
+		share := graph.Percent(l.amount, t.Seed)
 		if i == 0 {
 			share = ""
 		}
@@ -210,11 +212,11 @@ func endpointCount(n int) string {
 
 // alignAmounts formats amounts in human units with their decimal points aligned
 // and the symbol after them.
-func alignAmounts(vs []*big.Int, a Asset) []string {
+func alignAmounts(vs []*big.Int, a graph.Asset) []string {
 	ints, fracs := make([]string, len(vs)), make([]string, len(vs))
 	wi, wf := 0, 0
 	for i, v := range vs {
-		s := FormatUnits(v, a.Decimals)
+		s := graph.FormatUnits(v, a.Decimals)
 		in, fr, ok := strings.Cut(s, ".")
 		if ok {
 			fr = "." + fr
@@ -234,7 +236,7 @@ func alignAmounts(vs []*big.Int, a Asset) []string {
 	return out
 }
 
-func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, opts TextOptions) {
+func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph.Endpoint, opts TextOptions) {
 	omitted := 0
 	if opts.MaxRows > 0 && len(rows) > opts.MaxRows {
 		omitted = len(rows) - opts.MaxRows
@@ -312,7 +314,7 @@ func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, o
 			if more > 0 {
 				tx += fmt.Sprintf(" +%d", more)
 			}
-			tb.rows = append(tb.rows, []string{e.Kind, cleanText(addr), label, amounts[i], Percent(e.Amount, seed), fmt.Sprint(e.Hops), cleanText(tx)})
+			tb.rows = append(tb.rows, []string{e.Kind, cleanText(addr), label, amounts[i], graph.Percent(e.Amount, seed), fmt.Sprint(e.Hops), cleanText(tx)})
 		}
 		lines = tb.render("  ")
 		if opts.Width <= 0 || tableWidth(lines) <= opts.Width {
@@ -330,7 +332,7 @@ func writeEndpointTable(w io.Writer, a Asset, seed *big.Int, rows []*Endpoint, o
 		if e.SweepTx != "" || e.Exchange != "" {
 			conf := ""
 			if e.Confidence != 0 {
-				conf = fmt.Sprintf(" (confidence %s)", Percent(big.NewInt(int64(e.Confidence)), big.NewInt(1000)))
+				conf = fmt.Sprintf(" (confidence %s)", graph.Percent(big.NewInt(int64(e.Confidence)), big.NewInt(1000)))
 			}
 			fmt.Fprintf(w, "      sweep: %s to %s%s\n", cleanText(firstNonEmpty(e.SweepTx, "-")), cleanText(firstNonEmpty(e.Exchange, "?")), conf)
 		}
