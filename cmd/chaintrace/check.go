@@ -48,7 +48,7 @@ the current result, for a change that was reviewed.`,
 			return runCheck(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.JUnit, "junit", "", "also write the outcome as JUnit XML to FILE")
+	cmd.Flags().StringVar(&o.JUnit, "junit", "", "also write the outcome as JUnit XML to FILE (\"-\": standard output, the report then goes to standard error)")
 	cmd.Flags().BoolVar(&o.Update, "update", false, "rewrite each spec's expectations from the current result instead of checking")
 	return cmd
 }
@@ -58,13 +58,19 @@ func runCheck(ctx context.Context, o *CheckOptions) error {
 	for _, p := range o.Specs {
 		outs = append(outs, casecheck.Check(ctx, p, o.Update))
 	}
-	casecheck.Report(o.IO.Out, outs)
+	// With --junit - the XML owns standard output (so it can be piped to a
+	// parser) and the readable report moves to standard error.
+	human := o.IO.Out
+	if o.JUnit == "-" {
+		human = o.IO.ErrOut
+	}
+	casecheck.Report(human, outs)
 	if o.JUnit != "" {
 		var b bytes.Buffer
 		if err := casecheck.WriteJUnit(&b, outs); err != nil {
 			return fmt.Errorf("--junit: %w", err)
 		}
-		if err := writeTo(nil, o.JUnit, b.Bytes()); err != nil {
+		if err := writeTo(o.IO.Out, o.JUnit, b.Bytes()); err != nil {
 			return fmt.Errorf("--junit: %w", err)
 		}
 	}

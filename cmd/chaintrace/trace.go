@@ -124,7 +124,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.IntVar(&o.Concurrency, "concurrency", 4, "most requests to the node or API in flight at once (1: one at a time)")
 	f.StringSliceVar(&o.Heuristics, "heuristics", heuristicNames, "Bitcoin heuristics to apply and report on edges: change (change-output detection), coinjoin (CoinJoin-shaped txs marked low-confidence); \"\" for none")
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
-	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j)")
+	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
 	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress on the terminal")
@@ -229,8 +229,12 @@ func (o *TraceOptions) checkOutput() error {
 	if !slices.Contains(formats, o.Format) {
 		return badInput("--format %q: want one of %s", o.Format, strings.Join(formats, ", "))
 	}
+	if toStdout(o.Out) && o.NodesOut == "-" {
+		// Two documents on one stream cannot be told apart by the tool reading it.
+		return badInput("--nodes-out - and the %s output would both go to standard output; give --out FILE (or --nodes-out FILE)", o.Format)
+	}
 	for _, p := range []struct{ flag, path string }{{"out", o.Out}, {"nodes-out", o.NodesOut}} {
-		if p.path == "" {
+		if toStdout(p.path) {
 			continue
 		}
 		if st, err := os.Stat(filepath.Dir(p.path)); err != nil || !st.IsDir() {
@@ -340,13 +344,20 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		if err := render.WriteNodesCSV(&nb, res); err != nil {
 			return fmt.Errorf("writing the nodes CSV: %w", err)
 		}
-		return writeTo(nil, o.NodesOut, nb.Bytes())
+		return writeTo(o.IO.Out, o.NodesOut, nb.Bytes())
 	}
 	return nil
 }
 
+// toStdout reports whether an output flag's value means standard output.
+func toStdout(path string) bool { return path == "" || path == "-" }
+
+// writeTo writes data to path, or to w when path means standard output.
 func writeTo(w io.Writer, path string, data []byte) error {
-	if path == "" || path == "-" {
+	if toStdout(path) {
+		if w == nil {
+			return errors.New("internal error: no writer for standard output")
+		}
 		_, err := w.Write(data)
 		return err
 	}
