@@ -12,6 +12,7 @@ import (
 	"github.com/chaintrace/chaintrace/demix"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -60,7 +61,7 @@ func TestCandidatesOnGeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	var before bytes.Buffer
-	if err := graph.WriteJSON(&before, res); err != nil {
+	if err := render.WriteJSON(&before, res); err != nil {
 		t.Fatal(err)
 	}
 	mixers := 0
@@ -77,7 +78,7 @@ func TestCandidatesOnGeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	var after bytes.Buffer
-	if err := graph.WriteJSON(&after, res); err != nil {
+	if err := render.WriteJSON(&after, res); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(before.Bytes(), after.Bytes()) {
