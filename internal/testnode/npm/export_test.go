@@ -1,0 +1,6 @@
+package npm
+
+var (
+	ExtractForTest       = extract
+	ParseArtifactForTest = parseArtifact
+)
