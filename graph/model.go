@@ -37,6 +37,18 @@ const (
 	KindWrap     TransferKind = "wrap"     // WETH Deposit/Withdrawal: value changes asset
 	KindFee      TransferKind = "fee"      // gas paid by From; To is empty
 	KindUTXO     TransferKind = "utxo"     // one output of a UTXO transaction
+	// Credits that are not transfers: no transaction moves them, so TxHash is
+	// empty and From is one of the pseudo-senders below; they come after the
+	// block's transactions (TxIndex = the block's transaction count, +1 for
+	// withdrawals).
+	KindReward     TransferKind = "reward"     // block reward / priority fees to the block's fee recipient (coinbase)
+	KindWithdrawal TransferKind = "withdrawal" // beacon-chain withdrawal (post-Shanghai blocks' withdrawals list)
+)
+
+// Pseudo-senders of non-transfer credits.
+const (
+	FromBlockReward       = "block-reward"
+	FromBeaconWithdrawals = "beacon-withdrawals"
 )
 
 // Transfer is one movement of one asset from one address to another inside one

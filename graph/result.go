@@ -67,6 +67,25 @@ type Endpoint struct {
 	DestChain     string // bridges, when known
 	LowConfidence bool
 	Note          string
+	// Unexplained is set when the holder's balance at the end of the window
+	// differs from what its traced transfers explain (Result.Discrepancies):
+	// node balance − traced balance, negative when value left unseen.
+	Unexplained *big.Int
+}
+
+// Discrepancy is a followed holder whose balance at the end of the traced window,
+// as the node reports it, differs from its opening balance plus the credits minus
+// the debits and fees the tracer saw: something moved value without a transfer the
+// history returned (a block reward, a withdrawal, a self-destruct, or a transfer
+// the history strategy cannot see).
+type Discrepancy struct {
+	Address     string
+	Asset       string
+	Block       uint64   // the balance was read at the end of this block
+	NodeBalance *big.Int // what the node says
+	Traced      *big.Int // opening + credits − debits − fees as traced
+	Unexplained *big.Int // NodeBalance − Traced
+	Treatment   string   // what the tracer did with it
 }
 
 // Totals balances one asset: Seed = Σ ByKind + Fees (except under poison, where
@@ -99,9 +118,12 @@ type Result struct {
 	Assets    map[string]Asset
 	Endpoints []*Endpoint
 	Totals    map[string]*Totals
-	Warnings  []string
-	Error     string // set when the trace stopped early
-	Flow      *Flow
+	// Discrepancies lists the balance reconciliation's mismatches (empty when
+	// every followed holder reconciled); render sorts them by asset, address.
+	Discrepancies []*Discrepancy
+	Warnings      []string
+	Error         string // set when the trace stopped early
+	Flow          *Flow
 	// Demix holds the mixer candidate search (leads past mixers, never taint);
 	// nil when it did not run.
 	Demix *Demix

@@ -105,10 +105,12 @@ type jsonDoc struct {
 	Assets    map[string]jsonAsset   `json:"assets"`
 	Endpoints []jsonEndpoint         `json:"endpoints"`
 	Totals    map[string]*jsonTotals `json:"totals"`
-	Nodes     []jsonNode             `json:"nodes"`
-	Edges     []jsonEdge             `json:"edges"`
-	Warnings  []string               `json:"warnings"`
-	Error     string                 `json:"error"`
+	// Omitted when empty, so traces that reconcile keep their bytes.
+	Discrepancies []jsonDiscrepancy `json:"discrepancies,omitempty"`
+	Nodes         []jsonNode        `json:"nodes"`
+	Edges         []jsonEdge        `json:"edges"`
+	Warnings      []string          `json:"warnings"`
+	Error         string            `json:"error"`
 }
 
 // jsonAsset is Asset with every field always present.
@@ -158,6 +160,17 @@ type jsonEndpoint struct {
 	DestChain     string       `json:"dest_chain,omitempty"`
 	LowConfidence bool         `json:"low_confidence,omitempty"`
 	Note          string       `json:"note,omitempty"`
+	Unexplained   string       `json:"unexplained,omitempty"`
+}
+
+type jsonDiscrepancy struct {
+	Address     string `json:"address"`
+	Asset       string `json:"asset"`
+	Block       uint64 `json:"block"`
+	NodeBalance string `json:"node_balance"`
+	Traced      string `json:"traced_balance"`
+	Unexplained string `json:"unexplained"`
+	Treatment   string `json:"treatment"`
 }
 
 type jsonTotals struct {
@@ -223,6 +236,9 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			Exchange: e.Exchange, SweepTx: e.SweepTx, Confidence: e.Confidence,
 			DestChain: e.DestChain, LowConfidence: e.LowConfidence, Note: e.Note,
 		}
+		if e.Unexplained != nil {
+			je.Unexplained = e.Unexplained.String()
+		}
 		for _, in := range sortedInflows(e.Inflows) {
 			je.Inflows = append(je.Inflows, jsonInflow{
 				Tx: in.Tx, Block: in.Block, Time: rfc3339(in.Time), TimeUnix: in.Time,
@@ -230,6 +246,12 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			})
 		}
 		d.Endpoints = append(d.Endpoints, je)
+	}
+	for _, x := range sortedDiscrepancies(r.Discrepancies) {
+		d.Discrepancies = append(d.Discrepancies, jsonDiscrepancy{
+			Address: x.Address, Asset: x.Asset, Block: x.Block, NodeBalance: dec(x.NodeBalance),
+			Traced: dec(x.Traced), Unexplained: dec(x.Unexplained), Treatment: x.Treatment,
+		})
 	}
 	for _, id := range r.AssetIDs() {
 		t := totalsFor(r, id)
@@ -405,4 +427,15 @@ func totalsFor(r *graph.Result, id string) *graph.Totals {
 		t.Seed.Add(t.Seed, e.Amount)
 	}
 	return t
+}
+
+func sortedDiscrepancies(ds []*graph.Discrepancy) []*graph.Discrepancy {
+	out := append([]*graph.Discrepancy(nil), ds...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Asset != out[j].Asset {
+			return out[i].Asset < out[j].Asset
+		}
+		return out[i].Address < out[j].Address
+	})
+	return out
 }

@@ -126,6 +126,15 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 	}
 	p("\n")
 
+	if len(v.Reconciliation) > 0 {
+		p("## Balance reconciliation\n\n")
+		p("The node's balance of these holders at the end of the traced window differs from their opening balance plus the credits minus the debits and fees the trace saw: value moved without a transfer the history returned (a block reward, a withdrawal, a self-destruct, or a transfer this history method cannot see).\n\n")
+		p("| holder | asset | at block | node balance | traced | unexplained | treatment |\n|---|---|---|---|---|---|---|\n")
+		for _, r := range v.Reconciliation {
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", code(r.Address), md(r.Asset), r.Block, md(r.Node), md(r.Traced), md(r.Unexplained), md(r.Treatment))
+		}
+		p("\n")
+	}
 	if len(v.Warnings) > 0 {
 		p("## Warnings\n\n")
 		for _, s := range v.Warnings {

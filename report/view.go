@@ -51,6 +51,13 @@ type view struct {
 	Paths      []pathView
 	Warnings   []string
 	Explorer   explorer
+	// Reconciliation: holders whose node balance at the end differs from
+	// what the traced transfers explain (graph.Result.Discrepancies).
+	Reconciliation []reconView
+}
+
+type reconView struct {
+	Address, Asset, Block, Node, Traced, Unexplained, Treatment string
 }
 
 type kv struct{ K, V string }
@@ -156,6 +163,26 @@ func buildView(r *graph.Result, opts Options) *view {
 		v.Warnings = append(v.Warnings, clean(w))
 	}
 	sort.Strings(v.Warnings)
+	for _, d := range r.Discrepancies {
+		a := r.AssetOf(d.Asset)
+		u := graph.FormatAmount(new(big.Int).Abs(d.Unexplained), a)
+		if d.Unexplained.Sign() < 0 {
+			u = "−" + u
+		} else {
+			u = "+" + u
+		}
+		v.Reconciliation = append(v.Reconciliation, reconView{
+			Address: clean(d.Address), Asset: clean(a.Symbol), Block: fmt.Sprint(d.Block),
+			Node: graph.FormatAmount(d.NodeBalance, a), Traced: graph.FormatAmount(d.Traced, a),
+			Unexplained: u, Treatment: clean(d.Treatment),
+		})
+	}
+	sort.SliceStable(v.Reconciliation, func(i, j int) bool {
+		if v.Reconciliation[i].Asset != v.Reconciliation[j].Asset {
+			return v.Reconciliation[i].Asset < v.Reconciliation[j].Asset
+		}
+		return v.Reconciliation[i].Address < v.Reconciliation[j].Address
+	})
 
 	ends := sortedEndpoints(r)
 	for _, id := range r.AssetIDs() {

@@ -35,6 +35,8 @@ type holder struct {
 	hist     []graph.Transfer
 	open     uint64            // ledgers open with the balance at the end of block open-1 …
 	startKey graph.TransferKey // … plus this block's transfers before startKey
+	// unexplained: per asset, node balance − traced balance at the end (reconcile.go).
+	unexplained map[string]*big.Int
 }
 
 type acctTracer struct {
@@ -48,6 +50,7 @@ type acctTracer struct {
 	thresh  map[string]*big.Int
 
 	holders  map[string]*holder
+	assets   map[string]graph.Asset // every asset a ledger was opened for
 	q        evHeap
 	queued   map[graph.TransferKey]bool
 	seedTx   map[string]bool
@@ -79,7 +82,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 	t := &acctTracer{
 		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
-		holders: map[string]*holder{}, queued: map[graph.TransferKey]bool{},
+		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]bool{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
 		pre: map[string]*histFuture{},
 	}
@@ -427,6 +430,9 @@ func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
 	if l := h.ledgers[a.ID]; l != nil {
 		return l
 	}
+	if _, ok := t.assets[a.ID]; !ok {
+		t.assets[a.ID] = a
+	}
 	open := new(big.Int)
 	// The state before block open is the end of block open-1; before block 0 it
 	// is the genesis allocation, which is the end of block 0 (genesis has no
@@ -518,6 +524,7 @@ func (t *acctTracer) finish() {
 		}
 	}
 	sort.Strings(addrs)
+	t.reconcile(addrs)
 	cc, _ := t.src.(ContractChecker)
 	interrupted := t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
 	for _, a := range addrs {
@@ -547,6 +554,9 @@ func (t *acctTracer) finish() {
 			t.c.res.Flow.Node(a, kind, h.hop)
 			ep := t.c.end(kind, a, "", id, rem, h.hop, h.label, nil)
 			ep.Inflows = append(ep.Inflows, h.inflows[id]...)
+			if d := h.unexplained[id]; d != nil {
+				ep.Unexplained = new(big.Int).Set(d)
+			}
 		}
 	}
 }

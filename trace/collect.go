@@ -78,6 +78,9 @@ func (c *collector) warn(format string, args ...any) {
 
 // reach records the first tainted arrival at holder id.
 func (c *collector) reach(id, from, tx string) {
+	if tx == "" {
+		return // a credit without a transaction (reward, withdrawal) is no step of a path
+	}
 	if _, ok := c.preds[id]; !ok && id != from {
 		c.preds[id] = pred{from: from, tx: tx}
 	}

@@ -372,6 +372,19 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 			}
 		}
 	}
+	if strat == HistoryRPC {
+		// The scan fetched these blocks whole: their fee recipient and withdrawals
+		// are known without another request (credits.go).
+		end := to
+		if to-q.FromBlock+1 > a.scanBlock {
+			end = q.FromBlock + a.scanBlock - 1
+		}
+		credits, err := a.blockCredits(ctx, addr, q.FromBlock, end)
+		if err != nil {
+			return trace.History{}, err
+		}
+		out = append(out, credits...)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key().Less(out[j].Key()) })
 	h := trace.History{Transfers: out, Truncated: capped}
 	if q.Limit > 0 && len(out) > q.Limit {

@@ -31,10 +31,13 @@ type rpcTx struct {
 }
 
 type rpcBlock struct {
-	Number       hexutil.Uint64 `json:"number"`
-	Hash         common.Hash    `json:"hash"`
-	Timestamp    hexutil.Uint64 `json:"timestamp"`
-	Transactions []rpcTx        `json:"transactions"`
+	Number       hexutil.Uint64  `json:"number"`
+	Hash         common.Hash     `json:"hash"`
+	Timestamp    hexutil.Uint64  `json:"timestamp"`
+	Transactions []rpcTx         `json:"transactions"`
+	Miner        common.Address  `json:"miner"`         // fee recipient (credits.go)
+	BaseFee      *hexutil.Big    `json:"baseFeePerGas"` // absent before London
+	Withdrawals  []rpcWithdrawal `json:"withdrawals"`   // absent before Shanghai
 }
 
 // rpcHeader is a block fetched without transaction bodies.
