@@ -15,6 +15,7 @@ const (
 	RoleTx      = "tx"      // a UTXO transaction node
 	RoleVictim  = "victim"  // sender of a seed transfer
 	RoleUnknown = "unknown" // touched but not followed (clean counterparty)
+	RoleSwap    = "swap"    // a pool or router the swap rule converted taint through
 )
 
 // Node is a vertex of the fund-flow graph: an address, or on UTXO chains a

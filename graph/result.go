@@ -101,6 +101,57 @@ type Totals struct {
 	// WrappedOut.
 	WrappedIn  *big.Int
 	WrappedOut *big.Int
+	// Swaps convert taint between assets at the transaction's own rate:
+	// SwappedOut left this asset in a swap, SwappedIn arrived from one. Seed +
+	// WrappedIn + SwappedIn = Σ ByKind + Fees + WrappedOut + SwappedOut.
+	SwappedIn  *big.Int
+	SwappedOut *big.Int
+}
+
+// Conversion is the evidence for one swap: in transaction Tx, Holder's FromAmount
+// of FromAsset (net of what came back, FromTaint of it tainted) went into the
+// venues (pools, routers) and ToAmount of ToAsset came out to the outputs, which
+// carry ToTaint = ⌊ToAmount × FromTaint / FromAmount⌋ between them.
+type Conversion struct {
+	Tx         string
+	Block      uint64
+	Time       int64
+	Holder     string
+	Venues     []string
+	Hop        int
+	FromAsset  string
+	FromAmount *big.Int
+	FromTaint  *big.Int
+	Refunded   *big.Int // FromAsset paid back to Holder (stays FromAsset)
+	ToAsset    string
+	ToAmount   *big.Int
+	ToTaint    *big.Int
+	Outputs    []ConversionOutput
+}
+
+// ConversionOutput is one payment out of a swap.
+type ConversionOutput struct {
+	From   string // the venue that paid it
+	To     string
+	Amount *big.Int
+	Taint  *big.Int
+}
+
+// SortConversions orders conversions by block, tx, holder, output asset.
+func (r *Result) SortConversions() {
+	sort.SliceStable(r.Conversions, func(i, j int) bool {
+		a, b := r.Conversions[i], r.Conversions[j]
+		if a.Block != b.Block {
+			return a.Block < b.Block
+		}
+		if a.Tx != b.Tx {
+			return a.Tx < b.Tx
+		}
+		if a.Holder != b.Holder {
+			return a.Holder < b.Holder
+		}
+		return a.ToAsset < b.ToAsset
+	})
 }
 
 // Result is a finished (or interrupted) trace, ready for the exporters in
@@ -117,7 +168,9 @@ type Result struct {
 	Tip       uint64
 	Assets    map[string]Asset
 	Endpoints []*Endpoint
-	Totals    map[string]*Totals
+	// Conversions lists the swaps the taint went through (account chains).
+	Conversions []*Conversion
+	Totals      map[string]*Totals
 	// Discrepancies lists the balance reconciliation's mismatches (empty when
 	// every followed holder reconciled); render sorts them by asset, address.
 	Discrepancies []*Discrepancy

@@ -28,6 +28,7 @@ var dotStyles = map[string]nodeStyle{
 	graph.RoleHop:            {"#ffffff", "#555555", "rounded,filled", ""},
 	graph.RoleTx:             {"#eeeeee", "#999999", "filled", `fontsize=8, margin="0.05,0.02", height=0.25`},
 	graph.RoleUnknown:        {"#ffffff", "#aaaaaa", "rounded,filled,dotted", ""},
+	graph.RoleSwap:           {"#e1f5fe", "#0277bd", "rounded,filled,bold", ""},
 	graph.EndExchange:        {"#b8e0b8", "#2e7d32", "rounded,filled,bold", ""},
 	graph.EndExchangeDeposit: {"#dff2df", "#2e7d32", "rounded,filled,bold", ""},
 	graph.EndMixer:           {"#d4b8e8", "#6a1b9a", "rounded,filled,bold", ""},
@@ -43,7 +44,7 @@ var dotStyles = map[string]nodeStyle{
 }
 
 // dotRoleOrder is the legend's order.
-var dotRoleOrder = append([]string{graph.RoleSeed, graph.RoleVictim, graph.RoleHop, graph.RoleTx, graph.RoleUnknown}, graph.EndpointKinds...)
+var dotRoleOrder = append([]string{graph.RoleSeed, graph.RoleVictim, graph.RoleHop, graph.RoleSwap, graph.RoleTx, graph.RoleUnknown}, graph.EndpointKinds...)
 
 func styleOf(role string) nodeStyle {
 	if s, ok := dotStyles[role]; ok {

@@ -64,7 +64,9 @@ const JSONSchemaVersion = 1
 //	      "untraced": "…",         // hop-limit + below-threshold + high-activity + address-limit + incomplete
 //	      "growth": "0",           // poison only: taint created by the policy
 //	      "wrapped_in": "0",       // taint that arrived from another asset (WETH Deposit: ETH → WETH)
-//	      "wrapped_out": "0"       // taint that left for another asset
+//	      "wrapped_out": "0",      // taint that left for another asset
+//	      "swapped_in": "0",       // only when a swap touched the asset: taint that arrived in a swap
+//	      "swapped_out": "0"       // … and taint that left in one (see "conversions")
 //	    }
 //	  },
 //	  "nodes": [{"id": "…", "address": "…", "tx": "", "role": "seed",
@@ -78,7 +80,13 @@ const JSONSchemaVersion = 1
 //	  "error": ""                  // why the trace stopped early, "" when complete
 //	}
 //
-// Invariant for every asset: seed + wrapped_in = Σ by_kind + fees + wrapped_out − growth.
+// "conversions" (after "endpoints", omitted when empty) lists the swaps the taint
+// went through: tx, block, time, holder, venues, hop, from_asset/from_amount/
+// from_taint, refunded, to_asset/to_amount/to_taint, rate, outputs[{from, to,
+// amount, taint}] (docs/json-schema.md).
+//
+// Invariant for every asset: seed + wrapped_in + swapped_in = Σ by_kind + fees +
+// wrapped_out + swapped_out − growth.
 func WriteJSON(w io.Writer, r *graph.Result) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -93,18 +101,21 @@ func WriteJSON(w io.Writer, r *graph.Result) error {
 }
 
 type jsonDoc struct {
-	Schema    int                    `json:"schema"`
-	Tool      string                 `json:"tool"`
-	Chain     string                 `json:"chain"`
-	Family    string                 `json:"family"`
-	Policy    string                 `json:"policy"`
-	Seeds     []string               `json:"seeds"`
-	Params    map[string]string      `json:"params"`
-	Tip       uint64                 `json:"tip"`
-	Complete  bool                   `json:"complete"`
-	Assets    map[string]jsonAsset   `json:"assets"`
-	Endpoints []jsonEndpoint         `json:"endpoints"`
-	Totals    map[string]*jsonTotals `json:"totals"`
+	Schema    int                  `json:"schema"`
+	Tool      string               `json:"tool"`
+	Chain     string               `json:"chain"`
+	Family    string               `json:"family"`
+	Policy    string               `json:"policy"`
+	Seeds     []string             `json:"seeds"`
+	Params    map[string]string    `json:"params"`
+	Tip       uint64               `json:"tip"`
+	Complete  bool                 `json:"complete"`
+	Assets    map[string]jsonAsset `json:"assets"`
+	Endpoints []jsonEndpoint       `json:"endpoints"`
+	// Conversions is omitted when no swap moved taint, so traces without swaps
+	// keep their exact bytes.
+	Conversions []jsonConversion       `json:"conversions,omitempty"`
+	Totals      map[string]*jsonTotals `json:"totals"`
 	// Omitted when empty, so traces that reconcile keep their bytes.
 	Discrepancies []jsonDiscrepancy `json:"discrepancies,omitempty"`
 	Nodes         []jsonNode        `json:"nodes"`
@@ -182,6 +193,34 @@ type jsonTotals struct {
 	Growth     string            `json:"growth"`
 	WrappedIn  string            `json:"wrapped_in"`
 	WrappedOut string            `json:"wrapped_out"`
+	SwappedIn  string            `json:"swapped_in,omitempty"`
+	SwappedOut string            `json:"swapped_out,omitempty"`
+}
+
+type jsonConversion struct {
+	Tx         string                 `json:"tx"`
+	Block      uint64                 `json:"block"`
+	Time       string                 `json:"time"`
+	TimeUnix   int64                  `json:"time_unix"`
+	Holder     string                 `json:"holder"`
+	Venues     []string               `json:"venues"`
+	Hop        int                    `json:"hop"`
+	FromAsset  string                 `json:"from_asset"`
+	FromAmount string                 `json:"from_amount"`
+	FromTaint  string                 `json:"from_taint"`
+	Refunded   string                 `json:"refunded"`
+	ToAsset    string                 `json:"to_asset"`
+	ToAmount   string                 `json:"to_amount"`
+	ToTaint    string                 `json:"to_taint"`
+	Rate       string                 `json:"rate"`
+	Outputs    []jsonConversionOutput `json:"outputs"`
+}
+
+type jsonConversionOutput struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Amount string `json:"amount"`
+	Taint  string `json:"taint"`
 }
 
 type jsonEdge struct {
@@ -253,11 +292,28 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			Traced: dec(x.Traced), Unexplained: dec(x.Unexplained), Treatment: x.Treatment,
 		})
 	}
+	for _, c := range r.Conversions {
+		jc := jsonConversion{
+			Tx: c.Tx, Block: c.Block, Time: rfc3339(c.Time), TimeUnix: c.Time, Holder: c.Holder,
+			Venues: nonNil(c.Venues), Hop: c.Hop, FromAsset: c.FromAsset, FromAmount: dec(c.FromAmount),
+			FromTaint: dec(c.FromTaint), Refunded: dec(c.Refunded), ToAsset: c.ToAsset, ToAmount: dec(c.ToAmount),
+			ToTaint: dec(c.ToTaint), Outputs: []jsonConversionOutput{},
+		}
+		fa, ta := r.AssetOf(c.FromAsset), r.AssetOf(c.ToAsset)
+		jc.Rate = RateValue(c.FromAmount, fa.Decimals, c.ToAmount, ta.Decimals)
+		for _, o := range c.Outputs {
+			jc.Outputs = append(jc.Outputs, jsonConversionOutput{From: o.From, To: o.To, Amount: dec(o.Amount), Taint: dec(o.Taint)})
+		}
+		d.Conversions = append(d.Conversions, jc)
+	}
 	for _, id := range r.AssetIDs() {
 		t := totalsFor(r, id)
 		jt := &jsonTotals{
 			Seed: dec(t.Seed), Fees: dec(t.Fees), ByKind: map[string]string{},
 			Growth: dec(t.Growth), WrappedIn: dec(t.WrappedIn), WrappedOut: dec(t.WrappedOut),
+		}
+		if t.SwappedIn != nil || t.SwappedOut != nil {
+			jt.SwappedIn, jt.SwappedOut = dec(t.SwappedIn), dec(t.SwappedOut)
 		}
 		located, untraced := new(big.Int), new(big.Int)
 		for k, v := range t.ByKind {

@@ -92,6 +92,17 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		}
 	}
 
+	if len(r.Conversions) > 0 {
+		p("\nswaps (taint converted at each transaction's own rate: tainted out = received × tainted in / sent)\n")
+		for _, c := range r.Conversions {
+			head, detail := ConversionLines(r, c)
+			p("  %s\n", cleanText(head))
+			for _, d := range detail {
+				p("      %s\n", cleanText(d))
+			}
+		}
+	}
+
 	if len(r.Warnings) > 0 {
 		p("\nwarnings\n")
 		for _, s := range sortedStrings(r.Warnings) {
@@ -180,6 +191,12 @@ func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.End
 	}
 	if t.WrappedOut != nil && t.WrappedOut.Sign() != 0 {
 		lines = append(lines, line{"wrapped out", t.WrappedOut, "taint that left for another asset"})
+	}
+	if t.SwappedIn != nil && t.SwappedIn.Sign() != 0 {
+		lines = append(lines, line{"swapped in", t.SwappedIn, "taint that arrived from another asset in a swap (see swaps)"})
+	}
+	if t.SwappedOut != nil && t.SwappedOut.Sign() != 0 {
+		lines = append(lines, line{"swapped out", t.SwappedOut, "taint that left for another asset in a swap (see swaps)"})
 	}
 
 	nums := make([]*big.Int, len(lines))

@@ -74,6 +74,18 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 		p("\n")
 	}
 
+	if len(v.Swaps) > 0 {
+		p("## Swaps\n\n")
+		p("Stolen funds converted into another asset inside one transaction; the taint follows at that transaction's own rate (tainted out = received × tainted in / sent).\n\n")
+		for _, sw := range v.Swaps {
+			p("- **%s**\n", md(sw.Head))
+			for _, d := range sw.Details {
+				p("  - %s\n", md(d))
+			}
+		}
+		p("\n")
+	}
+
 	p("## Freeze requests\n\n")
 	if len(v.Exchanges) == 0 {
 		p("No stolen funds reached a known exchange or an address the deposit rule attributes to one.\n\n")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/render"
 )
 
 // Options shape a report.
@@ -48,6 +49,7 @@ type view struct {
 	Error      string
 	Assets     []assetView
 	Exchanges  []exchangeView
+	Swaps      []swapView
 	Paths      []pathView
 	Warnings   []string
 	Explorer   explorer
@@ -61,6 +63,13 @@ type reconView struct {
 }
 
 type kv struct{ K, V string }
+
+// swapView is one conversion of the swap rule: what went in and came out, and
+// the evidence (tx, block, venues, rate, outputs).
+type swapView struct {
+	Head    string
+	Details []string
+}
 
 type assetView struct {
 	Symbol string
@@ -189,6 +198,14 @@ func buildView(r *graph.Result, opts Options) *view {
 		v.Assets = append(v.Assets, summarize(r, id, ends))
 	}
 	v.Exchanges = freezeTables(r, ends)
+	for _, c := range r.Conversions {
+		head, detail := render.ConversionLines(r, c)
+		sv := swapView{Head: clean(head)}
+		for _, d := range detail {
+			sv.Details = append(sv.Details, clean(d))
+		}
+		v.Swaps = append(v.Swaps, sv)
+	}
 	for i, e := range ends {
 		a := r.AssetOf(e.Asset)
 		p := pathView{

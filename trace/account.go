@@ -62,6 +62,10 @@ type acctTracer struct {
 	pre      map[string]*histFuture
 	sem      chan struct{}
 	inflight sync.WaitGroup
+
+	sw       swapTx                 // swap rule, per transaction (swap.go)
+	swapHist map[string]*histFuture // histories the swap rule fetched, for classify
+	notes    map[string]string      // why funds stayed in a venue
 }
 
 // histFuture is a history fetched ahead of need: when a holder is followed, the
@@ -120,6 +124,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 		t.process(e)
 	}
 	t.finish()
+	t.swapNotes()
 	return t.err
 }
 
@@ -189,6 +194,9 @@ func assetThreshold(o *Options, cache map[string]*big.Int, a graph.Asset) *big.I
 
 func (t *acctTracer) process(e *graph.Transfer) {
 	t.nTrans++
+	if t.swapBefore(e) {
+		return
+	}
 	fh := t.holders[e.From]
 	following := fh != nil && fh.state == hFollowing
 	isSeed := t.seedTx[e.TxHash] && !following
@@ -214,6 +222,9 @@ func (t *acctTracer) process(e *graph.Transfer) {
 		}
 		taint = l.debit(e.Amount, want)
 		hop = fh.hop + 1
+		if t.swapAfterDebit(fh, e, taint) {
+			return
+		}
 	}
 	if e.Kind == graph.KindFee {
 		if taint.Sign() > 0 {
@@ -235,6 +246,13 @@ func (t *acctTracer) process(e *graph.Transfer) {
 		}
 		td.WrappedIn.Add(td.WrappedIn, taint)
 	}
+	t.deliver(e, taint, hop, holding(e.From, src.ID))
+}
+
+// deliver credits e's recipient with taint (a share of e.Amount) at hop: a
+// followed holder's ledger, or an endpoint. from is the holding the taint came
+// from, for the endpoint's path.
+func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from string) {
 	th := t.holders[e.To]
 	if th != nil && th.source && th.state == hFollowing {
 		// Everything an address seed receives counts as stolen.
@@ -251,7 +269,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	in := &graph.Inflow{Tx: e.TxHash, Block: e.Block, Time: e.Time, From: e.From, Amount: taint}
 	if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 && !(th != nil && th.source) {
 		t.c.res.Flow.Node(e.To, graph.EndBelowThreshold, hop)
-		t.c.reach(holding(e.To, e.Asset.ID), holding(e.From, src.ID), e.TxHash)
+		t.c.reach(holding(e.To, e.Asset.ID), from, e.TxHash)
 		t.c.end(graph.EndBelowThreshold, e.To, "", e.Asset.ID, taint, hop, nil, in)
 		t.edge(e, taint, hop)
 		if th != nil && th.state == hFollowing {
@@ -262,7 +280,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	if th == nil {
 		th = t.classify(e.To, hop, e)
 	}
-	t.c.reach(holding(e.To, e.Asset.ID), holding(e.From, src.ID), e.TxHash)
+	t.c.reach(holding(e.To, e.Asset.ID), from, e.TxHash)
 	t.edge(e, taint, hop)
 	if hop > t.maxHop {
 		t.maxHop = hop
@@ -389,6 +407,9 @@ func (t *acctTracer) atHopLimit(h *holder, e *graph.Transfer, end func(string) *
 }
 
 func (t *acctTracer) history(addr string, from uint64) (History, error) {
+	if f := t.swapHist[addr]; f != nil && f.from == from {
+		return f.h, f.err
+	}
 	if f := t.pre[addr]; f != nil && f.from == from {
 		<-f.done
 		return f.h, f.err

@@ -173,9 +173,15 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) string) {
 		if t.WrappedOut != nil {
 			sum.Add(sum, t.WrappedOut)
 		}
+		if t.SwappedOut != nil {
+			sum.Add(sum, t.SwappedOut)
+		}
 		in := new(big.Int).Set(t.Seed)
 		if t.WrappedIn != nil {
 			in.Add(in, t.WrappedIn)
+		}
+		if t.SwappedIn != nil {
+			in.Add(in, t.SwappedIn)
 		}
 		switch d := new(big.Int).Sub(sum, in); {
 		case d.Sign() > 0 && c.res.Policy == string(Poison):
@@ -187,6 +193,7 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) string) {
 		}
 	}
 	c.res.Totals = c.totals
+	c.res.SortConversions()
 	sort.Strings(c.res.Warnings)
 }
 

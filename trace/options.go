@@ -66,6 +66,10 @@ type Options struct {
 	DepositAlpha *big.Int
 	DepositTau   uint64
 
+	// NoSwaps turns the swap rule off (swap.go): a DEX pool or router that takes
+	// the taint is then an endpoint or a holder like any other address.
+	NoSwaps bool
+
 	// UTXO heuristics, each reported by name on the edges it marks.
 	ChangeHeuristic   bool
 	CoinJoinHeuristic bool

@@ -133,6 +133,9 @@ func params(o *Options, family string) map[string]string {
 		}
 		p["deposit_tau"] = fmt.Sprint(o.DepositTau)
 	}
+	if o.NoSwaps && family == graph.FamilyAccount {
+		p["swaps"] = "off"
+	}
 	if o.ChangeHeuristic && family == graph.FamilyUTXO {
 		p["change_heuristic"] = "true"
 	}

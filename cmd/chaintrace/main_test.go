@@ -405,3 +405,32 @@ func TestReadmeDemoExcerpt(t *testing.T) {
 		}
 	}
 }
+
+// The README quotes the demo's mixer figure with --no-swaps next to the one the
+// swap rule gives; both must be what the demo prints.
+func TestReadmeNoSwapsFigure(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixer := func(args ...string) string {
+		r := runCLI(t, nil, append([]string{"trace", "--case", "demo"}, args...)...)
+		for _, l := range strings.Split(r.out, "\n") {
+			if f := strings.Fields(l); len(f) > 3 && f[0] == "mixer" {
+				amt := ""
+				for i, w := range f {
+					if w == "ETH" && i > 0 {
+						amt = f[i-1] // the last one: the label says "100 ETH" too
+					}
+				}
+				return amt
+			}
+		}
+		t.Fatalf("no mixer row in the demo output %v", args)
+		return ""
+	}
+	want := "the mixer gets " + mixer("--no-swaps") + " ETH instead\nof " + mixer()
+	if !strings.Contains(string(readme), want) {
+		t.Errorf("README.md should say %q", want)
+	}
+}

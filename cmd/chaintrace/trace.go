@@ -54,6 +54,7 @@ type TraceOptions struct {
 	DepositRule   bool
 	DepositAlpha  string // human units of the native asset
 	DepositTau    uint64
+	NoSwaps       bool // --no-swaps: DEX pools and routers are endpoints, as before the swap rule
 
 	Format   string
 	Out      string
@@ -120,6 +121,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.BoolVar(&o.DepositRule, "deposit-rule", true, "attribute unlabelled addresses that sweep into an exchange to that exchange")
 	f.StringVar(&o.DepositAlpha, "deposit-alpha", "0.01", "deposit rule: most a sweep may fall short of what the deposit received, in native units")
 	f.Uint64Var(&o.DepositTau, "deposit-tau", 3200, "deposit rule: most blocks between a deposit and its sweep")
+	f.BoolVar(&o.NoSwaps, "no-swaps", false, "do not follow taint through DEX swaps (a pool or router that takes it is then an endpoint or holder like any address)")
 	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report)")
 	f.IntVar(&o.Concurrency, "concurrency", 4, "most requests to the node or API in flight at once (1: one at a time)")
 	f.StringSliceVar(&o.Heuristics, "heuristics", heuristicNames, "Bitcoin heuristics to apply and report on edges: change (change-output detection), coinjoin (CoinJoin-shaped txs marked low-confidence); \"\" for none")
@@ -180,6 +182,7 @@ func (o *TraceOptions) options(native graph.Asset) (trace.Options, error) {
 	}
 	to.Through = nonEmpty(o.Through)
 	to.DepositRule = o.DepositRule
+	to.NoSwaps = o.NoSwaps
 	alpha, err := parseHuman("deposit-alpha", o.DepositAlpha)
 	if err != nil {
 		return to, err

@@ -222,7 +222,8 @@ func ronin() (caseJSON, labelsCSV []byte) {
 	g.pay(14443010, thief, tester, eth("0.00001"), fee(21000, 35))
 
 	// 28 March: the USDC goes to a helper that swaps it for ETH on a DEX and sends
-	// the ETH back: ETH that is clean by the numbers lands on the tainted address.
+	// the ETH back. The swap rule converts the USDC's taint into the ETH the pool
+	// paid (85.6286 ETH for 255,000 USDC), which joins the thief's stolen ETH.
 	g.tx(14475010, thief, fee(65000, 30), move{usdcID, "token", thief, swapper, usdc("255000")})
 	g.declare(swapper, "ETH", 14441999, eth("0.2"))
 	g.tx(14475030, swapper, fee(180000, 30),
@@ -281,7 +282,8 @@ func ronin() (caseJSON, labelsCSV []byte) {
 		"tip":    tip,
 		"description": "Reconstruction of the laundering pattern of the Ronin bridge theft (Ethereum, 23 March 2022), scaled down about 1:100 " +
 			"and simplified. Seeds: the two theft transactions (1,736 ETH and 255,000 USDC here). Shown: a DEX swap of the stolen USDC for ETH " +
-			"that returns to the thief (clean by the numbers, so it dilutes the haircut), a fan-out to five layering wallets, a direct exchange " +
+			"that returns to the thief (the swap rule carries the USDC's taint into that ETH at the swap's own rate, so it reaches the exchanges and Tornado Cash " +
+			"with the rest; with --no-swaps the USDC ends in the pool and the ETH counts as clean), a fan-out to five layering wallets, a direct exchange " +
 			"payment, exchange deposit addresses swept into hot wallets (one also holding a clean customer deposit), a peel chain that runs past " +
 			"the default hop limit, 100 ETH deposits into the Tornado Cash 100 ETH pool, a dust test transfer, gas fees on every transaction, and the bulk left unspent. " +
 			"All addresses, hashes and block numbers are fictitious except the Tornado Cash 100 ETH pool (0xA160cdAB225685dA1d56aa342Ad8841c3b53f291) " +
