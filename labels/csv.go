@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // CSV columns. dest_chain is optional: for bridges, where the funds go.
@@ -80,7 +82,10 @@ func ParseCSV(name string, r io.Reader) ([]Entry, error) {
 		}
 		get := func(h string) string {
 			if i, ok := col[h]; ok {
-				return strings.TrimSpace(rec[i])
+				// A cell chaintrace (or a careful spreadsheet user) protected
+				// from formula evaluation with a leading apostrophe reads back
+				// as the value itself.
+				return escape.UnCSVCell(strings.TrimSpace(rec[i]))
 			}
 			return ""
 		}

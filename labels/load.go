@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -180,7 +181,12 @@ func WriteCSV(w io.Writer, es []Entry) error {
 	return err
 }
 
+// csvField writes one cell: a value a spreadsheet would run as a formula
+// (=HYPERLINK(…), +cmd…, -…, @…) gets a leading apostrophe (escape.CSVCell),
+// which ParseCSV removes again, so the file reads back to the same labels; then
+// RFC 4180 quoting where the value needs it.
 func csvField(s string) string {
+	s = escape.CSVCell(s)
 	if strings.ContainsAny(s, ",\"\n\r") || strings.HasPrefix(s, "#") {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}

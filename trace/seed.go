@@ -19,9 +19,21 @@ type seedSpec struct {
 // parseSeed recognises a transaction hash (64 hex digits, 0x-prefixed on account
 // chains), a "txid:vout" outpoint on UTXO chains, or an address the source accepts.
 func parseSeed(src Source, s string) (seedSpec, error) {
+	return parseSeedFor(src.Info(), src.NormalizeAddress, s)
+}
+
+// CheckSeed checks one seed's syntax for a chain without a source, so that a
+// malformed seed is reported before any connection is made: info needs only
+// Name and Family, normalize is the chain's offline address check. The error
+// wraps ErrBadInput and names the seed and what is expected.
+func CheckSeed(info ChainInfo, normalize func(string) (string, error), s string) error {
+	_, err := parseSeedFor(info, normalize, s)
+	return err
+}
+
+func parseSeedFor(info ChainInfo, normalize func(string) (string, error), s string) (seedSpec, error) {
 	sp := seedSpec{raw: s}
 	in := strings.TrimSpace(s)
-	info := src.Info()
 	if info.Family == graph.FamilyUTXO && strings.Contains(in, ":") {
 		op, err := graph.ParseOutpoint(in)
 		if err != nil || !isHex(op.TxID, 64) {
@@ -39,10 +51,11 @@ func parseSeed(src Source, s string) (seedSpec, error) {
 		}
 		return sp, nil
 	}
-	addr, err := src.NormalizeAddress(in)
+	addr, err := normalize(in)
 	if err != nil {
-		return sp, fmt.Errorf("%w: seed %q is neither a transaction hash%s nor a valid %s address: %v", ErrBadInput, s,
-			map[bool]string{true: ", an outpoint txid:vout", false: ""}[info.Family == graph.FamilyUTXO], info.Name, err)
+		why := strings.TrimPrefix(err.Error(), ErrBadInput.Error()+": ") // said once, by the outer error
+		return sp, fmt.Errorf("%w: seed %q is neither a transaction hash%s nor a valid %s address: %s", ErrBadInput, s,
+			map[bool]string{true: ", an outpoint txid:vout", false: ""}[info.Family == graph.FamilyUTXO], info.Name, why)
 	}
 	sp.address = addr
 	return sp, nil

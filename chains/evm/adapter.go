@@ -263,6 +263,16 @@ func (a *Adapter) NormalizeAddress(s string) (string, error) {
 	return addr.Hex(), nil
 }
 
+// NormalizeAddress is Adapter.NormalizeAddress without an adapter: the same
+// check, made before any node is contacted.
+func NormalizeAddress(s string) (string, error) {
+	addr, err := parseAddress(s)
+	if err != nil {
+		return "", err
+	}
+	return addr.Hex(), nil
+}
+
 func parseAddress(s string) (common.Address, error) {
 	s = strings.TrimSpace(s)
 	if !hexAddr.MatchString(s) {

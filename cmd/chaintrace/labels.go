@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/labels"
 )
 
@@ -166,6 +167,9 @@ func runLabelsShow(_ context.Context, o *LabelsOptions, addr string) error {
 	if err := checkLabelFormat(o.Format); err != nil {
 		return err
 	}
+	if err := labels.CheckAddress(o.Chain, addr); err != nil {
+		return badInput("labels show %q: %v", addr, err)
+	}
 	s, err := loadLabelSet(o)
 	if err != nil {
 		return err
@@ -216,7 +220,8 @@ func writeEntries(w io.Writer, format string, es []labels.Entry) error {
 		if e.DestChain != "" {
 			label += " (→ " + e.DestChain + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", chain, e.Address, e.Category, e.Confidence, labelOneLine(label), labelOneLine(e.Source))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", chain, e.Address, e.Category, e.Confidence,
+			escape.Display(label, labelMaxDisplay), escape.Display(e.Source, labelMaxDisplay))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -225,15 +230,13 @@ func writeEntries(w io.Writer, format string, es []labels.Entry) error {
 	return err
 }
 
-// oneLine keeps a table row on one line whatever a label file contains.
-func labelOneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// labelOneLine keeps a message on one line and harmless to the terminal
+// whatever a label file contains.
+func labelOneLine(s string) string { return escape.Line(s, errMaxLine) }
+
+// labelMaxDisplay is the most characters a label or source shows in the text
+// table (the CSV and JSON formats keep them whole).
+const labelMaxDisplay = 120
 
 func runLabelsValidate(_ context.Context, o *LabelsOptions) error {
 	var bad, errCount int

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // IOStreams are where a command reads and writes; tests pass buffers.
@@ -144,6 +146,37 @@ func envName(flag string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
+// reportError prints err on stderr where a terminal shows it, so nothing in it
+// may act on that terminal: a node's or a label file's text can carry escape
+// sequences (clear the screen, set the window title) or a whole HTML error page.
+// A runtime failure (exit 1) is one line, capped; a bad-input message keeps its
+// lines (a label file's list of errors), each escaped and capped, at most
+// errMaxLines of them.
 func reportError(w io.Writer, err error) {
-	fmt.Fprintf(w, "chaintrace: %v\n", err)
+	msg := err.Error()
+	if exitCode(err) != exitInput {
+		fmt.Fprintf(w, "chaintrace: %s\n", escape.Line(msg, errMaxLine))
+		return
+	}
+	lines := strings.Split(msg, "\n")
+	more := 0
+	if len(lines) > errMaxLines {
+		more, lines = len(lines)-errMaxLines, lines[:errMaxLines]
+	}
+	for i, l := range lines {
+		l = escape.Truncate(strings.TrimRight(escape.Terminal(l), " "), errMaxLine)
+		if i == 0 {
+			l = "chaintrace: " + l
+		}
+		fmt.Fprintln(w, l)
+	}
+	if more > 0 {
+		fmt.Fprintf(w, "  … %d more lines\n", more)
+	}
 }
+
+// errMaxLine and errMaxLines bound what one error prints.
+const (
+	errMaxLine  = 2000
+	errMaxLines = 100
+)

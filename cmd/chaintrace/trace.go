@@ -257,6 +257,9 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if err := o.checkOutput(); err != nil {
 		return err
 	}
+	if err := o.precheck(); err != nil {
+		return err
+	}
 	src, err := openSource(ctx, o)
 	if err != nil {
 		return err
@@ -294,6 +297,11 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		return describeRunError(ctx, runErr)
 	}
 	res.Tool = "chaintrace " + versionString()
+	if runErr == nil {
+		if err := zeroSeedError(res, o.FromBlock); err != nil {
+			return err
+		}
+	}
 	if err := o.write(res); err != nil {
 		return err
 	}
