@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestREADMEBadInputTable runs every row of README.md's bad-input table the way
+// the binary runs it (run is main without os.Exit) and checks the exit code and
+// that stderr holds the message shown, so the table cannot drift from what
+// chaintrace prints. The rows' --rpc http://127.0.0.1:1 has no node behind it:
+// a row that made a network call would exit 1, not 2.
+func TestREADMEBadInputTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- bad-input table: checked by TestREADMEBadInputTable -->")
+	table, _, ok2 := strings.Cut(rest, "<!-- end of bad-input table -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md lacks the bad-input table markers")
+	}
+	row := regexp.MustCompile("^\\| `chaintrace ([^`]*)` \\| ([0-9]) \\| `([^`]*)` \\|$")
+	dir := t.TempDir()
+	writeBadInputFixtures(t, dir)
+	t.Chdir(dir)
+	n := 0
+	for _, line := range strings.Split(table, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("README bad-input row not in the form | `chaintrace …` | code | `message` |: %s", line)
+			continue
+		}
+		n++
+		args := strings.Fields(m[1])
+		code, _ := strconv.Atoi(m[2])
+		want := m[3]
+		r := runCLI(t, nil, args...)
+		if r.code != code || !strings.Contains(r.errOut, want) {
+			t.Errorf("chaintrace %s\n  exit %d, want %d\n  stderr: %s\n  want it to contain: %s", m[1], r.code, code, r.errOut, want)
+		}
+		if strings.Count(r.errOut, "bad input") > 1 {
+			t.Errorf("chaintrace %s: \"bad input\" said more than once: %s", m[1], r.errOut)
+		}
+	}
+	t.Logf("%d rows checked", n)
+	if n < 25 {
+		t.Errorf("only %d rows in README's bad-input table", n)
+	}
+}
+
+// writeBadInputFixtures makes the files the README table names.
+func writeBadInputFixtures(t *testing.T, dir string) {
+	t.Helper()
+	files := map[string]string{
+		"bad-labels.csv": "chain,address,label,category,source,confidence\neth,0x28c6c06298d514db089934071355e5743bf21d60,x,exchange,me,200\n",
+		"corrupt.json":   "\x00\x01{not json",
+		"corrupt.case":   "SQLite format 3\x00" + strings.Repeat("garbage", 100),
+		// A theft transaction that moved nothing: 0 ETH and no token transfer.
+		"zero-value.json": `{"format":"chaintrace-case/v1","chain":"eth","family":"account",
+"native":{"id":"ETH","symbol":"ETH","decimals":18},"tip":2,
+"blocks":[{"number":1,"hash":"0x` + strings.Repeat("ab", 32) + `","time":1}],
+"seeds":["0x` + strings.Repeat("cd", 32) + `"],
+"transfers":[{"asset":"ETH","kind":"value","tx":"0x` + strings.Repeat("cd", 32) + `","block":1,
+"from":"0x1111111111111111111111111111111111111111","to":"0x2222222222222222222222222222222222222222","amount":"0"}]}`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
