@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"math/big"
 	"strings"
 )
@@ -46,13 +47,26 @@ func FormatUnits(v *big.Int, decimals uint8) string {
 }
 
 // FormatAmount is FormatUnits followed by the asset's symbol ("1.5 ETH").
+//
+// It is for people: the symbol, which a token contract chooses, is made safe for
+// a terminal and cut to SymbolDisplayMax characters (machine outputs carry the
+// asset id and the whole symbol in the JSON assets table instead).
 func FormatAmount(v *big.Int, a Asset) string {
 	s := FormatUnits(v, a.Decimals)
-	if a.Symbol != "" {
-		s += " " + a.Symbol
+	if sym := DisplaySymbol(a); sym != "" {
+		s += " " + sym
 	}
 	return s
 }
+
+// SymbolDisplayMax is the most characters of a token symbol shown to people.
+// Real symbols are short; a contract can return 100 kB, which would make a
+// table unreadable and a Graphviz label too long to render.
+const SymbolDisplayMax = 32
+
+// DisplaySymbol is a's symbol as shown to people: escaped for the terminal and
+// truncated to SymbolDisplayMax characters.
+func DisplaySymbol(a Asset) string { return escape.Display(a.Symbol, SymbolDisplayMax) }
 
 // ParseUnits converts a human amount ("0.5", "12", "0.000001") into base units
 // for an asset with the given decimals, exactly. It accepts only plain decimal

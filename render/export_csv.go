@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // EdgesCSVHeader and NodesCSVHeader are the first rows of the two CSV files.
@@ -43,8 +44,10 @@ var (
 // the taint in human units with the asset symbol; amount and taint are base-unit
 // integers; time is RFC 3339 UTC ("" when unknown); heuristics are joined by ';'.
 //
-// Cells are written verbatim: a spreadsheet may interpret a label starting with
-// '=' as a formula, so open the file with an import dialog, not by double-click.
+// Text cells are made safe for a terminal (escape.Terminal) and a cell a
+// spreadsheet would evaluate as a formula (starting with = + - @, tab or CR)
+// gets a leading apostrophe (escape.CSVCell), so a hostile label or symbol
+// cannot run when the file is opened in Excel, LibreOffice or Google Sheets.
 func WriteCSV(w io.Writer, r *graph.Result) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
@@ -60,7 +63,7 @@ func WriteCSV(w io.Writer, r *graph.Result) error {
 				strconv.FormatUint(e.Block, 10), rfc3339(e.Time), strconv.Itoa(e.Hop),
 				cleanText(e.Position), e.Kind, strings.Join(sortedStrings(e.Heuristics), ";"),
 			}
-			if err := cw.Write(rec); err != nil {
+			if err := cw.Write(safeCells(rec)); err != nil {
 				return err
 			}
 		}
@@ -99,11 +102,19 @@ func WriteNodesCSV(w io.Writer, r *graph.Result) error {
 				cleanText(n.Label), cleanText(n.Category), strconv.Itoa(n.Hop),
 				strings.Join(sortedStrings(kinds), ";"),
 			}
-			if err := cw.Write(rec); err != nil {
+			if err := cw.Write(safeCells(rec)); err != nil {
 				return fmt.Errorf("nodes csv: %w", err)
 			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// safeCells neutralises formula cells (escape.CSVCell) in place and returns rec.
+func safeCells(rec []string) []string {
+	for i, c := range rec {
+		rec[i] = escape.CSVCell(c)
+	}
+	return rec
 }

@@ -7,10 +7,10 @@ import (
 	"math/big"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // nodeStyle is how one role or endpoint kind looks in DOT. The palette is
@@ -288,75 +288,15 @@ func legend(present map[string]bool) string {
 	return b.String()
 }
 
-// cleanText makes untrusted text (label names from files, error messages) safe
-// to show: invalid UTF-8 becomes U+FFFD, control characters become spaces, and
-// bidirectional overrides are dropped so that a label cannot visually reorder the
-// address printed next to it.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
-			continue
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// cleanText makes untrusted text (label names from files, token symbols,
+// error messages) safe to show anywhere: see escape.Terminal.
+func cleanText(s string) string { return escape.Terminal(s) }
 
-// htmlText escapes text for a Graphviz HTML-like label (checked against
-// Graphviz 2.43: entities are decoded first, then backslash escapes expanded).
-func htmlText(s string) string {
-	var b strings.Builder
-	for _, r := range cleanText(s) {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '"':
-			b.WriteString("&quot;")
-		case '\'':
-			b.WriteString("&#39;")
-		case '\\':
-			// Graphviz expands \N, \G, \E… even in HTML-like labels and turns \\
-			// into \, so a literal backslash must be doubled here too.
-			b.WriteString(`\\`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// htmlText escapes text for a Graphviz HTML-like label: see escape.DOTHTML.
+func htmlText(s string) string { return escape.DOTHTML(s) }
 
-// dotQuote renders s as a DOT double-quoted string (node ids, tooltips). Within
-// quotes DOT only treats \" specially, but Graphviz expands backslash escapes
-// (\n, \N, \G…) in escString attributes such as tooltip and decodes &entities;,
-// so backslashes are doubled and '&' is written as an entity too.
-func dotQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range cleanText(s) {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '&':
-			b.WriteString("&amp;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+// dotQuote renders s as a DOT double-quoted string: see escape.DOTQuoted.
+func dotQuote(s string) string { return escape.DOTQuoted(s) }
 
 // shortID abbreviates a long address or hash to its first 8 and last 6
 // characters, which is how explorers and investigators quote them.
@@ -372,13 +312,7 @@ func abbrev(s string, head, tail int) string {
 }
 
 // truncate shortens s to at most n runes, ending in "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func truncate(s string, n int) string { return escape.Truncate(s, n) }
 
 func firstNonEmpty(s ...string) string {
 	for _, x := range s {

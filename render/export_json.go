@@ -3,11 +3,13 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/big"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chaintrace/chaintrace/graph"
 )
@@ -96,8 +98,36 @@ func WriteJSON(w io.Writer, r *graph.Result) error {
 	if err := enc.Encode(buildJSON(r)); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(escapeC1(buf.Bytes()))
 	return err
+}
+
+// escapeC1 writes the characters encoding/json leaves raw but a terminal or a
+// text viewer acts on as \u escapes: the C1 controls (U+0080–U+009F, among
+// them CSI U+009B and NEL U+0085) and the bidirectional marks, embeddings,
+// overrides and isolates (U+061C, U+200E–U+200F, U+202A–U+202E,
+// U+2066–U+2069). They can only occur inside JSON strings, so the document
+// decodes to the same values, but `jq -r` or a pager showing a hostile token
+// symbol or label no longer hands the terminal a raw control. C0 controls are
+// escaped by encoding/json already.
+func escapeC1(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f"+
+		"\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f"+
+		"\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if (r >= 0x80 && r <= 0x9f) || r == '\u061c' || r == '\u200e' || r == '\u200f' ||
+			(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.Bytes()
 }
 
 type jsonDoc struct {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // TextOptions shape the terminal report.
@@ -106,11 +107,11 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	if len(r.Warnings) > 0 {
 		p("\nwarnings\n")
 		for _, s := range sortedStrings(r.Warnings) {
-			p("  - %s\n", cleanText(s))
+			p("  - %s\n", escape.Display(s, escape.LineMax))
 		}
 	}
 	if r.Error != "" {
-		p("\nerror: %s\n", cleanText(r.Error))
+		p("\nerror: %s\n", escape.Display(r.Error, escape.LineMax))
 	}
 	return bw.Flush()
 }
@@ -132,7 +133,7 @@ func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.End
 	if !a.Native() {
 		kindName = "token " + a.Contract
 	}
-	fmt.Fprintf(w, "%s (%s, %d decimals)\n", cleanText(a.Symbol), cleanText(kindName), a.Decimals)
+	fmt.Fprintf(w, "%s (%s, %d decimals)\n", graph.DisplaySymbol(a), cleanText(kindName), a.Decimals)
 
 	sum := graph.KindSums(t, ends, a.ID)
 	type line struct {
@@ -242,7 +243,7 @@ func alignAmounts(vs []*big.Int, a graph.Asset) []string {
 		wi, wf = max(wi, len(in)), max(wf, len(fr))
 	}
 	out := make([]string, len(vs))
-	sym := cleanText(a.Symbol)
+	sym := graph.DisplaySymbol(a)
 	for i := range vs {
 		s := strings.Repeat(" ", wi-len(ints[i])) + ints[i] + fracs[i] + strings.Repeat(" ", wf-len(fracs[i]))
 		if sym != "" {
@@ -300,7 +301,7 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 			if label == "" && e.Exchange != "" {
 				label = "deposit of " + e.Exchange
 			}
-			label = cleanText(label)
+			label = escape.Display(label, textLabelMax)
 			switch {
 			case st&tiny != 0:
 				label = truncate(label, 10)
@@ -351,19 +352,24 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 			if e.Confidence != 0 {
 				conf = fmt.Sprintf(" (confidence %s)", graph.Percent(big.NewInt(int64(e.Confidence)), big.NewInt(1000)))
 			}
-			fmt.Fprintf(w, "      sweep: %s to %s%s\n", cleanText(firstNonEmpty(e.SweepTx, "-")), cleanText(firstNonEmpty(e.Exchange, "?")), conf)
+			fmt.Fprintf(w, "      sweep: %s to %s%s\n", cleanText(firstNonEmpty(e.SweepTx, "-")), escape.Display(firstNonEmpty(e.Exchange, "?"), textLabelMax), conf)
 		}
 		if e.DestChain != "" {
-			fmt.Fprintf(w, "      destination chain: %s\n", cleanText(e.DestChain))
+			fmt.Fprintf(w, "      destination chain: %s\n", escape.Display(e.DestChain, textLabelMax))
 		}
 		if e.Note != "" {
-			fmt.Fprintf(w, "      note: %s\n", cleanText(e.Note))
+			fmt.Fprintf(w, "      note: %s\n", escape.Display(e.Note, escape.LineMax))
 		}
 	}
 	if omitted > 0 {
 		fmt.Fprintf(w, "  … %d more endpoints not shown (see --format json)\n", omitted)
 	}
 }
+
+// textLabelMax is the most characters of a label (or exchange name) the text
+// report shows: label files and contracts can hold any amount of text, and a
+// table row must stay a row.
+const textLabelMax = 64
 
 // table aligns columns by rune count; right marks right-aligned columns.
 type table struct {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // Markdown writes the report as Markdown (GitHub-flavoured tables).
@@ -173,35 +173,13 @@ func renderHintMD(opts Options) string {
 	return "The graph is in `" + f + "`; render it with Graphviz: `dot -Tsvg " + f + " > trace.svg`."
 }
 
-// md escapes text for Markdown, tables included: emphasis, links, code, table
-// pipes, and '<' where it could open an HTML tag (before a letter, '/', '!' or
-// '?'), so "<0.1%" stays readable.
-func md(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i, r := range rs {
-		switch r {
-		case '\\', '`', '*', '_', '[', ']', '|':
-			b.WriteByte('\\')
-		case '<':
-			if i+1 < len(rs) && (unicode.IsLetter(rs[i+1]) || strings.ContainsRune("/!?", rs[i+1])) {
-				b.WriteByte('\\')
-			}
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// md escapes text for Markdown, tables included (escape.Markdown): control
+// characters, emphasis, links, code, table pipes, and '<' where it could open
+// an HTML tag.
+func md(s string) string { return escape.Markdown(s) }
 
-// code puts s in a code span; backticks and pipes cannot occur in hashes or
-// addresses, so they are dropped rather than escaped.
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	s = strings.NewReplacer("`", "", "|", "").Replace(s)
-	return "`" + s + "`"
-}
+// code puts s in a code span (escape.MarkdownCode).
+func code(s string) string { return escape.MarkdownCode(s) }
 
 func codeOrDash(s string) string {
 	if s == "" || s == "—" {

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/render"
 )
@@ -142,7 +142,7 @@ func buildView(r *graph.Result, opts Options) *view {
 		Family:     clean(r.Family),
 		Policy:     clean(r.Policy),
 		Incomplete: r.Error != "",
-		Error:      clean(r.Error),
+		Error:      escape.Display(r.Error, escape.LineMax),
 		Explorer:   explorerFor(r.Chain),
 	}
 	if v.Title == "" {
@@ -169,7 +169,7 @@ func buildView(r *graph.Result, opts Options) *view {
 		v.Generated = opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
 	for _, w := range r.Warnings {
-		v.Warnings = append(v.Warnings, clean(w))
+		v.Warnings = append(v.Warnings, escape.Display(w, escape.LineMax))
 	}
 	sort.Strings(v.Warnings)
 	for _, d := range r.Discrepancies {
@@ -210,9 +210,9 @@ func buildView(r *graph.Result, opts Options) *view {
 		a := r.AssetOf(e.Asset)
 		p := pathView{
 			N: i + 1, Kind: e.Kind, Address: clean(e.Address), Outpoint: clean(e.Outpoint),
-			Label: clean(e.Label), Amount: graph.FormatAmount(e.Amount, a),
+			Label: short(e.Label), Amount: graph.FormatAmount(e.Amount, a),
 			Share: graph.Percent(e.Amount, seedOf(r, e.Asset)), Hops: e.Hops,
-			Sweep: clean(e.SweepTx), Exchange: clean(e.Exchange), Dest: clean(e.DestChain), Note: clean(e.Note),
+			Sweep: clean(e.SweepTx), Exchange: short(e.Exchange), Dest: short(e.DestChain), Note: escape.Display(e.Note, escape.LineMax),
 		}
 		for _, t := range e.Path {
 			p.Txs = append(p.Txs, clean(t))
@@ -224,7 +224,7 @@ func buildView(r *graph.Result, opts Options) *view {
 
 func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
 	a := r.AssetOf(id)
-	av := assetView{Symbol: clean(a.Symbol), Kind: "native"}
+	av := assetView{Symbol: graph.DisplaySymbol(a), Kind: "native"}
 	if av.Symbol == "" {
 		av.Symbol = clean(a.ID)
 	}
@@ -323,7 +323,7 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 		if name == "" {
 			name = e.Label
 		}
-		name = clean(labels.Entity(name))
+		name = short(labels.Entity(name))
 		if name == "" {
 			name = "Unknown exchange"
 		}
@@ -351,7 +351,7 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 		if e.LowConfidence {
 			conf += " (low)"
 		}
-		base := freezeRow{Kind: kind, Address: clean(e.Address), Label: clean(e.Label), Hops: fmt.Sprint(e.Hops), Sweep: sweep, Confidence: conf}
+		base := freezeRow{Kind: kind, Address: clean(e.Address), Label: short(e.Label), Hops: fmt.Sprint(e.Hops), Sweep: sweep, Confidence: conf}
 		if len(e.Inflows) == 0 {
 			row := base
 			row.Tx, row.Amount, row.Time = "—", graph.FormatAmount(e.Amount, a), "—"
@@ -444,22 +444,17 @@ func seedOf(r *graph.Result, id string) *big.Int {
 	return nil
 }
 
-// clean drops control and bidirectional-override characters: label names and
-// messages come from files and chains, not from us.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// clean drops control and bidirectional-override characters and escape
+// sequences: label names and messages come from files, contracts and nodes
+// (escape.Terminal).
+func clean(s string) string { return escape.Terminal(s) }
+
+// labelMax is the most characters of a label, exchange name or note the report
+// shows; the JSON output keeps them whole.
+const labelMax = 200
+
+// short is clean with the result cut to labelMax characters.
+func short(s string) string { return escape.Display(s, labelMax) }
 
 // explorer links hashes and addresses for chains with a well-known public
 // explorer; a local chain gets no links.

@@ -430,6 +430,11 @@ func (a *Adapter) fetchTokens(ctx context.Context, want map[common.Address]bool)
 		}
 		if d := new(big.Int).SetBytes(decs[i]); elems[2*i+1].Error == nil && len(decs[i]) >= 32 && d.IsUint64() && d.Uint64() <= 255 {
 			as.Decimals = uint8(d.Uint64())
+			if as.Decimals > maxSaneDecimals {
+				// Not an error (amounts stay exact in base units), but no real token
+				// does this, and its human amounts are all "0.000…": say so.
+				a.warn("token %s: decimals() returned %d (real tokens use at most %d); human amounts of it are tiny fractions, compare base units", t.Hex(), as.Decimals, maxSaneDecimals)
+			}
 		} else {
 			a.warn("token %s: decimals() unreadable; amounts shown in base units (decimals 0)", t.Hex())
 		}
@@ -440,6 +445,10 @@ func (a *Adapter) fetchTokens(ctx context.Context, want map[common.Address]bool)
 	cl.release()
 	return cl.wait(ctx)
 }
+
+// maxSaneDecimals is the most decimals a token may declare before chaintrace
+// warns: 10^36 base units per token is beyond any token in use.
+const maxSaneDecimals = 36
 
 // decodeSymbol accepts an ABI string or a bytes32 (old tokens such as MKR).
 func decodeSymbol(b []byte) (string, bool) {
