@@ -63,9 +63,9 @@ func hostileTokenRuntime(h HostileToken) []byte {
 	a.push(h.Repeat)
 	a.label("loop").op(vm.DUP1, vm.ISZERO).jumpi("ret")
 	a.push(1).op(vm.SWAP1, vm.SUB)
-	a.push(filler).op(vm.DUP2).push(32).op(vm.MUL).push(0x40 + len(h.Text)).op(vm.ADD, vm.MSTORE)
+	a.push(filler).op(vm.DUP2).push(32).op(vm.MUL).push(0x40+len(h.Text)).op(vm.ADD, vm.MSTORE)
 	a.jump("loop")
-	a.label("ret").op(vm.POP).push(0x40 + (n+31)/32*32).op(vm.PUSH0, vm.RETURN)
+	a.label("ret").op(vm.POP).push(0x40+(n+31)/32*32).op(vm.PUSH0, vm.RETURN)
 
 	a.label("fail").op(vm.PUSH0, vm.PUSH0, vm.REVERT)
 	a.label("data")
