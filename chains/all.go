@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/chaintrace/chaintrace/chains/bitcoin"
 	"github.com/chaintrace/chaintrace/chains/evm"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -26,6 +28,20 @@ type Config struct {
 	ToBlock     uint64 // --to-block: bounds forward block scans (bitcoind); 0 = tip
 	HTTPClient  *http.Client
 	Stderr      io.Writer // warnings and progress
+
+	// RequestTimeout bounds one HTTP request (--request-timeout; 0: 60 s).
+	RequestTimeout time.Duration
+	// Policy replaces the transport's retry policy (tests: a fake clock).
+	Policy *httpx.Policy
+}
+
+// notify writes the transport's retry notices to stderr (never to results).
+func (c Config) notify() func(string) {
+	if c.Stderr == nil {
+		return nil
+	}
+	w := c.Stderr
+	return func(msg string) { fmt.Fprintf(w, "chaintrace: notice: %s\n", msg) }
 }
 
 // Entry registers one adapter family.
@@ -48,6 +64,7 @@ var registry = []Entry{
 				Chain: cfg.Chain, RPC: cfg.RPC, History: cfg.History,
 				Explorer: cfg.Explorer, ExplorerKey: cfg.ExplorerKey, RPS: cfg.RPS,
 				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr,
+				RequestTimeout: cfg.RequestTimeout, Policy: cfg.Policy, Notify: cfg.notify(),
 			})
 			if err != nil {
 				return nil, err // not a typed nil inside the interface
@@ -63,6 +80,7 @@ var registry = []Entry{
 			a, err := bitcoin.Open(ctx, bitcoin.Config{
 				Chain: cfg.Chain, Backend: cfg.Backend, URL: cfg.RPC, RPS: cfg.RPS,
 				HTTPClient: cfg.HTTPClient, Warnings: cfg.Stderr, ToBlock: cfg.ToBlock,
+				RequestTimeout: cfg.RequestTimeout, Policy: cfg.Policy, Notify: cfg.notify(),
 			})
 			if err != nil {
 				return nil, err // not a typed nil inside the interface

@@ -202,6 +202,7 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 	// Receipts and headers of mined transactions.
 	need = need[:0]
 	var needBlocks []uint64
+	blockHash := map[uint64]*common.Hash{}
 	c.mu.Lock()
 	for _, h := range hashes {
 		tx := c.txs[h]
@@ -213,6 +214,7 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 		}
 		if b := uint64(*tx.BlockNumber); c.headers[b] == nil && cl.try(fmt.Sprint("h", b)) {
 			needBlocks = append(needBlocks, b)
+			blockHash[b] = tx.BlockHash
 		}
 	}
 	c.mu.Unlock()
@@ -222,10 +224,17 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 	for i, h := range need {
 		elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &rs[i]})
 	}
+	checks := make([]func(json.RawMessage) error, len(elems))
+	c.mu.Lock()
+	for i, h := range need {
+		checks[i] = receiptCheck(c.txs[h])
+	}
+	c.mu.Unlock()
 	for i, b := range needBlocks {
 		elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), false}, Result: &hs[i]})
+		checks = append(checks, blockCheck(b, blockHash[b]))
 	}
-	if err := a.cl.batch(ctx, elems); err != nil {
+	if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
 		return err
 	}
 	for _, e := range elems {
@@ -654,6 +663,34 @@ func frameCheck(tx *rpcTx) func(json.RawMessage) error {
 		if f.From != tx.From || tx.To != nil && (f.To == nil || *f.To != *tx.To) ||
 			f.Value != nil && (*big.Int)(f.Value).Cmp((*big.Int)(&tx.Value)) != 0 {
 			return fmt.Errorf("the call trace is not of transaction %s", tx.Hash.Hex())
+		}
+		return nil
+	}
+}
+
+// receiptCheck: the receipt is of the transaction asked for, in the block the
+// transaction names.
+func receiptCheck(tx *rpcTx) func(json.RawMessage) error {
+	if tx == nil {
+		return nil
+	}
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var r struct {
+			TxHash      common.Hash     `json:"transactionHash"`
+			BlockHash   common.Hash     `json:"blockHash"`
+			BlockNumber *hexutil.Uint64 `json:"blockNumber"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		switch {
+		case r.TxHash != tx.Hash:
+			return fmt.Errorf("a receipt of %s answered for %s", r.TxHash.Hex(), tx.Hash.Hex())
+		case tx.BlockHash != nil && r.BlockHash != *tx.BlockHash, tx.BlockNumber != nil && (r.BlockNumber == nil || *r.BlockNumber != *tx.BlockNumber):
+			return fmt.Errorf("the receipt of %s is in block %s, the transaction in %s (a reorg?)", tx.Hash.Hex(), r.BlockHash.Hex(), tx.BlockHash.Hex())
 		}
 		return nil
 	}

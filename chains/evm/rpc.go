@@ -179,27 +179,48 @@ func checkFor(method string, args []any) func(json.RawMessage) error {
 		if err != nil {
 			return nil
 		}
-		return func(raw json.RawMessage) error {
-			if raw == nil {
-				return nil
-			}
-			var b struct {
-				Number *hexutil.Uint64 `json:"number"`
-			}
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return err
-			}
-			if b.Number == nil || uint64(*b.Number) != want {
-				return fmt.Errorf("not block %d", want)
-			}
-			return nil
-		}
+		return blockCheck(want, nil)
 	case "eth_getLogs":
 		return logsCheck(args)
 	case "eth_chainId", "eth_blockNumber":
 		return httpx.CallerChecks // only ever asked alone
 	}
 	return nil
+}
+
+// blockCheck: the block answered has the number asked for and, when known,
+// the hash the chain being read gave it (a transaction's blockHash); a full
+// block's transactions name the block's own hash. Another hash at the same
+// height is a reorg or a node behind a stale cache: a fault, not data.
+func blockCheck(want uint64, hash *common.Hash) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var b struct {
+			Number *hexutil.Uint64   `json:"number"`
+			Hash   common.Hash       `json:"hash"`
+			Txs    []json.RawMessage `json:"transactions"`
+		}
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return err
+		}
+		if b.Number == nil || uint64(*b.Number) != want {
+			return fmt.Errorf("not block %d", want)
+		}
+		if hash != nil && b.Hash != *hash {
+			return fmt.Errorf("block %d has hash %s, but the chain read so far has %s (a reorg?)", want, b.Hash.Hex(), hash.Hex())
+		}
+		for _, t := range b.Txs {
+			var tx struct {
+				BlockHash *common.Hash `json:"blockHash"`
+			}
+			if len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &tx) == nil && tx.BlockHash != nil && *tx.BlockHash != b.Hash {
+				return fmt.Errorf("block %d has hash %s, but its transactions name %s (a reorg?)", want, b.Hash.Hex(), tx.BlockHash.Hex())
+			}
+		}
+		return nil
+	}
 }
 
 func argHash(args []any) (common.Hash, bool) {

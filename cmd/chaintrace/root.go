@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/chaintrace/chaintrace/internal/escape"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 )
 
 // IOStreams are where a command reads and writes; tests pass buffers.
@@ -39,6 +40,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		<-ctx.Done()
 		stop()
 	}()
+	// Everything on standard error (warnings, notices, progress, errors)
+	// passes the transport's one redaction.
+	stderr = httpx.RedactWriter(stderr)
 	ios := &IOStreams{In: stdin, Out: stdout, ErrOut: stderr, Getenv: getenv}
 	root := newRootCmd(ios)
 	root.SetArgs(args)
@@ -153,7 +157,7 @@ func envName(flag string) string {
 // lines (a label file's list of errors), each escaped and capped, at most
 // errMaxLines of them.
 func reportError(w io.Writer, err error) {
-	msg := err.Error()
+	msg := httpx.Redact(err.Error())
 	if exitCode(err) != exitInput {
 		fmt.Fprintf(w, "chaintrace: %s\n", escape.Line(msg, errMaxLine))
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/chaintrace/chaintrace/cases"
 	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/chains/jsoncase"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -68,6 +69,10 @@ func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 	return opened, wrapSource(o, opened)
 }
 
+// newPolicy returns the transport's retry policy for a live source (nil: the
+// default). Tests replace it with one on a fake clock.
+var newPolicy = func() *httpx.Policy { return nil }
+
 // chainConfig is what the live adapters get from the flags and the environment.
 // The explorer API key comes only from the environment, so it never appears in
 // a command line, a shell history or a recorded case.
@@ -75,6 +80,7 @@ func (o *TraceOptions) chainConfig(chain string) chains.Config {
 	cfg := chains.Config{
 		Chain: chain, RPC: o.RPC, Backend: o.Backend, History: o.History,
 		Explorer: o.Explorer, RPS: o.RPS, Stderr: o.IO.ErrOut, ToBlock: o.ToBlock,
+		RequestTimeout: o.RequestTimeout, Policy: newPolicy(),
 	}
 	if o.IO.Getenv != nil {
 		cfg.ExplorerKey = o.IO.Getenv(envPrefix + "EXPLORER_KEY")

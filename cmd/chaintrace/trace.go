@@ -37,6 +37,10 @@ type TraceOptions struct {
 	History  string  // EVM: auto, trace, explorer, rpc
 	Explorer string  // EVM: Etherscan-compatible API base URL
 	RPS      float64 // request rate limit for public endpoints (0: the adapter's default)
+	// Timeout bounds the whole trace (0: none); RequestTimeout one request
+	// to the node or API (0: 60 s).
+	Timeout        time.Duration
+	RequestTimeout time.Duration
 
 	Seeds []string
 
@@ -107,6 +111,8 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVar(&o.History, "history", "auto", "EVM address history: auto, trace (trace_filter), explorer (Etherscan-compatible API), rpc (plain node)")
 	f.StringVar(&o.Explorer, "explorer", "", "EVM: Etherscan-compatible API base URL for --history explorer (key in CHAINTRACE_EXPLORER_KEY)")
 	f.Float64Var(&o.RPS, "rps", 0, "most requests per second to the node or API (0: the adapter's default)")
+	f.DurationVar(&o.Timeout, "timeout", 0, "stop the whole trace after this long (e.g. 10m) and write what was traced so far (0: no limit)")
+	f.DurationVar(&o.RequestTimeout, "request-timeout", 0, "give up on one request to the node or API after this long and retry it (0: 60s)")
 	f.StringVar(&o.Case, "case", "", "offline case file, or an embedded demo name (demo, ronin, demo-btc, bitfinex)")
 	f.StringVar(&o.Policy, "policy", string(trace.Haircut), "taint policy: haircut, poison, fifo, lifo, tiho")
 	f.IntVar(&o.Hops, "hops", 5, "hops to follow from the seed")
@@ -260,6 +266,14 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if err := o.precheck(); err != nil {
 		return err
 	}
+	if o.Timeout < 0 || o.RequestTimeout < 0 {
+		return badInput("--timeout %v / --request-timeout %v: want 0 (no limit / the default) or a positive duration such as 30s", o.Timeout, o.RequestTimeout)
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, errTimeout)
+		defer cancel()
+	}
 	src, err := openSource(ctx, o)
 	if err != nil {
 		return err
@@ -294,7 +308,7 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 			// Nothing was traced: the seed itself does not exist or moved nothing.
 			return fmt.Errorf("%w: %v", trace.ErrBadInput, runErr)
 		}
-		return describeRunError(ctx, runErr)
+		return describeRunError(ctx, o, runErr)
 	}
 	res.Tool = "chaintrace " + versionString()
 	if runErr == nil {
@@ -306,12 +320,18 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		return err
 	}
 	if runErr != nil {
-		return describeRunError(ctx, runErr)
+		return describeRunError(ctx, o, runErr)
 	}
 	return nil
 }
 
-func describeRunError(ctx context.Context, err error) error {
+// errTimeout is the cause of a context ended by --timeout.
+var errTimeout = errors.New("--timeout reached")
+
+func describeRunError(ctx context.Context, o *TraceOptions, err error) error {
+	if errors.Is(context.Cause(ctx), errTimeout) {
+		return fmt.Errorf("--timeout %v reached; the output holds what was traced so far, and what was fetched is cached: rerun with a longer --timeout to finish: %w", o.Timeout, err)
+	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted; the output holds what was traced so far: %w", err)
 	}

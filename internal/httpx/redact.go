@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"io"
 	"net/url"
 	"regexp"
 	"sort"
@@ -144,3 +145,28 @@ func isHexID(s string) bool {
 // SecretName reports whether a flag, option or parameter name says it holds a
 // secret (key, token, password, …).
 func SecretName(name string) bool { return secretName.MatchString(name) }
+
+// RedactWriter passes every write through Redact (for standard error, where
+// warnings, notices and errors go; callers write whole lines).
+func RedactWriter(w io.Writer) io.Writer {
+	if w == nil {
+		return nil
+	}
+	if _, ok := w.(redactWriter); ok {
+		return w
+	}
+	return redactWriter{w}
+}
+
+type redactWriter struct{ w io.Writer }
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	s := Redact(string(p))
+	if _, err := io.WriteString(r.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Unwrap is the writer underneath (a terminal check looks through it).
+func (r redactWriter) Unwrap() io.Writer { return r.w }
