@@ -33,6 +33,9 @@ type TransferKind string
 const (
 	KindValue    TransferKind = "value"    // native value of a transaction (tx.value)
 	KindInternal TransferKind = "internal" // native value moved by a CALL inside a transaction
+	// KindSelfDestruct: a contract's SELFDESTRUCT paid its whole balance to the
+	// beneficiary (an internal movement, named because no call carries it).
+	KindSelfDestruct TransferKind = "selfdestruct"
 	KindToken    TransferKind = "token"    // ERC-20 Transfer log
 	KindWrap     TransferKind = "wrap"     // WETH Deposit/Withdrawal: value changes asset
 	KindFee      TransferKind = "fee"      // gas paid by From; To is empty

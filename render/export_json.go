@@ -55,7 +55,8 @@ const JSONSchemaVersion = 1
 //	    "confidence_permille": 950,// deposits only: κ of the deposit rule × 1000
 //	    "dest_chain": "",          // bridges, when known (omitted otherwise)
 //	    "low_confidence": false,   // omitted when false
-//	    "note": ""                 // omitted when empty
+//	    "note": "",                // omitted when empty
+//	    "unexplained": "…"         // balance reconciliation mismatch at this holder (signed); omitted when none
 //	  }],
 //	  "totals": {                  // per asset id
 //	    "ETH": {
@@ -71,6 +72,9 @@ const JSONSchemaVersion = 1
 //	      "swapped_out": "0"       // … and taint that left in one (see "conversions")
 //	    }
 //	  },
+//	  "discrepancies": [{"address": "0x…", "asset": "ETH", "block": 19000000,
+//	                     "node_balance": "…", "traced_balance": "…", "unexplained": "…",
+//	                     "treatment": "…"}], // balance reconciliation; omitted when empty
 //	  "nodes": [{"id": "…", "address": "…", "tx": "", "role": "seed",
 //	             "label": "", "category": "", "hop": 0}],   // sorted by id
 //	  "edges": [{"tx": "0x…", "position": "value", "from": "…", "to": "…",

@@ -30,9 +30,10 @@ var (
 
 // move is one internal value transfer inside a transaction.
 type move struct {
-	From, To common.Address
-	Value    *big.Int
-	Pos      string // "call 0.1": the path of the call in the trace tree
+	From, To     common.Address
+	Value        *big.Int
+	Pos          string // "call 0.1": the path of the call in the trace tree
+	SelfDestruct bool   // a SELFDESTRUCT payout, not a CALL
 }
 
 // flatTrace is the Parity/OpenEthereum trace format (trace_filter,
@@ -82,10 +83,10 @@ func movesFromFrame(f *callFrame) []move {
 				continue
 			}
 			p := append(append([]int(nil), path...), i)
-			switch strings.ToUpper(c.Type) {
+			switch typ := strings.ToUpper(c.Type); typ {
 			case "CALL", "CREATE", "CREATE2", "SELFDESTRUCT":
 				if positive(c.Value) {
-					out = append(out, move{From: c.From, To: c.To, Value: new(big.Int).Set((*big.Int)(c.Value)), Pos: pathString(p)})
+					out = append(out, move{From: c.From, To: c.To, Value: new(big.Int).Set((*big.Int)(c.Value)), Pos: pathString(p), SelfDestruct: typ == "SELFDESTRUCT"})
 				}
 			}
 			walk(c, p)
@@ -137,7 +138,7 @@ func movesFromFlat(ts []flatTrace) []move {
 			if t.Action.Address == nil || t.Action.RefundAddress == nil || !positive(t.Action.Balance) {
 				continue
 			}
-			m = move{From: *t.Action.Address, To: *t.Action.RefundAddress, Value: (*big.Int)(t.Action.Balance)}
+			m = move{From: *t.Action.Address, To: *t.Action.RefundAddress, Value: (*big.Int)(t.Action.Balance), SelfDestruct: true}
 		default:
 			continue
 		}
@@ -562,6 +563,9 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 	for _, m := range moves {
 		t := base
 		t.Asset, t.Kind, t.Position, t.From, t.To, t.Amount = native, graph.KindInternal, m.Pos, m.From.Hex(), m.To.Hex(), new(big.Int).Set(m.Value)
+		if m.SelfDestruct {
+			t.Kind = graph.KindSelfDestruct
+		}
 		nats = append(nats, nat{t: t})
 	}
 	var logs []graph.Transfer

@@ -333,7 +333,7 @@ func (c *Case) asset(path, id string) (graph.Asset, error) {
 
 var transferKinds = map[graph.TransferKind]bool{
 	graph.KindValue: true, graph.KindInternal: true, graph.KindToken: true,
-	graph.KindWrap: true, graph.KindFee: true,
+	graph.KindWrap: true, graph.KindFee: true, graph.KindSelfDestruct: true,
 }
 
 func (c *Case) parseAccount(f *file) error {

@@ -230,3 +230,47 @@ func TestReconcileUnseenCredit(t *testing.T) {
 		t.Errorf("address seed: discrepancies %v, want 5 ETH at %s", res.Discrepancies, h.Hex())
 	}
 }
+
+// TestSelfDestructPayout: stolen ETH parked in a contract leaves it by
+// SELFDESTRUCT (no CALL carries it); the adapter reports the payout as its own
+// kind, the beneficiary is followed, and every holder reconciles.
+func TestSelfDestructPayout(t *testing.T) {
+	n := geth.Start(t)
+	v, h, b, c := geth.NewAccount("e2e/sd-victim"), geth.NewAccount("e2e/sd-hacker"), geth.NewAccount("e2e/sd-beneficiary"), geth.NewAccount("e2e/sd-caller")
+	n.Fund(geth.Eth(10, 1), v, c)
+	sd := n.DeploySelfDestructor(n.Faucet(), b.Address)
+	theft := n.SendValue(v, h.Address, geth.Eth(2, 1))
+	n.Commit()
+	park := n.Call(h, sd, geth.Eth(3, 2), nil)
+	n.Commit()
+	trigger := n.Call(c, sd, nil, nil)
+	n.Commit()
+	n.MustSucceed(theft, park, trigger)
+	if got := n.Balance(b.Address); got.Cmp(geth.Eth(3, 2)) != 0 {
+		t.Fatalf("beneficiary holds %s, want 1.5 ETH", got)
+	}
+
+	a := openEVM(t, n)
+	res, err := trace.Run(context.Background(), a, []string{theft.Hex()}, trace.Options{Policy: trace.Haircut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// H held only stolen ETH: its gas and the 1.5 ETH are wholly tainted; the
+	// contract passes all of it to B.
+	fee := n.Fee(park)
+	checkEndpoints(t, res, []wantEP{
+		{kind: graph.EndUnspent, addr: h.Hex(), asset: "ETH", amount: new(big.Int).Sub(geth.Eth(1, 2), fee)},
+		{kind: graph.EndUnspent, addr: b.Hex(), asset: "ETH", amount: geth.Eth(3, 2)},
+	})
+	checkBalance(t, res, "ETH", geth.Eth(2, 1), fee)
+	noDiscrepancies(t, res)
+	if got := edgesOfKind(res, graph.KindSelfDestruct, b.Hex()); len(got) != 1 {
+		t.Errorf("selfdestruct edges into the beneficiary: %v, want one of 1.5 ETH", got)
+	} else {
+		for _, v := range got {
+			if v.Cmp(geth.Eth(3, 2)) != 0 {
+				t.Errorf("selfdestruct edge carries %s, want 1.5 ETH", v)
+			}
+		}
+	}
+}
