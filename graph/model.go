@@ -36,10 +36,10 @@ const (
 	// KindSelfDestruct: a contract's SELFDESTRUCT paid its whole balance to the
 	// beneficiary (an internal movement, named because no call carries it).
 	KindSelfDestruct TransferKind = "selfdestruct"
-	KindToken    TransferKind = "token"    // ERC-20 Transfer log
-	KindWrap     TransferKind = "wrap"     // WETH Deposit/Withdrawal: value changes asset
-	KindFee      TransferKind = "fee"      // gas paid by From; To is empty
-	KindUTXO     TransferKind = "utxo"     // one output of a UTXO transaction
+	KindToken        TransferKind = "token" // ERC-20 Transfer log
+	KindWrap         TransferKind = "wrap"  // WETH Deposit/Withdrawal: value changes asset
+	KindFee          TransferKind = "fee"   // gas paid by From; To is empty
+	KindUTXO         TransferKind = "utxo"  // one output of a UTXO transaction
 	// Credits that are not transfers: no transaction moves them, so TxHash is
 	// empty and From is one of the pseudo-senders below; they come after the
 	// block's transactions (TxIndex = the block's transaction count, +1 for
