@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -191,19 +191,11 @@ func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
 		}
 		return common.HexToAddress(a).Hex(), true, nil
 	case graph.FamilyUTXO:
-		var params *chaincfg.Params
-		switch info.Name {
-		case "btc", "bitcoin":
-			params = &chaincfg.MainNetParams
-		case "btc-testnet":
-			params = &chaincfg.TestNet3Params
-		case "btc-signet":
-			params = &chaincfg.SigNetParams
-		case "btc-regtest":
-			params = &chaincfg.RegressionNetParams
-		default:
+		net, ok := chainid.Lookup(info.Name)
+		if !ok || net.Params == nil {
 			return "", false, nil
 		}
+		params := net.Params
 		d, err := btcutil.DecodeAddress(a, params)
 		if err != nil || !d.IsForNet(params) {
 			return "", true, fmt.Errorf("%w: %q is not a %s address", trace.ErrBadInput, addr, info.Name)

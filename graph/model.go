@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/chaintrace/chaintrace/chainid"
 )
 
 // Chain families. The tracer splits taint per transaction on UTXO chains and per
 // address ledger on account chains.
 const (
-	FamilyAccount = "account"
-	FamilyUTXO    = "utxo"
+	FamilyAccount = chainid.FamilyAccount
+	FamilyUTXO    = chainid.FamilyUTXO
 )
 
 // Asset identifies what a transfer moves. ID is the key used everywhere (maps,

@@ -3,12 +3,11 @@ package labels
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/chaintrace/chaintrace/chainid"
 )
 
 // Chain scopes a label entry can have besides a single --chain name.
@@ -17,55 +16,37 @@ const (
 	ScopeEVM = "evm" // every EVM chain, including a local --chain evm / evm:<id> network
 )
 
-// evmChains are the --chain names of EVM networks a label file may name. A name
-// not listed here is rejected rather than silently never matching; "evm:<id>"
-// names a local or unlisted network by chain id.
-var evmChains = []string{
-	"eth", "sepolia", "holesky", "bsc", "polygon", "arbitrum", "optimism", "base",
-	"avalanche", "gnosis", "fantom", "linea", "scroll", "zksync",
-}
-
-// btcChains maps the Bitcoin --chain names to their network parameters.
-var btcChains = map[string]*chaincfg.Params{
-	"btc":         &chaincfg.MainNetParams,
-	"btc-testnet": &chaincfg.TestNet3Params,
-	"btc-signet":  &chaincfg.SigNetParams,
-	"btc-regtest": &chaincfg.RegressionNetParams,
-}
-
-var evmIDChain = regexp.MustCompile(`^evm:[0-9]+$`)
+// A label file may name every chain package chainid knows (its names and
+// aliases, written back in canonical form), "evm:<id>" for a local or unlisted
+// network by chain id, or one of the two scopes above. A name chainid does not
+// know is rejected rather than silently never matching.
 
 // KnownChains lists the chain names a label file may use, sorted, for messages.
-func KnownChains() []string {
-	ns := append([]string{ScopeEVM, "evm:<chain id>"}, evmChains...)
-	for n := range btcChains {
-		ns = append(ns, n)
-	}
-	sort.Strings(ns)
-	return ns
-}
+func KnownChains() []string { return chainid.Names("") }
 
 // IsBitcoin reports whether a --chain name is a Bitcoin network.
-func IsBitcoin(chain string) bool {
-	_, ok := btcChains[chain]
-	return ok || strings.HasPrefix(chain, "btc-")
-}
+func IsBitcoin(chain string) bool { return chainid.IsBitcoin(chain) }
 
-// normChain validates the chain column of a label entry and returns it lower-cased.
+// normChain validates the chain column of a label entry and returns it in
+// canonical form ("bitcoin" → "btc"; "evm:<id>" stays as written).
 func normChain(s string) (string, error) {
-	c := strings.ToLower(strings.TrimSpace(s))
-	if c == ScopeAll || c == ScopeEVM || evmIDChain.MatchString(c) {
+	c := chainid.Canonical(s)
+	if c == ScopeAll || c == ScopeEVM {
 		return c, nil
 	}
-	if _, ok := btcChains[c]; ok {
-		return c, nil
-	}
-	for _, n := range evmChains {
-		if c == n {
-			return c, nil
-		}
+	if ch, ok := chainid.Lookup(c); ok {
+		return ch.Name, nil
 	}
 	return "", fmt.Errorf("unknown chain %q (want empty for every chain, or one of: %s)", s, strings.Join(KnownChains(), ", "))
+}
+
+// scopeKey is the chain scope a label is stored and looked up under: the same
+// for every name of one chain, so "evm:1" and "eth" share their labels.
+func scopeKey(chain string) string {
+	if chain == ScopeAll || chain == ScopeEVM {
+		return chain
+	}
+	return chainid.Key(chain)
 }
 
 var hexAddr = regexp.MustCompile(`^0[xX][0-9a-fA-F]{40}$`)
@@ -104,12 +85,12 @@ func normAddress(chain, addr string) (canon, key string, err error) {
 		nets = []string{"btc", "btc-testnet", "btc-signet", "btc-regtest"}
 	}
 	for _, n := range nets {
-		p := btcChains[n]
-		if p == nil {
+		net, ok := chainid.Lookup(n)
+		if !ok || net.Params == nil {
 			continue
 		}
-		d, err := btcutil.DecodeAddress(a, p)
-		if err != nil || !d.IsForNet(p) {
+		d, err := net.DecodeBitcoin(a)
+		if err != nil {
 			continue
 		}
 		c := d.EncodeAddress()
@@ -121,25 +102,10 @@ func normAddress(chain, addr string) (canon, key string, err error) {
 	return "", "", fmt.Errorf("address %q is not a valid %s address", a, chain)
 }
 
-// isHexAddr is hexAddr.MatchString without the regexp: Lookup runs once per
-// holder the tracer meets.
-func isHexAddr(a string) bool {
-	if len(a) != 42 || a[0] != '0' || (a[1] != 'x' && a[1] != 'X') {
-		return false
-	}
-	for i := 2; i < 42; i++ {
-		c := a[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
 // lookupKey is the form a looked-up address is compared in.
 func lookupKey(chain, addr string) string {
 	a := strings.TrimSpace(addr)
-	if !IsBitcoin(chain) && isHexAddr(a) {
+	if !IsBitcoin(chain) && chainid.IsHexAddress(a) {
 		return strings.ToLower(a)
 	}
 	if IsBitcoin(chain) || chain == "" {
@@ -151,4 +117,17 @@ func lookupKey(chain, addr string) string {
 		}
 	}
 	return a
+}
+
+// Applies reports whether an entry of scope applies on chain: its own chain
+// (by any of its names, "evm:1" being "eth"), "evm" on any EVM chain, and the
+// every-chain scope everywhere. Store.Lookup follows the same rule.
+func Applies(scope, chain string) bool {
+	switch scope = chainid.Canonical(scope); {
+	case scope == ScopeAll:
+		return true
+	case scope == ScopeEVM:
+		return !IsBitcoin(chain)
+	}
+	return scopeKey(scope) == scopeKey(chainid.Canonical(chain))
 }

@@ -72,7 +72,7 @@ func New() *Store { return &Store{m: map[key]Entry{}} }
 func (s *Store) add(file string, es []Entry) {
 	s.sources = append(s.sources, file)
 	for _, e := range es {
-		k := key{e.Chain, lookupKey(e.Chain, e.Address)}
+		k := key{scopeKey(e.Chain), lookupKey(e.Chain, e.Address)}
 		if old, ok := s.m[k]; ok && (old.Name != e.Name || old.Category != e.Category) {
 			s.conflicts = append(s.conflicts, Conflict{Old: old, New: e})
 		}
@@ -99,7 +99,7 @@ func (s *Store) lookup(chain, address string) (Entry, bool) {
 	chain = strings.ToLower(strings.TrimSpace(chain))
 	a := lookupKey(chain, address)
 	var buf [3]string
-	scopes := append(buf[:0], chain)
+	scopes := append(buf[:0], scopeKey(chain))
 	if !IsBitcoin(chain) && chain != ScopeEVM {
 		scopes = append(scopes, ScopeEVM)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/labels"
@@ -460,23 +461,10 @@ func short(s string) string { return escape.Display(s, labelMax) }
 // explorer; a local chain gets no links.
 type explorer struct{ tx, addr string }
 
-// explorerBase is each public chain's block explorer; tx and address pages hang
-// under it as tx/ and address/.
-var explorerBase = map[string]string{
-	"eth":         "https://etherscan.io/",
-	"bsc":         "https://bscscan.com/",
-	"polygon":     "https://polygonscan.com/",
-	"arbitrum":    "https://arbiscan.io/",
-	"optimism":    "https://optimistic.etherscan.io/",
-	"base":        "https://basescan.org/",
-	"btc":         "https://mempool.space/",
-	"btc-testnet": "https://mempool.space/testnet/",
-	"btc-signet":  "https://mempool.space/signet/",
-}
-
+// explorerFor links to the chain's public explorer (package chainid's table).
 func explorerFor(chain string) explorer {
-	if b, ok := explorerBase[chain]; ok {
-		return explorer{b + "tx/", b + "address/"}
+	if c, ok := chainid.Lookup(chain); ok && c.Explorer != "" {
+		return explorer{c.Explorer + "tx/", c.Explorer + "address/"}
 	}
 	return explorer{}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -26,30 +27,16 @@ type Network struct {
 	NodeChains []string
 }
 
-// testnet4Genesis is BIP 94's genesis block. btcd v0.24.2 has no testnet4
-// parameters; testnet4 addresses are encoded exactly like testnet3 ones (base58
-// prefixes 0x6f/0xc4, bech32 "tb"), so testnet3's parameters serve for
-// addresses, and the genesis hash below tells the two networks' servers apart.
-const testnet4Genesis = "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"
+// Networks lists every supported network in --chain name order, from package
+// chainid (the one table of chain identity).
+var Networks = fromIdentity(chainid.Bitcoin())
 
-// Networks lists every supported network in --chain name order.
-var Networks = []*Network{
-	{Chain: "btc", Description: "mainnet", Params: &chaincfg.MainNetParams,
-		Genesis: chaincfg.MainNetParams.GenesisHash.String(), Esplora: "https://blockstream.info/api",
-		NodeChains: []string{"main", "mainnet"}},
-	{Chain: "btc-regtest", Description: "regtest", Params: &chaincfg.RegressionNetParams,
-		Genesis: chaincfg.RegressionNetParams.GenesisHash.String(), NodeChains: []string{"regtest"}},
-	{Chain: "btc-signet", Description: "signet", Params: &chaincfg.SigNetParams,
-		Genesis: chaincfg.SigNetParams.GenesisHash.String(), Esplora: "https://mempool.space/signet/api",
-		NodeChains: []string{"signet"}},
-	{Chain: "btc-simnet", Description: "simnet", Params: &chaincfg.SimNetParams,
-		Genesis: chaincfg.SimNetParams.GenesisHash.String(), NodeChains: []string{"simnet"}},
-	{Chain: "btc-testnet", Description: "testnet3", Params: &chaincfg.TestNet3Params,
-		Genesis: chaincfg.TestNet3Params.GenesisHash.String(), Esplora: "https://blockstream.info/testnet/api",
-		NodeChains: []string{"test", "testnet3"}},
-	{Chain: "btc-testnet4", Description: "testnet4", Params: &chaincfg.TestNet3Params,
-		Genesis: testnet4Genesis, Esplora: "https://mempool.space/testnet4/api",
-		NodeChains: []string{"testnet4"}},
+func fromIdentity(cs []chainid.Chain) []*Network {
+	ns := make([]*Network, len(cs))
+	for i, c := range cs {
+		ns[i] = &Network{Chain: c.Name, Description: c.Network, Params: c.Params, Genesis: c.Genesis, Esplora: c.Esplora, NodeChains: c.NodeChains}
+	}
+	return ns
 }
 
 // Names lists the --chain names this package serves.
@@ -61,19 +48,14 @@ func Names() []string {
 	return ns
 }
 
-// LookupNetwork returns the network for a --chain name ("bitcoin" and "btc-mainnet"
-// are accepted for "btc").
+// LookupNetwork returns the network for a --chain name (aliases such as
+// "bitcoin" and "btc-mainnet" for "btc" come from chainid).
 func LookupNetwork(chain string) (*Network, error) {
-	c := strings.ToLower(strings.TrimSpace(chain))
-	switch c {
-	case "bitcoin", "btc-mainnet":
-		c = "btc"
-	case "btc-testnet3":
-		c = "btc-testnet"
-	}
-	for _, n := range Networks {
-		if n.Chain == c {
-			return n, nil
+	if c, ok := chainid.Lookup(chain); ok && c.Adapter == chainid.AdapterBitcoin {
+		for _, n := range Networks {
+			if n.Chain == c.Name {
+				return n, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("%w: unknown Bitcoin chain %q (known: %s)", trace.ErrBadInput, chain, strings.Join(Names(), ", "))

@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 )
 
@@ -19,24 +20,26 @@ type network struct {
 	btc    *chaincfg.Params // UTXO chains
 }
 
-var bitcoinNets = map[string]*chaincfg.Params{
-	"btc":         &chaincfg.MainNetParams,
-	"btc-testnet": &chaincfg.TestNet3Params,
-	"btc-signet":  &chaincfg.SigNetParams,
-	"btc-regtest": &chaincfg.RegressionNetParams,
+// utxoChain returns the Bitcoin network named chain (chainid's names and aliases).
+func utxoChain(chain string) (*chaincfg.Params, bool) {
+	c, ok := chainid.Lookup(chain)
+	if !ok || c.Family != chainid.FamilyUTXO {
+		return nil, false
+	}
+	return c.Params, true
 }
 
 func networkFor(chain, family string) (network, error) {
 	switch family {
 	case graph.FamilyAccount:
-		if _, btc := bitcoinNets[chain]; btc {
+		if _, btc := utxoChain(chain); btc {
 			return network{}, fmt.Errorf("family: %s is a utxo chain, not %q", chain, family)
 		}
 		return network{family: family}, nil
 	case graph.FamilyUTXO:
-		p, ok := bitcoinNets[chain]
+		p, ok := utxoChain(chain)
 		if !ok {
-			return network{}, fmt.Errorf("chain: %q is not a UTXO chain this format knows (want btc, btc-testnet, btc-signet or btc-regtest)", chain)
+			return network{}, fmt.Errorf("chain: %q is not a UTXO chain this format knows (want one of %s)", chain, strings.Join(chainid.Names(chainid.AdapterBitcoin), ", "))
 		}
 		return network{family: family, btc: p}, nil
 	}

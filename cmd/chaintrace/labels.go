@@ -130,17 +130,10 @@ func checkLabelFormat(f string) error {
 	return badInput("--format %q: want one of %s", f, strings.Join(labelFormats, ", "))
 }
 
-// applies reports whether an entry of scope applies on chain: its own chain,
-// "evm" on any EVM chain, and the every-chain scope everywhere.
+// labelApplies: every entry applies when no --chain is given; otherwise the
+// labels package's own scope rule decides.
 func labelApplies(scope, chain string) bool {
-	chain = strings.ToLower(strings.TrimSpace(chain))
-	switch {
-	case chain == "" || scope == chain || scope == labels.ScopeAll:
-		return true
-	case scope == labels.ScopeEVM:
-		return !labels.IsBitcoin(chain)
-	}
-	return false
+	return strings.TrimSpace(chain) == "" || labels.Applies(scope, chain)
 }
 
 func runLabelsList(_ context.Context, o *LabelsOptions) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -123,11 +124,9 @@ func wrapCache(o *TraceOptions, src *openedSource) error {
 	return nil
 }
 
-// devChain: chains whose data a restart replaces (regtest, dev chain ids).
-func devChain(info trace.ChainInfo) bool {
-	return info.ChainID == 1337 || info.ChainID == 31337 || strings.Contains(info.Name, "regtest") ||
-		info.Name == "evm" || strings.HasPrefix(info.Name, "evm:")
-}
+// devChain: chains whose data a restart replaces (regtest, simnet, dev chain
+// ids, chains named by id); package chainid decides.
+func devChain(info trace.ChainInfo) bool { return chainid.DevChain(info.Name, info.ChainID) }
 
 func wrapRecord(o *TraceOptions, src *openedSource) error {
 	if o.Record == "" {
