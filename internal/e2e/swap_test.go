@@ -1,0 +1,383 @@
+package e2e
+
+import (
+	"context"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/chaintrace/chaintrace/chains/evm"
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/chaintrace/chaintrace/internal/testnode/npm"
+	"github.com/chaintrace/chaintrace/render"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// testTokenSol is our own ERC-20 (the Uniswap router needs approve and
+// transferFrom), compiled with the pinned solc-js.
+const testTokenSol = `// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+contract TestToken {
+    string public name;
+    string public symbol;
+    uint8 public decimals;
+    uint256 public totalSupply;
+    mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    event Approval(address indexed owner, address indexed spender, uint256 value);
+    constructor(string memory n, string memory s, uint8 d, uint256 supply) {
+        name = n; symbol = s; decimals = d; totalSupply = supply;
+        balanceOf[msg.sender] = supply;
+        emit Transfer(address(0), msg.sender, supply);
+    }
+    function transfer(address to, uint256 v) external returns (bool) { _move(msg.sender, to, v); return true; }
+    function approve(address s, uint256 v) external returns (bool) {
+        allowance[msg.sender][s] = v; emit Approval(msg.sender, s, v); return true;
+    }
+    function transferFrom(address f, address to, uint256 v) external returns (bool) {
+        uint256 a = allowance[f][msg.sender];
+        if (a != type(uint256).max) { require(a >= v, "allowance"); allowance[f][msg.sender] = a - v; }
+        _move(f, to, v); return true;
+    }
+    function _move(address f, address to, uint256 v) internal {
+        require(balanceOf[f] >= v, "balance");
+        balanceOf[f] -= v; balanceOf[to] += v;
+        emit Transfer(f, to, v);
+    }
+}
+`
+
+// uniV2 is a real Uniswap V2 deployment (the npm packages' compiled factory,
+// pair, router02 and WETH9) on the in-process geth.
+type uniV2 struct {
+	t                     *testing.T
+	n                     *geth.Node
+	factory, router, weth common.Address
+	routerArt, tokenArt   *npm.Artifact
+}
+
+var maxUint = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
+
+func (u *uniV2) send(from *geth.Account, to common.Address, value *big.Int, art *npm.Artifact, method string, args ...any) common.Hash {
+	u.t.Helper()
+	data, err := art.Pack(method, args...)
+	if err != nil {
+		u.t.Fatalf("%s: %v", method, err)
+	}
+	h := u.n.Send(from, &to, value, data, 5_000_000)
+	u.n.Commit()
+	u.n.MustSucceed(h)
+	return h
+}
+
+func (u *uniV2) deploy(from *geth.Account, art *npm.Artifact, args ...any) common.Address {
+	u.t.Helper()
+	data, err := art.DeployData(args...)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	h := u.n.Send(from, nil, nil, data, 8_000_000)
+	u.n.Commit()
+	u.n.MustSucceed(h)
+	return u.n.Receipt(h).ContractAddress
+}
+
+// amounts calls the router's getAmountsOut/getAmountsIn: the amounts the pools
+// will pay, from their reserves, before the swap is sent.
+func (u *uniV2) amounts(method string, amt *big.Int, path ...common.Address) []*big.Int {
+	u.t.Helper()
+	data, err := u.routerArt.Pack(method, amt, path)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	out, err := u.n.Client().CallContract(context.Background(), ethereum.CallMsg{To: &u.router, Data: data}, nil)
+	if err != nil {
+		u.t.Fatalf("%s: %v", method, err)
+	}
+	vs, err := u.routerArt.ABI.Unpack(method, out)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	return vs[0].([]*big.Int)
+}
+
+func deployUniV2(t *testing.T, n *geth.Node) *uniV2 {
+	t.Helper()
+	factoryArt := npm.MustArtifact(t, npm.UniswapV2Core, "build/UniswapV2Factory.json")
+	routerArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/UniswapV2Router02.json")
+	wethArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/WETH9.json")
+	tokenArt := npm.MustCompile(t, map[string]string{"TestToken.sol": testTokenSol}, npm.CompileOptions{EVMVersion: "cancun"})["TestToken"]
+	u := &uniV2{t: t, n: n, routerArt: routerArt, tokenArt: tokenArt}
+	f := n.Faucet()
+	u.weth = u.deploy(f, wethArt)
+	u.factory = u.deploy(f, factoryArt, f.Address)
+	u.router = u.deploy(f, routerArt, u.factory, u.weth)
+	return u
+}
+
+// haircut/FIFO/poison ledger of one holder and asset, as ../shared/TRACING.md
+// defines them: the test's own arithmetic for the expected taint.
+type modelLedger struct {
+	policy     trace.Policy
+	bal, taint *big.Int
+	lots       [][2]*big.Int // FIFO: amount, taint flag (1/0), oldest first
+	poisoned   bool
+}
+
+func newModel(p trace.Policy, clean *big.Int) *modelLedger {
+	m := &modelLedger{policy: p, bal: new(big.Int), taint: new(big.Int)}
+	m.credit(clean, new(big.Int))
+	return m
+}
+
+func (m *modelLedger) credit(amt, taint *big.Int) {
+	m.bal.Add(m.bal, amt)
+	m.taint.Add(m.taint, taint)
+	if taint.Sign() > 0 {
+		m.poisoned = true
+	}
+	if m.policy == trace.Poison && m.poisoned {
+		m.taint.Set(m.bal)
+	}
+	for _, part := range [][2]*big.Int{{taint, big.NewInt(1)}, {new(big.Int).Sub(amt, taint), big.NewInt(0)}} {
+		if part[0].Sign() > 0 {
+			m.lots = append(m.lots, [2]*big.Int{new(big.Int).Set(part[0]), part[1]})
+		}
+	}
+}
+
+func (m *modelLedger) debit(amt *big.Int) *big.Int {
+	t := new(big.Int)
+	switch m.policy {
+	case trace.Haircut:
+		t.Mul(m.taint, amt).Quo(t, m.bal)
+	case trace.Poison:
+		if m.poisoned {
+			t.Set(amt)
+		}
+	case trace.FIFO:
+		need := new(big.Int).Set(amt)
+		for need.Sign() > 0 && len(m.lots) > 0 {
+			take := new(big.Int).Set(need)
+			if take.Cmp(m.lots[0][0]) > 0 {
+				take.Set(m.lots[0][0])
+			}
+			if m.lots[0][1].Sign() > 0 {
+				t.Add(t, take)
+			}
+			m.lots[0][0].Sub(m.lots[0][0], take)
+			need.Sub(need, take)
+			if m.lots[0][0].Sign() == 0 {
+				m.lots = m.lots[1:]
+			}
+		}
+	}
+	m.bal.Sub(m.bal, amt)
+	if m.policy == trace.Poison {
+		if m.poisoned {
+			m.taint.Set(m.bal)
+		}
+	} else {
+		m.taint.Sub(m.taint, t)
+	}
+	return t
+}
+
+func mulDiv(a, b, c *big.Int) *big.Int { return new(big.Int).Quo(new(big.Int).Mul(a, b), c) }
+
+// TestUniswapV2Swaps: a theft of token X traced through real Uniswap V2 swaps
+// on geth — X → ETH (router unwraps WETH), X → Y paid to another recipient,
+// X → WETH → Y (multi-hop), and ETH → exact Y with a refund (a partial fill) —
+// under haircut, FIFO and poison. Every expected taint is computed here from the
+// amounts the router quotes before each swap and the fees of the receipts.
+func TestUniswapV2Swaps(t *testing.T) {
+	n := geth.Start(t)
+	u := deployUniV2(t, n)
+	lp, victim, thief, rcpt := geth.NewAccount("uni-lp"), geth.NewAccount("uni-victim"), geth.NewAccount("uni-thief"), geth.NewAccount("uni-recipient")
+	n.Fund(geth.Eth(1000, 1), lp)
+	n.Fund(geth.Eth(1, 1), victim, thief)
+	supply := geth.Eth(1_000_000, 1)
+	x := u.deploy(lp, u.tokenArt, "Token X", "XTK", uint8(18), supply)
+	y := u.deploy(lp, u.tokenArt, "Token Y", "YTK", uint8(6), supply)
+	dl := big.NewInt(1 << 40)
+	u.send(lp, x, nil, u.tokenArt, "approve", u.router, maxUint)
+	u.send(lp, y, nil, u.tokenArt, "approve", u.router, maxUint)
+	// Pools: X/WETH 1,000 X : 100 ETH; Y/WETH 50,000 Y : 100 ETH; X/Y 10,000 X : 30,000 Y.
+	u.send(lp, u.router, geth.Eth(100, 1), u.routerArt, "addLiquidityETH", x, geth.Eth(1_000, 1), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+	u.send(lp, u.router, geth.Eth(100, 1), u.routerArt, "addLiquidityETH", y, big.NewInt(50_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+	u.send(lp, u.router, nil, u.routerArt, "addLiquidity", x, y, geth.Eth(10_000, 1), big.NewInt(30_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+
+	// Clean X at the thief before the theft; the victim's X is what is stolen.
+	u.send(lp, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(50, 1))
+	u.send(lp, x, nil, u.tokenArt, "transfer", victim.Address, geth.Eth(300, 1))
+	theft := u.send(victim, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(300, 1))
+	approve := u.send(thief, x, nil, u.tokenArt, "approve", u.router, maxUint)
+
+	in1 := geth.Eth(100, 1)
+	e1 := u.amounts("getAmountsOut", in1, x, u.weth)[1]
+	s1 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForETH", in1, big.NewInt(0), []common.Address{x, u.weth}, thief.Address, dl)
+	in2 := geth.Eth(80, 1)
+	y2 := u.amounts("getAmountsOut", in2, x, y)[1]
+	s2 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForTokens", in2, big.NewInt(0), []common.Address{x, y}, rcpt.Address, dl)
+	in3 := geth.Eth(60, 1)
+	am3 := u.amounts("getAmountsOut", in3, x, u.weth, y)
+	y3 := am3[2]
+	s3 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForTokens", in3, big.NewInt(0), []common.Address{x, u.weth, y}, thief.Address, dl)
+	y4 := big.NewInt(1_000_000_000) // 1,000 Y exactly
+	a4 := u.amounts("getAmountsIn", y4, u.weth, y)[0]
+	v4 := new(big.Int).Add(a4, geth.Eth(1, 2)) // 0.5 ETH too much: refunded
+	s4 := u.send(thief, u.router, v4, u.routerArt, "swapETHForExactTokens", y4, []common.Address{u.weth, y}, thief.Address, dl)
+	if got := n.TokenBalance(y, rcpt.Address); got.Cmp(y2) != 0 {
+		t.Fatalf("recipient got %s Y, router quoted %s", got, y2)
+	}
+
+	ctx := context.Background()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.weth.Hex()},
+		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+
+	for _, p := range []trace.Policy{trace.Haircut, trace.FIFO, trace.Poison} {
+		t.Run(string(p), func(t *testing.T) {
+			// The thief's ledgers as the rule and the policy move them.
+			xl := newModel(p, geth.Eth(50, 1))
+			el := newModel(p, geth.Eth(1, 1))
+			yl := newModel(p, new(big.Int))
+			xl.credit(geth.Eth(300, 1), geth.Eth(300, 1))
+			el.debit(n.Fee(approve))
+			// swap 1: X → ETH back to the thief.
+			el.debit(n.Fee(s1))
+			t1 := xl.debit(in1)
+			te1 := mulDiv(e1, t1, in1)
+			el.credit(e1, te1)
+			// swap 2: X → Y paid to the recipient.
+			el.debit(n.Fee(s2))
+			t2 := xl.debit(in2)
+			ty2 := mulDiv(y2, t2, in2)
+			// swap 3: X → WETH → Y back to the thief.
+			el.debit(n.Fee(s3))
+			t3 := xl.debit(in3)
+			ty3 := mulDiv(y3, t3, in3)
+			yl.credit(y3, ty3)
+			// swap 4: ETH → exactly y4 Y; v4 − a4 refunded stays ETH.
+			el.debit(n.Fee(s4))
+			t4 := el.debit(v4)
+			refund := new(big.Int).Sub(v4, a4)
+			back := mulDiv(t4, refund, v4)
+			el.credit(refund, back)
+			tNet4 := new(big.Int).Sub(t4, back)
+			ty4 := mulDiv(y4, tNet4, a4)
+			yl.credit(y4, ty4)
+
+			res, err := trace.Run(ctx, a, []string{theft.Hex()}, trace.Options{Policy: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			X, Y := x.Hex(), y.Hex()
+			want := []wantEP{
+				{kind: "unspent", addr: thief.Hex(), asset: X, amount: xl.taint},
+				{kind: "unspent", addr: thief.Hex(), asset: "ETH", amount: el.taint},
+				{kind: "unspent", addr: thief.Hex(), asset: Y, amount: yl.taint},
+				{kind: "unspent", addr: rcpt.Hex(), asset: Y, amount: ty2},
+			}
+			checkEndpoints(t, res, want)
+			if len(res.Conversions) != 4 {
+				t.Fatalf("conversions = %d, want 4: %+v", len(res.Conversions), res.Conversions)
+			}
+			cv := map[string]*graph.Conversion{}
+			for _, c := range res.Conversions {
+				cv[c.Tx] = c
+			}
+			check := func(name string, h common.Hash, from string, fromAmt, fromTaint *big.Int, to string, toAmt, toTaint *big.Int, venues int) {
+				c := cv[h.Hex()]
+				if c == nil {
+					t.Errorf("%s: no conversion for %s", name, h.Hex())
+					return
+				}
+				if c.FromAsset != from || c.FromAmount.Cmp(fromAmt) != 0 || c.FromTaint.Cmp(fromTaint) != 0 ||
+					c.ToAsset != to || c.ToAmount.Cmp(toAmt) != 0 || c.ToTaint.Cmp(toTaint) != 0 || len(c.Venues) != venues {
+					t.Errorf("%s: conversion %s %s (%s tainted) → %s %s (%s tainted) via %v; want %s %s (%s) → %s %s (%s) via %d venues",
+						name, c.FromAmount, c.FromAsset, c.FromTaint, c.ToAmount, c.ToAsset, c.ToTaint, c.Venues,
+						fromAmt, from, fromTaint, toAmt, to, toTaint, venues)
+				}
+			}
+			// venues: X→ETH = pair, router, WETH (the router's unwrap); X→Y = pair;
+			// X→WETH→Y = two pairs; ETH→Y = router, WETH, pair.
+			check("X→ETH", s1, X, in1, t1, "ETH", e1, te1, 3)
+			check("X→Y other recipient", s2, X, in2, t2, Y, y2, ty2, 1)
+			check("X→WETH→Y", s3, X, in3, t3, Y, y3, ty3, 2)
+			check("ETH→exact Y, refund", s4, "ETH", a4, tNet4, Y, y4, ty4, 3)
+			if c := cv[s4.Hex()]; c != nil && (c.Refunded == nil || c.Refunded.Cmp(refund) != 0) {
+				t.Errorf("refund = %v, want %s", c.Refunded, refund)
+			}
+			for _, e := range res.Endpoints {
+				if e.Address != thief.Hex() && e.Address != rcpt.Hex() {
+					t.Errorf("endpoint at a pool or router: %s %s %s", e.Kind, e.Address, e.Amount)
+				}
+			}
+			balanced(t, res)
+			if testing.Verbose() {
+				var b strings.Builder
+				_ = render.WriteText(&b, res, render.TextOptions{})
+				t.Log("\n" + b.String())
+			}
+		})
+	}
+
+	t.Run("no-swaps", func(t *testing.T) {
+		res, err := trace.Run(ctx, a, []string{theft.Hex()}, trace.Options{Policy: trace.Haircut, NoSwaps: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Conversions) != 0 {
+			t.Errorf("conversions with NoSwaps: %d", len(res.Conversions))
+		}
+		for _, e := range res.Endpoints {
+			if e.Asset == y.Hex() && e.Address == rcpt.Hex() {
+				t.Errorf("the recipient's Y is tainted without the swap rule: %s", e.Amount)
+			}
+		}
+	})
+}
+
+// balanced asserts seed + swapped/wrapped in = endpoints + fees + out (+ growth).
+func balanced(t *testing.T, r *graph.Result) {
+	t.Helper()
+	for id, tot := range r.Totals {
+		in, out := new(big.Int).Set(tot.Seed), new(big.Int).Set(tot.Fees)
+		for _, v := range []*big.Int{tot.WrappedIn, tot.SwappedIn, tot.Growth} {
+			if v != nil {
+				in.Add(in, v)
+			}
+		}
+		for _, v := range []*big.Int{tot.WrappedOut, tot.SwappedOut} {
+			if v != nil {
+				out.Add(out, v)
+			}
+		}
+		for _, e := range r.Endpoints {
+			if e.Asset == id {
+				out.Add(out, e.Amount)
+			}
+		}
+		if in.Cmp(out) != 0 {
+			t.Errorf("%s %s: in %s != out %s", r.Policy, id, in, out)
+		}
+	}
+	for _, w := range r.Warnings {
+		if strings.Contains(w, "mismatch") || strings.Contains(w, "swap rule") {
+			t.Errorf("warning: %s", w)
+		}
+	}
+}
