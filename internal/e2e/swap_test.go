@@ -381,3 +381,238 @@ func balanced(t *testing.T, r *graph.Result) {
 		}
 	}
 }
+
+// uniV3 is a real Uniswap V3 deployment (factory and pools from @uniswap/v3-core,
+// SwapRouter and NonfungiblePositionManager from @uniswap/v3-periphery).
+type uniV3 struct {
+	*uniV2                  // send/deploy helpers, WETH9, the token artifact
+	factory3, router3, npm3 common.Address
+	routerArt3, npmArt3     *npm.Artifact
+}
+
+const v3Fee = 3000 // 0.3 %, tick spacing 60
+
+type v3ExactInputSingle struct {
+	TokenIn, TokenOut  common.Address
+	Fee                *big.Int
+	Recipient          common.Address
+	Deadline, AmountIn *big.Int
+	AmountOutMinimum   *big.Int
+	SqrtPriceLimitX96  *big.Int
+}
+
+type v3ExactOutputSingle struct {
+	TokenIn, TokenOut   common.Address
+	Fee                 *big.Int
+	Recipient           common.Address
+	Deadline, AmountOut *big.Int
+	AmountInMaximum     *big.Int
+	SqrtPriceLimitX96   *big.Int
+}
+
+type v3ExactInput struct {
+	Path               []byte
+	Recipient          common.Address
+	Deadline, AmountIn *big.Int
+	AmountOutMinimum   *big.Int
+}
+
+type v3Mint struct {
+	Token0, Token1                 common.Address
+	Fee, TickLower, TickUpper      *big.Int
+	Amount0Desired, Amount1Desired *big.Int
+	Amount0Min, Amount1Min         *big.Int
+	Recipient                      common.Address
+	Deadline                       *big.Int
+}
+
+func deployUniV3(t *testing.T, u *uniV2) *uniV3 {
+	t.Helper()
+	fArt := npm.MustArtifact(t, npm.UniswapV3Core, "artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json")
+	rArt := npm.MustArtifact(t, npm.UniswapV3Periphery, "artifacts/contracts/SwapRouter.sol/SwapRouter.json")
+	mArt := npm.MustArtifact(t, npm.UniswapV3Periphery, "artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json")
+	v := &uniV3{uniV2: u, routerArt3: rArt, npmArt3: mArt}
+	f := u.n.Faucet()
+	v.factory3 = u.deploy(f, fArt)
+	v.router3 = u.deploy(f, rArt, v.factory3, u.weth)
+	// The token descriptor only renders NFT metadata; no test reads it.
+	v.npm3 = u.deploy(f, mArt, v.factory3, u.weth, common.Address{})
+	return v
+}
+
+// pool creates a 1:1 pool of a and b and adds full-range liquidity of amt each
+// from lp (tokens approved to the position manager; WETH wrapped from ETH).
+func (v *uniV3) pool(lp *geth.Account, a, b common.Address, amt *big.Int) {
+	v.t.Helper()
+	t0, t1 := a, b
+	if strings.ToLower(t0.Hex()) > strings.ToLower(t1.Hex()) {
+		t0, t1 = t1, t0
+	}
+	q96 := new(big.Int).Lsh(big.NewInt(1), 96)
+	v.send(lp, v.npm3, nil, v.npmArt3, "createAndInitializePoolIfNecessary", t0, t1, big.NewInt(v3Fee), q96)
+	v.send(lp, v.npm3, nil, v.npmArt3, "mint", v3Mint{
+		Token0: t0, Token1: t1, Fee: big.NewInt(v3Fee), TickLower: big.NewInt(-887220), TickUpper: big.NewInt(887220),
+		Amount0Desired: amt, Amount1Desired: amt, Amount0Min: big.NewInt(0), Amount1Min: big.NewInt(0),
+		Recipient: lp.Address, Deadline: big.NewInt(1 << 40),
+	})
+}
+
+func v3Path(tokens ...common.Address) []byte {
+	var p []byte
+	for i, tk := range tokens {
+		if i > 0 {
+			p = append(p, 0x00, 0x0b, 0xb8) // 3000 as uint24
+		}
+		p = append(p, tk.Bytes()...)
+	}
+	return p
+}
+
+// TestUniswapV3Swaps: the same rule on Uniswap V3 — X → ETH (router multicall:
+// swap to itself, unwrap WETH to the thief), X → Y paid to another recipient,
+// X → WETH → Y (exactInput path) and ETH → exact Y with the excess refunded
+// (refundETH). V3 pools pay out before they collect (callback), so the output
+// precedes the input in the transaction; expected figures come from the
+// balances the swaps left and the receipts' fees.
+func TestUniswapV3Swaps(t *testing.T) {
+	n := geth.Start(t)
+	u := deployUniV2(t, n)
+	v := deployUniV3(t, u)
+	lp, victim, thief, rcpt := geth.NewAccount("v3-lp"), geth.NewAccount("v3-victim"), geth.NewAccount("v3-thief"), geth.NewAccount("v3-recipient")
+	n.Fund(geth.Eth(5000, 1), lp)
+	n.Fund(geth.Eth(1, 1), victim, thief)
+	supply := geth.Eth(1_000_000, 1)
+	x := u.deploy(lp, u.tokenArt, "Token X", "XTK", uint8(18), supply)
+	y := u.deploy(lp, u.tokenArt, "Token Y", "YTK", uint8(18), supply)
+	wethArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/WETH9.json")
+	u.send(lp, u.weth, geth.Eth(2000, 1), wethArt, "deposit")
+	for _, tk := range []common.Address{x, y, u.weth} {
+		u.send(lp, tk, nil, u.tokenArt, "approve", v.npm3, maxUint)
+	}
+	v.pool(lp, x, u.weth, geth.Eth(1000, 1))
+	v.pool(lp, u.weth, y, geth.Eth(1000, 1))
+	v.pool(lp, x, y, geth.Eth(1000, 1))
+
+	u.send(lp, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(50, 1))
+	u.send(lp, x, nil, u.tokenArt, "transfer", victim.Address, geth.Eth(300, 1))
+	theft := u.send(victim, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(300, 1))
+	approve := u.send(thief, x, nil, u.tokenArt, "approve", v.router3, maxUint)
+	dl := big.NewInt(1 << 40)
+	zero := big.NewInt(0)
+
+	// 1: X → ETH: the pool pays WETH to the router, which unwraps it to the thief.
+	in1 := geth.Eth(100, 1)
+	swap1, _ := v.routerArt3.Pack("exactInputSingle", v3ExactInputSingle{TokenIn: x, TokenOut: u.weth, Fee: big.NewInt(v3Fee),
+		Recipient: v.router3, Deadline: dl, AmountIn: in1, AmountOutMinimum: zero, SqrtPriceLimitX96: zero})
+	unwrap, _ := v.routerArt3.Pack("unwrapWETH9", zero, thief.Address)
+	before := n.Balance(thief.Address)
+	s1 := u.send(thief, v.router3, nil, v.routerArt3, "multicall", [][]byte{swap1, unwrap})
+	e1 := new(big.Int).Sub(n.Balance(thief.Address), before)
+	e1.Add(e1, n.Fee(s1))
+	// 2: X → Y to another recipient.
+	in2 := geth.Eth(80, 1)
+	s2 := u.send(thief, v.router3, nil, v.routerArt3, "exactInputSingle", v3ExactInputSingle{TokenIn: x, TokenOut: y, Fee: big.NewInt(v3Fee),
+		Recipient: rcpt.Address, Deadline: dl, AmountIn: in2, AmountOutMinimum: zero, SqrtPriceLimitX96: zero})
+	y2 := n.TokenBalance(y, rcpt.Address)
+	// 3: X → WETH → Y back to the thief.
+	in3 := geth.Eth(60, 1)
+	s3 := u.send(thief, v.router3, nil, v.routerArt3, "exactInput", v3ExactInput{Path: v3Path(x, u.weth, y), Recipient: thief.Address,
+		Deadline: dl, AmountIn: in3, AmountOutMinimum: zero})
+	y3 := n.TokenBalance(y, thief.Address)
+	// 4: ETH → exactly 2 Y, 1 ETH too much sent and refunded.
+	y4 := geth.Eth(2, 1)
+	v4 := geth.Eth(3, 1)
+	out4, _ := v.routerArt3.Pack("exactOutputSingle", v3ExactOutputSingle{TokenIn: u.weth, TokenOut: y, Fee: big.NewInt(v3Fee),
+		Recipient: thief.Address, Deadline: dl, AmountOut: y4, AmountInMaximum: v4, SqrtPriceLimitX96: zero})
+	refundCall, _ := v.routerArt3.Pack("refundETH")
+	before = n.Balance(thief.Address)
+	s4 := u.send(thief, v.router3, v4, v.routerArt3, "multicall", [][]byte{out4, refundCall})
+	a4 := new(big.Int).Sub(before, n.Balance(thief.Address))
+	a4.Sub(a4, n.Fee(s4))
+	if got := new(big.Int).Sub(n.TokenBalance(y, thief.Address), y3); got.Cmp(y4) != 0 {
+		t.Fatalf("exact output swap paid %s Y, want %s", got, y4)
+	}
+
+	ctx := context.Background()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.weth.Hex()},
+		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+
+	for _, p := range []trace.Policy{trace.Haircut, trace.FIFO, trace.Poison} {
+		t.Run(string(p), func(t *testing.T) {
+			xl := newModel(p, geth.Eth(50, 1))
+			el := newModel(p, geth.Eth(1, 1))
+			yl := newModel(p, new(big.Int))
+			xl.credit(geth.Eth(300, 1), geth.Eth(300, 1))
+			el.debit(n.Fee(approve))
+			el.debit(n.Fee(s1))
+			t1 := xl.debit(in1)
+			te1 := mulDiv(e1, t1, in1)
+			el.credit(e1, te1)
+			el.debit(n.Fee(s2))
+			t2 := xl.debit(in2)
+			ty2 := mulDiv(y2, t2, in2)
+			el.debit(n.Fee(s3))
+			t3 := xl.debit(in3)
+			ty3 := mulDiv(y3, t3, in3)
+			yl.credit(y3, ty3)
+			el.debit(n.Fee(s4))
+			t4 := el.debit(v4)
+			refund := new(big.Int).Sub(v4, a4)
+			back := mulDiv(t4, refund, v4)
+			el.credit(refund, back)
+			tNet4 := new(big.Int).Sub(t4, back)
+			ty4 := mulDiv(y4, tNet4, a4)
+			yl.credit(y4, ty4)
+
+			res, err := trace.Run(ctx, a, []string{theft.Hex()}, trace.Options{Policy: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			X, Y := x.Hex(), y.Hex()
+			checkEndpoints(t, res, []wantEP{
+				{kind: "unspent", addr: thief.Hex(), asset: X, amount: xl.taint},
+				{kind: "unspent", addr: thief.Hex(), asset: "ETH", amount: el.taint},
+				{kind: "unspent", addr: thief.Hex(), asset: Y, amount: yl.taint},
+				{kind: "unspent", addr: rcpt.Hex(), asset: Y, amount: ty2},
+			})
+			if len(res.Conversions) != 4 {
+				t.Fatalf("conversions = %d, want 4: %+v", len(res.Conversions), res.Conversions)
+			}
+			cv := map[string]*graph.Conversion{}
+			for _, c := range res.Conversions {
+				cv[c.Tx] = c
+			}
+			for _, c := range []struct {
+				name        string
+				h           common.Hash
+				from        string
+				fromAmt, fT *big.Int
+				to          string
+				toAmt, toT  *big.Int
+			}{
+				{"X→ETH", s1, X, in1, t1, "ETH", e1, te1},
+				{"X→Y other recipient", s2, X, in2, t2, Y, y2, ty2},
+				{"X→WETH→Y", s3, X, in3, t3, Y, y3, ty3},
+				{"ETH→exact Y, refund", s4, "ETH", a4, tNet4, Y, y4, ty4},
+			} {
+				got := cv[c.h.Hex()]
+				if got == nil || got.FromAsset != c.from || got.FromAmount.Cmp(c.fromAmt) != 0 || got.FromTaint.Cmp(c.fT) != 0 ||
+					got.ToAsset != c.to || got.ToAmount.Cmp(c.toAmt) != 0 || got.ToTaint.Cmp(c.toT) != 0 {
+					t.Errorf("%s: conversion %+v; want %s %s (%s) → %s %s (%s)", c.name, got, c.fromAmt, c.from, c.fT, c.toAmt, c.to, c.toT)
+				}
+			}
+			for _, e := range res.Endpoints {
+				if e.Address != thief.Hex() && e.Address != rcpt.Hex() {
+					t.Errorf("endpoint at a pool or router: %s %s %s", e.Kind, e.Address, e.Amount)
+				}
+			}
+			balanced(t, res)
+		})
+	}
+}
