@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/faultproxy"
@@ -189,5 +190,70 @@ func TestFaultsWholeTraces(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// --timeout ends a trace whose node hangs: exit 1, a message that says so,
+// the partial result written, and what was fetched stays in the cache, so a
+// rerun asks the node only for the rest.
+func TestTimeoutKeepsPartialAndRerunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts geth")
+	}
+	withFakeClock(t)
+	s, labels := gethTheft(t, t.TempDir())
+	last := s.LastBlock
+	for i := 0; i < 3; i++ { // blocks after the scenario, so its blocks count as final
+		s.Node.Commit()
+	}
+	chain := fmt.Sprintf("evm:%d", s.Node.ChainID())
+	cache := t.TempDir()
+	args := func(p *faultproxy.Proxy, cache string, extra ...string) []string {
+		return append([]string{"trace", "--chain", chain, "--rpc", p.URL(), "--labels", labels, "--format", "json", "--hops", "6",
+			"--cache", cache, "--cache-confirmations", "2", "--to-block", fmt.Sprint(last), s.TheftETH.Hex()}, extra...)
+	}
+	fresh, err := faultproxy.New(s.Node.URL(), faultproxy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	full := runCLI(t, nil, args(fresh, t.TempDir())...)
+	if full.code != 0 {
+		t.Fatalf("clean: exit %d: %s", full.code, full.errOut)
+	}
+	all := fresh.Requests()
+
+	// From the 12th request on the node hangs; each request would wait 10 s,
+	// but the whole trace may take 1 s. (A local chain's cache is kept per
+	// --rpc URL, so the rerun goes through the same proxy, healed.)
+	var hanging atomic.Bool
+	hanging.Store(true)
+	hang, err := faultproxy.New(s.Node.URL(), faultproxy.Config{Stall: 20e9, Plan: func(n int, _ *faultproxy.Request) faultproxy.Kind {
+		if hanging.Load() && n >= 12 {
+			return faultproxy.Stall
+		}
+		return faultproxy.None
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	r := runCLI(t, nil, args(hang, cache, "--timeout", "1s", "--request-timeout", "10s")...)
+	if r.code != exitRuntime || !strings.Contains(r.errOut, "--timeout 1s reached") || !strings.Contains(r.errOut, "rerun") {
+		t.Fatalf("timeout: exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, `"incomplete"`) {
+		t.Errorf("no partial result after --timeout (%d bytes):\n%.800s", len(r.out), r.out)
+	}
+	interrupted := hang.Requests()
+	hanging.Store(false)
+	rerun := runCLI(t, nil, args(hang, cache)...)
+	if rerun.code != 0 || rerun.out != full.out {
+		t.Fatalf("rerun: exit %d, same JSON %v: %s", rerun.code, rerun.out == full.out, rerun.errOut)
+	}
+	again := hang.Requests() - interrupted
+	t.Logf("requests: whole trace %d, interrupted after %d, rerun %d", all, interrupted, again)
+	if again >= all {
+		t.Errorf("the rerun made %d requests, as many as a fresh trace (%d): nothing was resumed from the cache", again, all)
 	}
 }

@@ -84,6 +84,7 @@ func (o *TraceOptions) chainConfig(chain string) chains.Config {
 	}
 	if o.IO.Getenv != nil {
 		cfg.ExplorerKey = o.IO.Getenv(envPrefix + "EXPLORER_KEY")
+		httpx.AddSecret(cfg.ExplorerKey) // never printed, in any encoding
 	}
 	return cfg
 }
