@@ -74,6 +74,7 @@ type core struct {
 	utxo trace.UTXOSource
 	cc   trace.ContractChecker
 	warn trace.Warner
+	bt   trace.BlockTimer
 
 	conf   uint64
 	tipTTL time.Duration
@@ -88,6 +89,7 @@ func (c *core) setLive(src trace.Source) {
 	c.utxo, _ = src.(trace.UTXOSource)
 	c.cc, _ = src.(trace.ContractChecker)
 	c.warn, _ = src.(trace.Warner)
+	c.bt, _ = src.(trace.BlockTimer)
 }
 
 // keyAddr makes EVM addresses case-insensitive keys; Bitcoin base58 addresses are
@@ -348,6 +350,15 @@ func (c *core) IsContract(ctx context.Context, addr string, block uint64) (bool,
 	return call(ctx, c, "IsContract", KindIsContract, keyAddr(addr)+"|"+u64(block), c.cc != nil,
 		func() (bool, error) { return c.cc.IsContract(ctx, addr, block) },
 		func(bool) placement { return placement{addr: keyAddr(addr), block: block} })
+}
+
+// BlockTime returns a block's timestamp (a date start resolves through it). Every
+// wrapper offers it; a replay answers what was recorded, a live source without
+// block times says so (ErrUnsupported).
+func (c *core) BlockTime(ctx context.Context, block uint64) (int64, error) {
+	return call(ctx, c, "BlockTime", KindBlockTime, u64(block), c.bt != nil,
+		func() (int64, error) { return c.bt.BlockTime(ctx, block) },
+		func(int64) placement { return placement{block: block} })
 }
 
 // Tx returns a UTXO transaction.

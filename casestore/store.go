@@ -73,6 +73,7 @@ const (
 	KindTx          = "tx"           // UTXOSource.Tx
 	KindSpender     = "spender"      // UTXOSource.Spender
 	KindAddressTxs  = "address_txs"  // UTXOSource.AddressTxs
+	KindBlockTime   = "block_time"   // BlockTimer.BlockTime
 )
 
 // Meta keys.

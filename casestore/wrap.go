@@ -207,36 +207,53 @@ func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
 
 // The wrapper types below embed interface values, so each has exactly the method
 // set of the interfaces it lists although core implements them all.
+// Every wrapper also embeds trace.BlockTimer (core answers it from the case, or
+// says the live source cannot).
 type (
-	acct   struct{ trace.AccountSource }
+	acct struct {
+		trace.AccountSource
+		trace.BlockTimer
+	}
 	acctCC struct {
 		trace.AccountSource
 		trace.ContractChecker
+		trace.BlockTimer
 	}
 	acctW struct {
 		trace.AccountSource
 		trace.Warner
+		trace.BlockTimer
 	}
 	acctCCW struct {
 		trace.AccountSource
 		trace.ContractChecker
 		trace.Warner
+		trace.BlockTimer
 	}
-	utxo  struct{ trace.UTXOSource }
+	utxo struct {
+		trace.UTXOSource
+		trace.BlockTimer
+	}
 	utxoW struct {
 		trace.UTXOSource
 		trace.Warner
+		trace.BlockTimer
 	}
 	utxoCC struct {
 		trace.UTXOSource
 		trace.ContractChecker
+		trace.BlockTimer
 	}
 	utxoCCW struct {
 		trace.UTXOSource
 		trace.ContractChecker
 		trace.Warner
+		trace.BlockTimer
 	}
-	plain struct{ trace.Source }
+	plain struct {
+		trace.Source
+		trace.BlockTimer
+	}
 )
 
 func compose(c *core, ifs string) trace.Source {
@@ -247,23 +264,23 @@ func compose(c *core, ifs string) trace.Source {
 	cc, w := has[ifaceContract], has[ifaceWarner]
 	switch {
 	case has[ifaceAccount] && cc && w:
-		return acctCCW{c, c, c}
+		return acctCCW{c, c, c, c}
 	case has[ifaceAccount] && cc:
-		return acctCC{c, c}
+		return acctCC{c, c, c}
 	case has[ifaceAccount] && w:
-		return acctW{c, c}
+		return acctW{c, c, c}
 	case has[ifaceAccount]:
-		return acct{c}
+		return acct{c, c}
 	case has[ifaceUTXO] && cc && w:
-		return utxoCCW{c, c, c}
+		return utxoCCW{c, c, c, c}
 	case has[ifaceUTXO] && cc:
-		return utxoCC{c, c}
+		return utxoCC{c, c, c}
 	case has[ifaceUTXO] && w:
-		return utxoW{c, c}
+		return utxoW{c, c, c}
 	case has[ifaceUTXO]:
-		return utxo{c}
+		return utxo{c, c}
 	}
-	return plain{c}
+	return plain{c, c}
 }
 
 var (
@@ -271,4 +288,5 @@ var (
 	_ trace.UTXOSource      = (*core)(nil)
 	_ trace.ContractChecker = (*core)(nil)
 	_ trace.Warner          = (*core)(nil)
+	_ trace.BlockTimer      = (*core)(nil)
 )

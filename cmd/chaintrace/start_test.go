@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +90,44 @@ func TestFromBlockExitCodes(t *testing.T) {
 	r = runCLI(t, nil, "trace", "--case", "demo", "--from-block", "2024-02-21", "0x1111111111111111111111111111111111111111")
 	if r.code != exitInput || !strings.Contains(r.errOut, "cannot tell block times") {
 		t.Errorf("date on a case file: exit %d, stderr %s", r.code, r.errOut)
+	}
+}
+
+// TestFromDateRecordReplay: a date start resolves through the recorded case too:
+// recording stores the block times the search read, and a replay with the same
+// date gives the same bytes without the node.
+func TestFromDateRecordReplay(t *testing.T) {
+	g := geth.NewAccount("cli/date-holder")
+	casePath := filepath.Join(t.TempDir(), "date.case")
+	var recorded, date string
+	t.Run("record", func(t *testing.T) {
+		n := geth.Start(t, geth.WithAlloc(types.GenesisAlloc{g.Address: {Balance: geth.Eth(3, 1)}}))
+		n.Fund(geth.Eth(1, 1), geth.NewAccount("cli/date-other"))
+		n.Commit()
+		h, err := n.Client().HeaderByNumber(context.Background(), big.NewInt(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		date = time.Unix(int64(h.Time), 0).UTC().Format(time.RFC3339)
+		r := runCLI(t, nil, "trace", "--chain", "evm", "--rpc", n.URL(), "--history", "rpc", "-q", "--format", "json",
+			"--record", casePath, "--from-block", date, g.Hex())
+		if r.code != exitOK {
+			t.Fatalf("record: exit %d: %s", r.code, r.errOut)
+		}
+		recorded = r.out
+		if !strings.Contains(recorded, `"from_block": "2"`) || !strings.Contains(recorded, `"from_time": "`+date+`"`) {
+			t.Errorf("recorded params lack from_block 2 / from_time %s:\n%s", date, recorded)
+		}
+	}) // the node stops here
+	if t.Failed() {
+		return
+	}
+	r := runCLI(t, nil, "trace", "--case", casePath, "-q", "--format", "json", "--from-block", date, g.Hex())
+	if r.code != exitOK || r.out != recorded {
+		t.Fatalf("replay: exit %d (%s); same bytes: %v", r.code, r.errOut, r.out == recorded)
+	}
+	r = runCLI(t, nil, "trace", "--case", casePath, "-q", "--from-block", "2001-01-01", g.Hex())
+	if r.code != exitInput || !strings.Contains(r.errOut, "not recorded") {
+		t.Errorf("replay with a date the recording never resolved: exit %d, stderr %s", r.code, r.errOut)
 	}
 }
