@@ -11,6 +11,7 @@ import (
 	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/chains/jsoncase"
 	"github.com/chaintrace/chaintrace/internal/httpx"
+	"github.com/chaintrace/chaintrace/demix"
 	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -21,6 +22,7 @@ type openedSource struct {
 	Seeds   []string    // a case file's own seeds, used when the command line gives none
 	Labels  []labelData // label files that came with the source (an embedded demo's)
 	closers []func() error
+	logs    demix.LogSource // the live adapter's log queries, when it has them
 }
 
 type labelData struct {
@@ -66,6 +68,7 @@ func openSource(ctx context.Context, o *TraceOptions) (*openedSource, error) {
 		return nil, fmt.Errorf("--chain %s: %w", chain, err)
 	}
 	opened := &openedSource{Source: src}
+	opened.logs, _ = src.(demix.LogSource)
 	return opened, wrapSource(o, opened)
 }
 

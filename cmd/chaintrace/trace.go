@@ -75,6 +75,7 @@ type TraceOptions struct {
 	wrap func(trace.Source) trace.Source
 
 	RecordOptions // --record, --cache, --no-cache (record.go)
+	MixerOptions  // --mixer-candidates, --mixer-window, --follow-candidates (mixer.go)
 }
 
 var formats = []string{"text", "json", "dot", "csv", "report", "html"}
@@ -137,6 +138,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress on the terminal")
 	addRecordFlags(f, &o.RecordOptions)
+	addMixerFlags(f, &o.MixerOptions)
 	return cmd
 }
 
@@ -253,7 +255,7 @@ func (o *TraceOptions) checkOutput() error {
 	if o.Width < 0 {
 		return badInput("--width %d: want 0 or more", o.Width)
 	}
-	return nil
+	return o.MixerOptions.check()
 }
 
 // runTrace is `chaintrace trace`: open the source, run the tracer, write the
@@ -315,6 +317,7 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		if err := zeroSeedError(res, o.FromBlock); err != nil {
 			return err
 		}
+		runDemix(ctx, o, src, res, topts)
 	}
 	if err := o.write(res); err != nil {
 		return err
