@@ -8,11 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/cases"
 	"github.com/chaintrace/chaintrace/chains/evm"
+	"github.com/chaintrace/chaintrace/chains/jsoncase"
 	"github.com/chaintrace/chaintrace/demix"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/render"
+	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 )
@@ -55,6 +58,9 @@ func TestTopicsAreTornadoCash(t *testing.T) {
 // endpoints are what they were before.
 func TestCandidatesOnGeth(t *testing.T) {
 	s, a, labels := mixing(t)
+	// A mixer label on an address that is no Tornado-style pool (HN, which
+	// received the thief's funds by a plain payment): noted, no candidates.
+	labels.(poolLabels)[strings.ToLower(s.HN.Hex())] = "Not a pool"
 	ctx := context.Background()
 	res, err := trace.Run(ctx, a, []string{s.Theft.Hex()}, trace.Options{Labels: labels})
 	if err != nil {
@@ -70,8 +76,8 @@ func TestCandidatesOnGeth(t *testing.T) {
 			mixers++
 		}
 	}
-	if mixers != 2 {
-		t.Fatalf("%d mixer endpoints, want the two pools", mixers)
+	if mixers != 3 {
+		t.Fatalf("%d mixer endpoints, want the two pools and HN", mixers)
 	}
 	d, err := demix.Find(ctx, a, res, demix.Options{Labels: labels})
 	if err != nil {
@@ -136,7 +142,42 @@ func TestCandidatesOnGeth(t *testing.T) {
 			t.Errorf("candidate %s: denomination %s %s", name[c.WithdrawalTx], c.Denomination, c.Asset)
 		}
 	}
-	if len(d.Pools) != 2 || d.Pools[0].Deposits+d.Pools[1].Deposits != 8 {
+	if len(d.Pools) != 2 || d.Pools[0].Deposits+d.Pools[1].Deposits != 7 {
 		t.Errorf("pools: %+v", d.Pools)
+	}
+	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], s.HN.Hex()) || !strings.Contains(d.Notes[0], "not a Tornado-style pool") {
+		t.Errorf("notes %q, want one saying HN is not a Tornado-style pool", d.Notes)
+	}
+}
+
+// TestNoLogSource: a source that cannot run log queries (an embedded demo case,
+// which has a Tornado Cash endpoint) gets a note, no candidates, and no error.
+func TestNoLogSource(t *testing.T) {
+	d, ok := cases.Lookup("demo")
+	if !ok {
+		t.Fatal("no demo case")
+	}
+	c, err := jsoncase.Parse(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := labels.New()
+	if err := st.AddBuiltin(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddData("demo", d.Labels); err != nil {
+		t.Fatal(err)
+	}
+	src := c.Source()
+	res, err := trace.Run(context.Background(), src, c.Seeds, trace.Options{Labels: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := demix.Find(context.Background(), src.(trace.AccountSource), res, demix.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dm.Candidates) != 0 || len(dm.Notes) != 1 || !strings.Contains(dm.Notes[0], "eth_getLogs") {
+		t.Fatalf("candidates %d, notes %q", len(dm.Candidates), dm.Notes)
 	}
 }
