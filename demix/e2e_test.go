@@ -14,8 +14,8 @@ import (
 	"github.com/chaintrace/chaintrace/demix"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
-	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 )
