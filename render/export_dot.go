@@ -118,6 +118,7 @@ func WriteDOT(w io.Writer, r *graph.Result) error {
 		p("  %s -> %s [%s];\n", dotQuote(g.from), dotQuote(g.to), attrs)
 	}
 
+	writeCandidatesDOT(p, r, present)
 	if len(present) > 0 {
 		p("  %s [shape=plaintext, style=\"\", label=<%s>];\n", dotQuote("chaintrace-legend"), legend(present))
 	}

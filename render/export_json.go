@@ -154,8 +154,12 @@ type jsonDoc struct {
 	Discrepancies []jsonDiscrepancy `json:"discrepancies,omitempty"`
 	Nodes         []jsonNode        `json:"nodes"`
 	Edges         []jsonEdge        `json:"edges"`
-	Warnings      []string          `json:"warnings"`
-	Error         string            `json:"error"`
+	// The mixer candidate search (candidates.go), present only when it ran.
+	Candidates         *[]jsonCandidate `json:"candidates,omitempty"`
+	Mixer              *jsonMixer       `json:"mixer,omitempty"`
+	FollowedCandidates *jsonDoc         `json:"followed_candidates,omitempty"`
+	Warnings           []string         `json:"warnings"`
+	Error              string           `json:"error"`
 }
 
 // jsonAsset is Asset with every field always present.
@@ -390,6 +394,7 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			})
 		}
 	}
+	addCandidatesJSON(d, r)
 	return d
 }
 

@@ -103,7 +103,9 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 			}
 		}
 	}
-
+	if err := writeCandidatesText(p, r); err != nil {
+		return err
+	}
 	if len(r.Warnings) > 0 {
 		p("\nwarnings\n")
 		for _, s := range sortedStrings(r.Warnings) {
@@ -112,6 +114,9 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	}
 	if r.Error != "" {
 		p("\nerror: %s\n", escape.Display(r.Error, escape.LineMax))
+	}
+	if err := writeFollowedText(p, r, opts); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
