@@ -148,7 +148,7 @@ func (f *finder) match(names []string) error {
 						}
 					}
 					if between <= f.o.TimingMaxBetween {
-						add(graph.HeurTiming, fmt.Sprintf("withdrawn %d blocks after the deposit with %d other deposits into the pool in between (timing: at most %d blocks, %d deposits)",
+						add(graph.HeurTiming, fmt.Sprintf("withdrawn %d block(s) after the deposit with %d other deposit(s) into the pool in between (timing: at most %d blocks, %d deposits)",
 							w.block-m.block, between, f.o.TimingBlocks, f.o.TimingMaxBetween))
 					}
 				}
@@ -273,7 +273,7 @@ func (f *finder) mixText(c map[string]int) string {
 	var parts []string
 	for _, k := range ks {
 		p := f.pools[k].info
-		parts = append(parts, fmt.Sprintf("%d × %s %s", c[k], p.Denomination, p.Asset))
+		parts = append(parts, fmt.Sprintf("%d × %s", c[k], graph.FormatAmount(p.Denomination, f.res.AssetOf(p.Asset))))
 	}
 	return strings.Join(parts, " + ")
 }

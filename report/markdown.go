@@ -147,6 +147,7 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 		}
 		p("\n")
 	}
+	markdownCandidates(bw, v)
 	if len(v.Warnings) > 0 {
 		p("## Warnings\n\n")
 		for _, s := range v.Warnings {

@@ -57,6 +57,7 @@ type view struct {
 	// Reconciliation: holders whose node balance at the end differs from
 	// what the traced transfers explain (graph.Result.Discrepancies).
 	Reconciliation []reconView
+	Candidates     *candidatesView // mixer candidates (candidates.go); nil when the search did not run
 }
 
 type reconView struct {
@@ -220,6 +221,7 @@ func buildView(r *graph.Result, opts Options) *view {
 		}
 		v.Paths = append(v.Paths, p)
 	}
+	v.Candidates = buildCandidates(r, opts)
 	return v
 }
 

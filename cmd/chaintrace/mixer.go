@@ -21,16 +21,13 @@ type MixerOptions struct {
 
 func addMixerFlags(f *pflag.FlagSet, o *MixerOptions) {
 	f.BoolVar(&o.MixerCandidates, "mixer-candidates", true, "EVM: list candidate withdrawals past Tornado Cash-style mixer pools (leads scored by published heuristics, never counted as traced funds)")
-	f.Uint64Var(&o.MixerWindow, "mixer-window", 50000, "EVM: blocks after a mixer deposit in which withdrawals are examined")
+	f.Uint64Var(&o.MixerWindow, "mixer-window", 50000, "EVM: blocks after a mixer deposit in which withdrawals are examined (0: the default)")
 	f.IntVar(&o.FollowCandidates, "follow-candidates", 0, "trace onward from candidate withdrawals scoring at least SCORE (1–100), in a separate section of the output; 0: do not")
 }
 
 func (o *MixerOptions) check() error {
 	if o.FollowCandidates < 0 || o.FollowCandidates > 100 {
 		return badInput("--follow-candidates %d: want a score from 1 to 100 (0: do not follow)", o.FollowCandidates)
-	}
-	if o.MixerWindow == 0 {
-		return badInput("--mixer-window 0: want 1 or more blocks")
 	}
 	if o.FollowCandidates > 0 && !o.MixerCandidates {
 		return badInput("--follow-candidates needs the candidate search: drop --mixer-candidates=false")
@@ -57,11 +54,13 @@ func runDemix(ctx context.Context, o *TraceOptions, src *openedSource, res *grap
 		return
 	}
 	// Log queries go to the live adapter (a cache or recorder in front of it
-	// does not store them); everything else through the wrapped source.
-	var s trace.AccountSource = acct
-	if src.logs != nil {
-		s = logBacked{acct, src.logs}
+	// does not store them); everything else through the wrapped source. A
+	// source without a live adapter (a case file, an embedded demo) has no
+	// pool events: no candidate section, so recorded outputs stay as they were.
+	if src.logs == nil {
+		return
 	}
+	s := logBacked{acct, src.logs}
 	d, err := demix.Find(ctx, s, res, demix.Options{Window: o.MixerWindow, HistoryLimit: topts.AddressBudget, Labels: topts.Labels})
 	if err != nil {
 		d.Notes = append(d.Notes, fmt.Sprintf("the candidate search stopped early: %v", err))

@@ -126,4 +126,10 @@ func TestMixerCandidatesCLI(t *testing.T) {
 			t.Errorf("report lacks %q", w)
 		}
 	}
+	html := run("--format", "html", "--follow-candidates", "60").out
+	for _, w := range []string{`id="candidates"`, lower(s.WdA), lower(s.DepA), "address-match", `id="followed"`} {
+		if !strings.Contains(html, w) {
+			t.Errorf("html report lacks %q", w)
+		}
+	}
 }
