@@ -8,119 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/chaintrace/chaintrace/chains/evm"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
-	"github.com/chaintrace/chaintrace/internal/testnode/npm"
+	"github.com/chaintrace/chaintrace/internal/testnode/uniswap"
 	"github.com/chaintrace/chaintrace/render"
 	"github.com/chaintrace/chaintrace/trace"
 )
-
-// testTokenSol is our own ERC-20 (the Uniswap router needs approve and
-// transferFrom), compiled with the pinned solc-js.
-const testTokenSol = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.20;
-contract TestToken {
-    string public name;
-    string public symbol;
-    uint8 public decimals;
-    uint256 public totalSupply;
-    mapping(address => uint256) public balanceOf;
-    mapping(address => mapping(address => uint256)) public allowance;
-    event Transfer(address indexed from, address indexed to, uint256 value);
-    event Approval(address indexed owner, address indexed spender, uint256 value);
-    constructor(string memory n, string memory s, uint8 d, uint256 supply) {
-        name = n; symbol = s; decimals = d; totalSupply = supply;
-        balanceOf[msg.sender] = supply;
-        emit Transfer(address(0), msg.sender, supply);
-    }
-    function transfer(address to, uint256 v) external returns (bool) { _move(msg.sender, to, v); return true; }
-    function approve(address s, uint256 v) external returns (bool) {
-        allowance[msg.sender][s] = v; emit Approval(msg.sender, s, v); return true;
-    }
-    function transferFrom(address f, address to, uint256 v) external returns (bool) {
-        uint256 a = allowance[f][msg.sender];
-        if (a != type(uint256).max) { require(a >= v, "allowance"); allowance[f][msg.sender] = a - v; }
-        _move(f, to, v); return true;
-    }
-    function _move(address f, address to, uint256 v) internal {
-        require(balanceOf[f] >= v, "balance");
-        balanceOf[f] -= v; balanceOf[to] += v;
-        emit Transfer(f, to, v);
-    }
-}
-`
-
-// uniV2 is a real Uniswap V2 deployment (the npm packages' compiled factory,
-// pair, router02 and WETH9) on the in-process geth.
-type uniV2 struct {
-	t                     *testing.T
-	n                     *geth.Node
-	factory, router, weth common.Address
-	routerArt, tokenArt   *npm.Artifact
-}
-
-var maxUint = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
-
-func (u *uniV2) send(from *geth.Account, to common.Address, value *big.Int, art *npm.Artifact, method string, args ...any) common.Hash {
-	u.t.Helper()
-	data, err := art.Pack(method, args...)
-	if err != nil {
-		u.t.Fatalf("%s: %v", method, err)
-	}
-	h := u.n.Send(from, &to, value, data, 5_000_000)
-	u.n.Commit()
-	u.n.MustSucceed(h)
-	return h
-}
-
-func (u *uniV2) deploy(from *geth.Account, art *npm.Artifact, args ...any) common.Address {
-	u.t.Helper()
-	data, err := art.DeployData(args...)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	h := u.n.Send(from, nil, nil, data, 8_000_000)
-	u.n.Commit()
-	u.n.MustSucceed(h)
-	return u.n.Receipt(h).ContractAddress
-}
-
-// amounts calls the router's getAmountsOut/getAmountsIn: the amounts the pools
-// will pay, from their reserves, before the swap is sent.
-func (u *uniV2) amounts(method string, amt *big.Int, path ...common.Address) []*big.Int {
-	u.t.Helper()
-	data, err := u.routerArt.Pack(method, amt, path)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	out, err := u.n.Client().CallContract(context.Background(), ethereum.CallMsg{To: &u.router, Data: data}, nil)
-	if err != nil {
-		u.t.Fatalf("%s: %v", method, err)
-	}
-	vs, err := u.routerArt.ABI.Unpack(method, out)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	return vs[0].([]*big.Int)
-}
-
-func deployUniV2(t *testing.T, n *geth.Node) *uniV2 {
-	t.Helper()
-	factoryArt := npm.MustArtifact(t, npm.UniswapV2Core, "build/UniswapV2Factory.json")
-	routerArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/UniswapV2Router02.json")
-	wethArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/WETH9.json")
-	tokenArt := npm.MustCompile(t, map[string]string{"TestToken.sol": testTokenSol}, npm.CompileOptions{EVMVersion: "cancun"})["TestToken"]
-	u := &uniV2{t: t, n: n, routerArt: routerArt, tokenArt: tokenArt}
-	f := n.Faucet()
-	u.weth = u.deploy(f, wethArt)
-	u.factory = u.deploy(f, factoryArt, f.Address)
-	u.router = u.deploy(f, routerArt, u.factory, u.weth)
-	return u
-}
 
 // haircut/FIFO/poison ledger of one holder and asset, as ../shared/TRACING.md
 // defines them: the test's own arithmetic for the expected taint.
@@ -199,41 +95,41 @@ func mulDiv(a, b, c *big.Int) *big.Int { return new(big.Int).Quo(new(big.Int).Mu
 // amounts the router quotes before each swap and the fees of the receipts.
 func TestUniswapV2Swaps(t *testing.T) {
 	n := geth.Start(t)
-	u := deployUniV2(t, n)
+	u := uniswap.DeployV2(t, n)
 	lp, victim, thief, rcpt := geth.NewAccount("uni-lp"), geth.NewAccount("uni-victim"), geth.NewAccount("uni-thief"), geth.NewAccount("uni-recipient")
 	n.Fund(geth.Eth(1000, 1), lp)
 	n.Fund(geth.Eth(1, 1), victim, thief)
 	supply := geth.Eth(1_000_000, 1)
-	x := u.deploy(lp, u.tokenArt, "Token X", "XTK", uint8(18), supply)
-	y := u.deploy(lp, u.tokenArt, "Token Y", "YTK", uint8(6), supply)
+	x := u.Deploy(lp, u.TokenArt, "Token X", "XTK", uint8(18), supply)
+	y := u.Deploy(lp, u.TokenArt, "Token Y", "YTK", uint8(6), supply)
 	dl := big.NewInt(1 << 40)
-	u.send(lp, x, nil, u.tokenArt, "approve", u.router, maxUint)
-	u.send(lp, y, nil, u.tokenArt, "approve", u.router, maxUint)
+	u.Send(lp, x, nil, u.TokenArt, "approve", u.Router, uniswap.MaxUint)
+	u.Send(lp, y, nil, u.TokenArt, "approve", u.Router, uniswap.MaxUint)
 	// Pools: X/WETH 1,000 X : 100 ETH; Y/WETH 50,000 Y : 100 ETH; X/Y 10,000 X : 30,000 Y.
-	u.send(lp, u.router, geth.Eth(100, 1), u.routerArt, "addLiquidityETH", x, geth.Eth(1_000, 1), big.NewInt(0), big.NewInt(0), lp.Address, dl)
-	u.send(lp, u.router, geth.Eth(100, 1), u.routerArt, "addLiquidityETH", y, big.NewInt(50_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
-	u.send(lp, u.router, nil, u.routerArt, "addLiquidity", x, y, geth.Eth(10_000, 1), big.NewInt(30_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+	u.Send(lp, u.Router, geth.Eth(100, 1), u.RouterArt, "addLiquidityETH", x, geth.Eth(1_000, 1), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+	u.Send(lp, u.Router, geth.Eth(100, 1), u.RouterArt, "addLiquidityETH", y, big.NewInt(50_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
+	u.Send(lp, u.Router, nil, u.RouterArt, "addLiquidity", x, y, geth.Eth(10_000, 1), big.NewInt(30_000_000_000), big.NewInt(0), big.NewInt(0), lp.Address, dl)
 
 	// Clean X at the thief before the theft; the victim's X is what is stolen.
-	u.send(lp, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(50, 1))
-	u.send(lp, x, nil, u.tokenArt, "transfer", victim.Address, geth.Eth(300, 1))
-	theft := u.send(victim, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(300, 1))
-	approve := u.send(thief, x, nil, u.tokenArt, "approve", u.router, maxUint)
+	u.Send(lp, x, nil, u.TokenArt, "transfer", thief.Address, geth.Eth(50, 1))
+	u.Send(lp, x, nil, u.TokenArt, "transfer", victim.Address, geth.Eth(300, 1))
+	theft := u.Send(victim, x, nil, u.TokenArt, "transfer", thief.Address, geth.Eth(300, 1))
+	approve := u.Send(thief, x, nil, u.TokenArt, "approve", u.Router, uniswap.MaxUint)
 
 	in1 := geth.Eth(100, 1)
-	e1 := u.amounts("getAmountsOut", in1, x, u.weth)[1]
-	s1 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForETH", in1, big.NewInt(0), []common.Address{x, u.weth}, thief.Address, dl)
+	e1 := u.Amounts("getAmountsOut", in1, x, u.WETH)[1]
+	s1 := u.Send(thief, u.Router, nil, u.RouterArt, "swapExactTokensForETH", in1, big.NewInt(0), []common.Address{x, u.WETH}, thief.Address, dl)
 	in2 := geth.Eth(80, 1)
-	y2 := u.amounts("getAmountsOut", in2, x, y)[1]
-	s2 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForTokens", in2, big.NewInt(0), []common.Address{x, y}, rcpt.Address, dl)
+	y2 := u.Amounts("getAmountsOut", in2, x, y)[1]
+	s2 := u.Send(thief, u.Router, nil, u.RouterArt, "swapExactTokensForTokens", in2, big.NewInt(0), []common.Address{x, y}, rcpt.Address, dl)
 	in3 := geth.Eth(60, 1)
-	am3 := u.amounts("getAmountsOut", in3, x, u.weth, y)
+	am3 := u.Amounts("getAmountsOut", in3, x, u.WETH, y)
 	y3 := am3[2]
-	s3 := u.send(thief, u.router, nil, u.routerArt, "swapExactTokensForTokens", in3, big.NewInt(0), []common.Address{x, u.weth, y}, thief.Address, dl)
+	s3 := u.Send(thief, u.Router, nil, u.RouterArt, "swapExactTokensForTokens", in3, big.NewInt(0), []common.Address{x, u.WETH, y}, thief.Address, dl)
 	y4 := big.NewInt(1_000_000_000) // 1,000 Y exactly
-	a4 := u.amounts("getAmountsIn", y4, u.weth, y)[0]
+	a4 := u.Amounts("getAmountsIn", y4, u.WETH, y)[0]
 	v4 := new(big.Int).Add(a4, geth.Eth(1, 2)) // 0.5 ETH too much: refunded
-	s4 := u.send(thief, u.router, v4, u.routerArt, "swapETHForExactTokens", y4, []common.Address{u.weth, y}, thief.Address, dl)
+	s4 := u.Send(thief, u.Router, v4, u.RouterArt, "swapETHForExactTokens", y4, []common.Address{u.WETH, y}, thief.Address, dl)
 	if got := n.TokenBalance(y, rcpt.Address); got.Cmp(y2) != 0 {
 		t.Fatalf("recipient got %s Y, router quoted %s", got, y2)
 	}
@@ -241,7 +137,7 @@ func TestUniswapV2Swaps(t *testing.T) {
 	ctx := context.Background()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.weth.Hex()},
+	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.WETH.Hex()},
 		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
@@ -382,92 +278,6 @@ func balanced(t *testing.T, r *graph.Result) {
 	}
 }
 
-// uniV3 is a real Uniswap V3 deployment (factory and pools from @uniswap/v3-core,
-// SwapRouter and NonfungiblePositionManager from @uniswap/v3-periphery).
-type uniV3 struct {
-	*uniV2                  // send/deploy helpers, WETH9, the token artifact
-	factory3, router3, npm3 common.Address
-	routerArt3, npmArt3     *npm.Artifact
-}
-
-const v3Fee = 3000 // 0.3 %, tick spacing 60
-
-type v3ExactInputSingle struct {
-	TokenIn, TokenOut  common.Address
-	Fee                *big.Int
-	Recipient          common.Address
-	Deadline, AmountIn *big.Int
-	AmountOutMinimum   *big.Int
-	SqrtPriceLimitX96  *big.Int
-}
-
-type v3ExactOutputSingle struct {
-	TokenIn, TokenOut   common.Address
-	Fee                 *big.Int
-	Recipient           common.Address
-	Deadline, AmountOut *big.Int
-	AmountInMaximum     *big.Int
-	SqrtPriceLimitX96   *big.Int
-}
-
-type v3ExactInput struct {
-	Path               []byte
-	Recipient          common.Address
-	Deadline, AmountIn *big.Int
-	AmountOutMinimum   *big.Int
-}
-
-type v3Mint struct {
-	Token0, Token1                 common.Address
-	Fee, TickLower, TickUpper      *big.Int
-	Amount0Desired, Amount1Desired *big.Int
-	Amount0Min, Amount1Min         *big.Int
-	Recipient                      common.Address
-	Deadline                       *big.Int
-}
-
-func deployUniV3(t *testing.T, u *uniV2) *uniV3 {
-	t.Helper()
-	fArt := npm.MustArtifact(t, npm.UniswapV3Core, "artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json")
-	rArt := npm.MustArtifact(t, npm.UniswapV3Periphery, "artifacts/contracts/SwapRouter.sol/SwapRouter.json")
-	mArt := npm.MustArtifact(t, npm.UniswapV3Periphery, "artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json")
-	v := &uniV3{uniV2: u, routerArt3: rArt, npmArt3: mArt}
-	f := u.n.Faucet()
-	v.factory3 = u.deploy(f, fArt)
-	v.router3 = u.deploy(f, rArt, v.factory3, u.weth)
-	// The token descriptor only renders NFT metadata; no test reads it.
-	v.npm3 = u.deploy(f, mArt, v.factory3, u.weth, common.Address{})
-	return v
-}
-
-// pool creates a 1:1 pool of a and b and adds full-range liquidity of amt each
-// from lp (tokens approved to the position manager; WETH wrapped from ETH).
-func (v *uniV3) pool(lp *geth.Account, a, b common.Address, amt *big.Int) {
-	v.t.Helper()
-	t0, t1 := a, b
-	if strings.ToLower(t0.Hex()) > strings.ToLower(t1.Hex()) {
-		t0, t1 = t1, t0
-	}
-	q96 := new(big.Int).Lsh(big.NewInt(1), 96)
-	v.send(lp, v.npm3, nil, v.npmArt3, "createAndInitializePoolIfNecessary", t0, t1, big.NewInt(v3Fee), q96)
-	v.send(lp, v.npm3, nil, v.npmArt3, "mint", v3Mint{
-		Token0: t0, Token1: t1, Fee: big.NewInt(v3Fee), TickLower: big.NewInt(-887220), TickUpper: big.NewInt(887220),
-		Amount0Desired: amt, Amount1Desired: amt, Amount0Min: big.NewInt(0), Amount1Min: big.NewInt(0),
-		Recipient: lp.Address, Deadline: big.NewInt(1 << 40),
-	})
-}
-
-func v3Path(tokens ...common.Address) []byte {
-	var p []byte
-	for i, tk := range tokens {
-		if i > 0 {
-			p = append(p, 0x00, 0x0b, 0xb8) // 3000 as uint24
-		}
-		p = append(p, tk.Bytes()...)
-	}
-	return p
-}
-
 // TestUniswapV3Swaps: the same rule on Uniswap V3 — X → ETH (router multicall:
 // swap to itself, unwrap WETH to the thief), X → Y paid to another recipient,
 // X → WETH → Y (exactInput path) and ETH → exact Y with the excess refunded
@@ -476,57 +286,56 @@ func v3Path(tokens ...common.Address) []byte {
 // balances the swaps left and the receipts' fees.
 func TestUniswapV3Swaps(t *testing.T) {
 	n := geth.Start(t)
-	u := deployUniV2(t, n)
-	v := deployUniV3(t, u)
+	u := uniswap.DeployV2(t, n)
+	v := uniswap.DeployV3(t, u)
 	lp, victim, thief, rcpt := geth.NewAccount("v3-lp"), geth.NewAccount("v3-victim"), geth.NewAccount("v3-thief"), geth.NewAccount("v3-recipient")
 	n.Fund(geth.Eth(5000, 1), lp)
 	n.Fund(geth.Eth(1, 1), victim, thief)
 	supply := geth.Eth(1_000_000, 1)
-	x := u.deploy(lp, u.tokenArt, "Token X", "XTK", uint8(18), supply)
-	y := u.deploy(lp, u.tokenArt, "Token Y", "YTK", uint8(18), supply)
-	wethArt := npm.MustArtifact(t, npm.UniswapV2Periphery, "build/WETH9.json")
-	u.send(lp, u.weth, geth.Eth(2000, 1), wethArt, "deposit")
-	for _, tk := range []common.Address{x, y, u.weth} {
-		u.send(lp, tk, nil, u.tokenArt, "approve", v.npm3, maxUint)
+	x := u.Deploy(lp, u.TokenArt, "Token X", "XTK", uint8(18), supply)
+	y := u.Deploy(lp, u.TokenArt, "Token Y", "YTK", uint8(18), supply)
+	u.Send(lp, u.WETH, geth.Eth(2000, 1), u.WETHArt, "deposit")
+	for _, tk := range []common.Address{x, y, u.WETH} {
+		u.Send(lp, tk, nil, u.TokenArt, "approve", v.PositionManager, uniswap.MaxUint)
 	}
-	v.pool(lp, x, u.weth, geth.Eth(1000, 1))
-	v.pool(lp, u.weth, y, geth.Eth(1000, 1))
-	v.pool(lp, x, y, geth.Eth(1000, 1))
+	v.Pool(lp, x, u.WETH, geth.Eth(1000, 1))
+	v.Pool(lp, u.WETH, y, geth.Eth(1000, 1))
+	v.Pool(lp, x, y, geth.Eth(1000, 1))
 
-	u.send(lp, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(50, 1))
-	u.send(lp, x, nil, u.tokenArt, "transfer", victim.Address, geth.Eth(300, 1))
-	theft := u.send(victim, x, nil, u.tokenArt, "transfer", thief.Address, geth.Eth(300, 1))
-	approve := u.send(thief, x, nil, u.tokenArt, "approve", v.router3, maxUint)
+	u.Send(lp, x, nil, u.TokenArt, "transfer", thief.Address, geth.Eth(50, 1))
+	u.Send(lp, x, nil, u.TokenArt, "transfer", victim.Address, geth.Eth(300, 1))
+	theft := u.Send(victim, x, nil, u.TokenArt, "transfer", thief.Address, geth.Eth(300, 1))
+	approve := u.Send(thief, x, nil, u.TokenArt, "approve", v.Router3, uniswap.MaxUint)
 	dl := big.NewInt(1 << 40)
 	zero := big.NewInt(0)
 
 	// 1: X → ETH: the pool pays WETH to the router, which unwraps it to the thief.
 	in1 := geth.Eth(100, 1)
-	swap1, _ := v.routerArt3.Pack("exactInputSingle", v3ExactInputSingle{TokenIn: x, TokenOut: u.weth, Fee: big.NewInt(v3Fee),
-		Recipient: v.router3, Deadline: dl, AmountIn: in1, AmountOutMinimum: zero, SqrtPriceLimitX96: zero})
-	unwrap, _ := v.routerArt3.Pack("unwrapWETH9", zero, thief.Address)
+	swap1, _ := v.RouterArt3.Pack("exactInputSingle", uniswap.ExactInputSingle{TokenIn: x, TokenOut: u.WETH, Fee: big.NewInt(uniswap.V3Fee),
+		Recipient: v.Router3, Deadline: dl, AmountIn: in1, AmountOutMinimum: zero, SqrtPriceLimitX96: zero})
+	unwrap, _ := v.RouterArt3.Pack("unwrapWETH9", zero, thief.Address)
 	before := n.Balance(thief.Address)
-	s1 := u.send(thief, v.router3, nil, v.routerArt3, "multicall", [][]byte{swap1, unwrap})
+	s1 := u.Send(thief, v.Router3, nil, v.RouterArt3, "multicall", [][]byte{swap1, unwrap})
 	e1 := new(big.Int).Sub(n.Balance(thief.Address), before)
 	e1.Add(e1, n.Fee(s1))
 	// 2: X → Y to another recipient.
 	in2 := geth.Eth(80, 1)
-	s2 := u.send(thief, v.router3, nil, v.routerArt3, "exactInputSingle", v3ExactInputSingle{TokenIn: x, TokenOut: y, Fee: big.NewInt(v3Fee),
+	s2 := u.Send(thief, v.Router3, nil, v.RouterArt3, "exactInputSingle", uniswap.ExactInputSingle{TokenIn: x, TokenOut: y, Fee: big.NewInt(uniswap.V3Fee),
 		Recipient: rcpt.Address, Deadline: dl, AmountIn: in2, AmountOutMinimum: zero, SqrtPriceLimitX96: zero})
 	y2 := n.TokenBalance(y, rcpt.Address)
 	// 3: X → WETH → Y back to the thief.
 	in3 := geth.Eth(60, 1)
-	s3 := u.send(thief, v.router3, nil, v.routerArt3, "exactInput", v3ExactInput{Path: v3Path(x, u.weth, y), Recipient: thief.Address,
+	s3 := u.Send(thief, v.Router3, nil, v.RouterArt3, "exactInput", uniswap.ExactInput{Path: uniswap.V3Path(x, u.WETH, y), Recipient: thief.Address,
 		Deadline: dl, AmountIn: in3, AmountOutMinimum: zero})
 	y3 := n.TokenBalance(y, thief.Address)
 	// 4: ETH → exactly 2 Y, 1 ETH too much sent and refunded.
 	y4 := geth.Eth(2, 1)
 	v4 := geth.Eth(3, 1)
-	out4, _ := v.routerArt3.Pack("exactOutputSingle", v3ExactOutputSingle{TokenIn: u.weth, TokenOut: y, Fee: big.NewInt(v3Fee),
+	out4, _ := v.RouterArt3.Pack("exactOutputSingle", uniswap.ExactOutputSingle{TokenIn: u.WETH, TokenOut: y, Fee: big.NewInt(uniswap.V3Fee),
 		Recipient: thief.Address, Deadline: dl, AmountOut: y4, AmountInMaximum: v4, SqrtPriceLimitX96: zero})
-	refundCall, _ := v.routerArt3.Pack("refundETH")
+	refundCall, _ := v.RouterArt3.Pack("refundETH")
 	before = n.Balance(thief.Address)
-	s4 := u.send(thief, v.router3, v4, v.routerArt3, "multicall", [][]byte{out4, refundCall})
+	s4 := u.Send(thief, v.Router3, v4, v.RouterArt3, "multicall", [][]byte{out4, refundCall})
 	a4 := new(big.Int).Sub(before, n.Balance(thief.Address))
 	a4.Sub(a4, n.Fee(s4))
 	if got := new(big.Int).Sub(n.TokenBalance(y, thief.Address), y3); got.Cmp(y4) != 0 {
@@ -536,7 +345,7 @@ func TestUniswapV3Swaps(t *testing.T) {
 	ctx := context.Background()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.weth.Hex()},
+	a, err := evm.Open(ctx, evm.Config{Chain: "evm", RPC: n.URL(), History: evm.HistoryRPC, WETH: []string{u.WETH.Hex()},
 		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
