@@ -10,6 +10,7 @@ import (
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/casecheck"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/chaintrace/chaintrace/internal/testnode/uniswap"
 )
 
 const evmAlpha = "10000000000000000" // 0.01 ETH, the CLI default
@@ -264,26 +265,36 @@ gas paid (from the node's receipts); nothing untraced.
 `
 
 // kucoin models the KuCoin theft (25–26 Sep 2020): ERC-20 tokens out of the hot
-// wallet, liquidated on DEXs; USDT (frozen by its issuer) left in place.
+// wallet, sold for ETH on a real Uniswap V2 (npm artifacts; see
+// internal/testnode/uniswap); USDT (frozen by its issuer) left in place.
 func kucoin(t *testing.T) fixture {
 	n := geth.Start(t)
+	u := uniswap.DeployV2(t, n)
 	acc := func(s string) *geth.Account { return geth.NewAccount("kucoin/" + s) }
-	hot, hacker := acc("hot-wallet"), acc("hacker")
-	uni, kyber := acc("dex/uniswap-router"), acc("dex/kyber-proxy")
+	hot, hacker, hacker2, lp := acc("hot-wallet"), acc("hacker"), acc("hacker-2"), acc("liquidity-provider")
 	f := n.Faucet()
 	n.Fund(geth.Eth(20, 1), hot)
-	n.Fund(geth.Eth(100, 1), uni)
+	n.Fund(geth.Eth(2000, 1), lp)
 	tok := func(n int64) *big.Int { return geth.Eth(n, 1) } // 18-decimal token units
-	link := n.DeployERC20(f, "LINK", 18, tok(1_000_000))
-	ocean := n.DeployERC20(f, "OCEAN", 18, tok(1_000_000))
+	link := u.Token(f, "ChainLink Token", "LINK", 18, tok(1_000_000))
+	ocean := u.Token(f, "Ocean Token", "OCEAN", 18, tok(1_000_000))
 	usdt := n.DeployERC20(f, "USDT", 6, geth.USDT(1_000_000))
 	commit(n)
 	hs := []common.Hash{
 		n.TransferToken(f, link, hot.Address, tok(20_000)),
 		n.TransferToken(f, ocean, hot.Address, tok(30_000)),
 		n.TransferToken(f, usdt, hot.Address, geth.USDT(20_000)),
+		n.TransferToken(f, link, lp.Address, tok(100_000)),
+		n.TransferToken(f, ocean, lp.Address, tok(200_000)),
 	}
 	commit(n, hs...)
+	// Uniswap pools from a clean liquidity provider: LINK/WETH 100,000 : 1,000 ETH,
+	// OCEAN/WETH 200,000 : 500 ETH.
+	for _, tk := range []common.Address{link, ocean} {
+		u.Send(lp, tk, nil, u.TokenArt, "approve", u.Router, uniswap.MaxUint)
+	}
+	u.Send(lp, u.Router, geth.Eth(1000, 1), u.RouterArt, "addLiquidityETH", link, tok(100_000), big.NewInt(0), big.NewInt(0), lp.Address, uniswap.Deadline)
+	u.Send(lp, u.Router, geth.Eth(500, 1), u.RouterArt, "addLiquidityETH", ocean, tok(200_000), big.NewInt(0), big.NewInt(0), lp.Address, uniswap.Deadline)
 
 	stolenETH := geth.Eth(10, 1)
 	stolenLINK, stolenOCEAN, stolenUSDT := tok(15_000), tok(20_000), geth.USDT(13_000)
@@ -295,19 +306,24 @@ func kucoin(t *testing.T) fixture {
 	}
 	commit(n, seeds...)
 
-	// the swaps: tokens into DEX routers; the routers pay ETH back from their own
-	// (clean) liquidity in separate transactions
-	tainted := []common.Hash{
-		n.TransferToken(hacker, link, uni.Address, tok(10_000)),
-		n.TransferToken(hacker, link, kyber.Address, tok(5_000)),
-		n.TransferToken(hacker, ocean, uni.Address, stolenOCEAN),
+	// The sales: 10,000 LINK for ETH to the hacker; all the OCEAN for ETH paid
+	// to a second address named in the call. The router unwraps the pools' WETH.
+	var tainted []common.Hash
+	for _, tk := range []common.Address{link, ocean} {
+		tainted = append(tainted, u.Send(hacker, tk, nil, u.TokenArt, "approve", u.Router, uniswap.MaxUint))
 	}
-	commit(n, tainted...)
-	payback := n.SendValue(uni, hacker.Address, geth.Eth(30, 1))
-	commit(n, payback)
+	sellLINK := tok(10_000)
+	ethLINK := u.Amounts("getAmountsOut", sellLINK, link, u.WETH)[1]
+	tainted = append(tainted, u.Send(hacker, u.Router, nil, u.RouterArt, "swapExactTokensForETH",
+		sellLINK, big.NewInt(0), []common.Address{link, u.WETH}, hacker.Address, uniswap.Deadline))
+	ethOCEAN := u.Amounts("getAmountsOut", stolenOCEAN, ocean, u.WETH)[1]
+	tainted = append(tainted, u.Send(hacker, u.Router, nil, u.RouterArt, "swapExactTokensForETH",
+		stolenOCEAN, big.NewInt(0), []common.Address{ocean, u.WETH}, hacker2.Address, uniswap.Deadline))
 
+	// The hacker held nothing clean: every token sold was stolen, so all the ETH
+	// that came back is tainted; gas came out of the stolen ETH.
 	fee := fees(n, tainted)
-	ethLeft := sub(stolenETH, fee)
+	ethLeft := sub(new(big.Int).Add(stolenETH, ethLINK), fee)
 	var seedHex []string
 	for _, s := range seeds {
 		seedHex = append(seedHex, s.Hex())
@@ -315,23 +331,21 @@ func kucoin(t *testing.T) fixture {
 	return fixture{
 		chain: evmChain(n), rpc: n.URL(), seeds: seedHex,
 		labels: []label{
-			{"evm", uni.Hex(), "Uniswap router", "dex"},
-			{"evm", kyber.Hex(), "Kyber proxy", "dex"},
+			{"evm", u.Router.Hex(), "Uniswap V2: Router 2", "dex"},
 		},
 		hops: 5, alpha: evmAlpha, alphaH: "0.01",
-		stopAt: []string{"exchange", "deposit", "mixer", "bridge", "dex"},
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
-				{Label: "Uniswap router", Asset: link.Hex(), Amount: tok(10_000).String()},
-				{Label: "Kyber proxy", Asset: link.Hex(), Amount: tok(5_000).String()},
-				{Label: "Uniswap router", Asset: ocean.Hex(), Amount: stolenOCEAN.String()},
+				{Kind: graph.EndUnspent, Address: hacker.Hex(), Asset: link.Hex(), Amount: sub(stolenLINK, sellLINK).String()},
 				{Kind: graph.EndUnspent, Address: hacker.Hex(), Asset: usdt.Hex(), Amount: stolenUSDT.String()},
 				{Kind: graph.EndUnspent, Address: hacker.Hex(), Asset: "ETH", Amount: ethLeft.String()},
+				{Kind: graph.EndUnspent, Address: hacker2.Hex(), Asset: "ETH", Amount: ethOCEAN.String()},
 			},
 			Totals: map[string]casecheck.Total{
-				"ETH":       {Seed: stolenETH.String(), Fees: fee.String()},
-				link.Hex():  {Seed: stolenLINK.String(), Fees: "0"},
-				ocean.Hex(): {Seed: stolenOCEAN.String(), Fees: "0"},
+				"ETH": {Seed: stolenETH.String(), Fees: fee.String(),
+					ByKind: map[string]string{graph.EndUnspent: new(big.Int).Add(ethLeft, ethOCEAN).String()}},
+				link.Hex():  {Seed: stolenLINK.String(), Fees: "0", ByKind: map[string]string{graph.EndUnspent: sub(stolenLINK, sellLINK).String()}},
+				ocean.Hex(): {Seed: stolenOCEAN.String(), Fees: "0", ByKind: map[string]string{graph.EndUnspent: "0"}},
 				usdt.Hex():  {Seed: stolenUSDT.String(), ByKind: map[string]string{graph.EndUnspent: stolenUSDT.String()}},
 			},
 			MaxUntracedShare: "0",
@@ -362,14 +376,18 @@ Public facts modelled:
   https://www.swapfol.io/lessons-to-learn-from-the-kucoin-hack/ (timeline)
 
 Scenario: four theft transactions (the seeds) move 10 ETH, 15,000 LINK, 20,000 OCEAN and
-13,000 USDT to the hacker. The hacker sends 10,000 LINK and all the OCEAN to a labelled
-Uniswap router and 5,000 LINK to a labelled Kyber proxy; the router pays 30 ETH back from
-its own liquidity (a separate, untainted transaction). The USDT stays where it is.
+13,000 USDT to the hacker. Real Uniswap V2 contracts (factory, pairs, Router02, WETH9 from
+the published npm packages) hold LINK/WETH and OCEAN/WETH pools of a clean liquidity
+provider. The hacker sells 10,000 LINK for ETH paid to itself, and all the OCEAN for ETH
+paid to a second address named in the call (the router unwraps the pools' WETH). The USDT
+and the other 5,000 LINK stay where they are.
 
-Expected (haircut, per asset): the tokens end at the two DEXs (the trace stops there with
---stop-at …,dex), the USDT unspent at the hacker, and the hacker's ETH less the gas of the
-three swap transactions unspent. The ETH paid back by the DEX is clean: following value
-across a swap needs the swap's own accounting, which a per-asset taint ledger does not do.
+Expected (haircut, per asset): the swap rule follows the sales — the LINK and OCEAN that
+were sold leave their assets as swapped_out and come back as fully tainted ETH (every
+token sold was stolen), at the amounts the router quoted (getAmountsOut) before each
+sale; the hacker's ETH is the stolen 10 ETH plus the LINK sale less the gas of its four
+transactions, all unspent; the second address holds the OCEAN sale; 5,000 LINK and all the
+USDT unspent at the hacker. No pool or router is an endpoint.
 `
 
 // bybit models the Bybit theft (21 Feb 2025): a fan-out to ~40 addresses, then
