@@ -55,23 +55,27 @@ type Aggregate struct {
 	Taint  map[string]*big.Int
 }
 
-// Flow is the traced fund-flow graph. Vertices and aggregated edges live in a
-// dominikbraun/graph directed graph (for its algorithms and for callers who want
-// them); every individual transfer is kept in an adjacency index of our own because
-// the library rebuilds its adjacency map on each traversal, which the tracer cannot
-// afford on its hot path.
+// Flow is the traced fund-flow graph. Every node and every individual transfer is
+// kept in an index of our own (the tracer adds one per tainted transfer, millions
+// on a large case, and the library's store costs several maps per vertex and a
+// lookup per edge); the dominikbraun/graph directed graph with aggregated edges,
+// for its algorithms and for callers who want it, is built from that index when
+// Graph is first called, and brought up to date on later calls.
 type Flow struct {
-	g     dgraph.Graph[string, *Node]
 	nodes map[string]*Node
+	order []*Node // nodes in creation order
 	edges []*Edge
+	seen  []int32 // seen[i]: how many nodes existed when edges[i] was added
 	out   map[string][]*Edge
 	in    map[string][]*Edge
+
+	g              dgraph.Graph[string, *Node]
+	gNodes, gEdges int // how much of order and edges g holds
 }
 
 // NewFlow returns an empty graph.
 func NewFlow() *Flow {
 	return &Flow{
-		g:     dgraph.New(func(n *Node) string { return n.ID }, dgraph.Directed()),
 		nodes: map[string]*Node{},
 		out:   map[string][]*Edge{},
 		in:    map[string][]*Edge{},
@@ -86,7 +90,7 @@ func (f *Flow) Node(id, role string, hop int) *Node {
 	if !ok {
 		n = &Node{ID: id, Address: id, Role: role, Hop: hop}
 		f.nodes[id] = n
-		_ = f.g.AddVertex(n)
+		f.order = append(f.order, n)
 		return n
 	}
 	if roleRank(role) > roleRank(n.Role) {
@@ -119,11 +123,36 @@ func (f *Flow) Lookup(id string) (*Node, bool) {
 	return n, ok
 }
 
-// AddEdge records one transfer. Both nodes must exist.
+// AddEdge records one transfer. Both nodes must exist (an edge to a node created
+// later is in the index but not in the library graph).
 func (f *Flow) AddEdge(e *Edge) {
 	f.edges = append(f.edges, e)
+	f.seen = append(f.seen, int32(len(f.order)))
 	f.out[e.From] = append(f.out[e.From], e)
 	f.in[e.To] = append(f.in[e.To], e)
+}
+
+// Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate
+// data). It replays the nodes and transfers added since the last call in the
+// order they were added, so the graph is the one eager insertion would build.
+func (f *Flow) Graph() dgraph.Graph[string, *Node] {
+	if f.g == nil {
+		f.g = dgraph.New(func(n *Node) string { return n.ID }, dgraph.Directed())
+	}
+	addNodes := func(upto int) {
+		for ; f.gNodes < upto; f.gNodes++ {
+			_ = f.g.AddVertex(f.order[f.gNodes])
+		}
+	}
+	for ; f.gEdges < len(f.edges); f.gEdges++ {
+		addNodes(int(f.seen[f.gEdges]))
+		f.aggregate(f.edges[f.gEdges])
+	}
+	addNodes(len(f.order))
+	return f.g
+}
+
+func (f *Flow) aggregate(e *Edge) {
 	if e.From == e.To {
 		return // the library's simple graph has no self-loops; the index keeps them
 	}
@@ -156,9 +185,6 @@ func (f *Flow) Out(id string) []*Edge { return f.out[id] }
 
 // In returns the transfers entering id, in insertion order.
 func (f *Flow) In(id string) []*Edge { return f.in[id] }
-
-// Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate data).
-func (f *Flow) Graph() dgraph.Graph[string, *Node] { return f.g }
 
 // Nodes returns every node sorted by ID.
 func (f *Flow) Nodes() []*Node {

@@ -106,3 +106,41 @@ func joinStr(s []string) string {
 	}
 	return out
 }
+
+// The library graph is built on demand; it must be the graph eager insertion
+// would have built, also when nodes and transfers arrive after a first Graph call
+// and when a transfer names a node that did not exist yet.
+func TestFlowGraphBuiltOnDemand(t *testing.T) {
+	f := NewFlow()
+	f.Node("a", RoleSeed, 0)
+	f.AddEdge(&Edge{Tx: "t0", From: "a", To: "late", Asset: "ETH", Amount: n("5"), Taint: n("5")})
+	f.Node("late", RoleHop, 1)
+	f.Node("b", RoleHop, 1)
+	f.AddEdge(&Edge{Tx: "t1", From: "a", To: "b", Asset: "ETH", Amount: n("10"), Taint: n("4")})
+	if size, _ := f.Graph().Size(); size != 1 {
+		t.Fatalf("library graph has %d edges, want 1 (a→late came before late existed)", size)
+	}
+	f.AddEdge(&Edge{Tx: "t2", From: "a", To: "b", Asset: "ETH", Amount: n("3"), Taint: n("3")})
+	f.Node("c", RoleHop, 2)
+	f.AddEdge(&Edge{Tx: "t3", From: "b", To: "c", Asset: "ETH", Amount: n("2"), Taint: n("2")})
+	g := f.Graph()
+	if order, _ := g.Order(); order != 4 {
+		t.Errorf("library graph has %d vertices, want 4", order)
+	}
+	ed, err := g.Edge("a", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if agg := ed.Properties.Data.(*Aggregate); agg.Count != 2 || agg.Amount["ETH"].String() != "13" || agg.Taint["ETH"].String() != "7" {
+		t.Errorf("a→b aggregate after a second Graph call = %+v", agg)
+	}
+	if _, err := g.Edge("b", "c"); err != nil {
+		t.Errorf("b→c missing: %v", err)
+	}
+	if _, err := g.Edge("a", "late"); err == nil {
+		t.Error("a→late is in the library graph although late did not exist when it was added")
+	}
+	if len(f.Out("a")) != 3 {
+		t.Errorf("index lost a transfer: Out(a) = %d", len(f.Out("a")))
+	}
+}
