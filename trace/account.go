@@ -30,13 +30,46 @@ type holder struct {
 	endKind  string
 	label    *Label
 	deposit  *depositMatch
-	ledgers  map[string]*ledger
-	inflows  map[string][]graph.Inflow
+	assets   []assetState // per asset: ledger and tainted inflows (a holder has one to a few)
 	hist     []graph.Transfer
 	open     uint64            // ledgers open with the balance at the end of block open-1 …
 	startKey graph.TransferKey // … plus this block's transfers before startKey
 	// unexplained: per asset, node balance − traced balance at the end (reconcile.go).
 	unexplained map[string]*big.Int
+}
+
+// assetState is a holder's state in one asset.
+type assetState struct {
+	id      string
+	l       *ledger        // nil until the asset is first credited or debited
+	inflows []graph.Inflow // tainted credits, reported on the unspent endpoint
+}
+
+// asset returns h's state in asset id, adding it when absent. The pointer is
+// valid until the next call adds an asset.
+func (h *holder) asset(id string) *assetState {
+	for i := range h.assets {
+		if h.assets[i].id == id {
+			return &h.assets[i]
+		}
+	}
+	h.assets = append(h.assets, assetState{id: id})
+	return &h.assets[len(h.assets)-1]
+}
+
+// ledgerOf is h's ledger of asset id, nil when it has none yet.
+func (h *holder) ledgerOf(id string) *ledger {
+	for i := range h.assets {
+		if h.assets[i].id == id {
+			return h.assets[i].l
+		}
+	}
+	return nil
+}
+
+func (h *holder) addInflow(id string, in graph.Inflow) {
+	as := h.asset(id)
+	as.inflows = append(as.inflows, in)
 }
 
 type acctTracer struct {
@@ -144,7 +177,7 @@ func (t *acctTracer) push(e *graph.Transfer) {
 }
 
 func (t *acctTracer) seedAddress(addr string) error {
-	h := &holder{addr: addr, hop: 0, source: true, ledgers: map[string]*ledger{}, inflows: map[string][]graph.Inflow{}}
+	h := &holder{addr: addr, hop: 0, source: true}
 	hist, err := t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: t.o.FromBlock, ToBlock: t.toBlock})
 	if err != nil {
 		return err
@@ -252,7 +285,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 // deliver credits e's recipient with taint (a share of e.Amount) at hop: a
 // followed holder's ledger, or an endpoint. from is the holding the taint came
 // from, for the endpoint's path.
-func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from string) {
+func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hkey) {
 	th := t.holders[e.To]
 	if th != nil && th.source && th.state == hFollowing {
 		// Everything an address seed receives counts as stolen.
@@ -290,7 +323,7 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from st
 			th.hop = hop
 		}
 		t.ledger(th, e.Asset).credit(e.Amount, taint)
-		th.inflows[e.Asset.ID] = append(th.inflows[e.Asset.ID], *in)
+		th.addInflow(e.Asset.ID, *in)
 		return
 	}
 	ep := t.c.end(th.endKind, th.addr, "", e.Asset.ID, taint, hop, th.label, in)
@@ -298,11 +331,6 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from st
 		ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
 	}
 }
-
-// holding names one asset at one address: paths are rebuilt per asset, so a token
-// endpoint's path lists the token's transfers, not the ETH ones that reached the
-// same address first.
-func holding(addr, asset string) string { return asset + "|" + addr }
 
 func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
 	t.c.res.Flow.AddEdge(&graph.Edge{
@@ -316,7 +344,7 @@ func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
 // endpoint (labelled, deposit, too far, too busy, unreachable) or an address to
 // follow, in which case its history from e's block on joins the event queue.
 func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
-	h := &holder{addr: addr, hop: hop, ledgers: map[string]*ledger{}, inflows: map[string][]graph.Inflow{}}
+	h := &holder{addr: addr, hop: hop}
 	t.holders[addr] = h
 	end := func(kind string) *holder {
 		h.state, h.endKind = hEnded, kind
@@ -448,7 +476,7 @@ func (t *acctTracer) prefetch(h *holder) {
 // the address held just before it was first tainted: clean funds already there
 // dilute haircut and shield FIFO, so they must not be assumed away.
 func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
-	if l := h.ledgers[a.ID]; l != nil {
+	if l := h.ledgerOf(a.ID); l != nil {
 		return l
 	}
 	if _, ok := t.assets[a.ID]; !ok {
@@ -490,11 +518,11 @@ func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
 		t.c.asset(a)
 		t.c.seed(a.ID, open)
 		if open.Sign() > 0 {
-			h.inflows[a.ID] = append(h.inflows[a.ID], graph.Inflow{Tx: "", Block: h.open, Amount: new(big.Int).Set(open), From: "balance"})
+			h.addInflow(a.ID, graph.Inflow{Tx: "", Block: h.open, Amount: new(big.Int).Set(open), From: "balance"})
 		}
 	}
 	l := newLedger(t.o.Policy, open, h.source)
-	h.ledgers[a.ID] = l
+	h.asset(a.ID).l = l
 	return l
 }
 
@@ -550,13 +578,15 @@ func (t *acctTracer) finish() {
 	interrupted := t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
 	for _, a := range addrs {
 		h := t.holders[a]
-		ids := make([]string, 0, len(h.ledgers))
-		for id := range h.ledgers {
-			ids = append(ids, id)
+		ids := make([]string, 0, len(h.assets))
+		for _, as := range h.assets {
+			if as.l != nil {
+				ids = append(ids, as.id)
+			}
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
-			l := h.ledgers[id]
+			l := h.ledgerOf(id)
 			if l.short {
 				t.c.warn("%s spent more %s than the tracer saw it receive: its history is incomplete", a, id)
 			}
@@ -574,7 +604,7 @@ func (t *acctTracer) finish() {
 			}
 			t.c.res.Flow.Node(a, kind, h.hop)
 			ep := t.c.end(kind, a, "", id, rem, h.hop, h.label, nil)
-			ep.Inflows = append(ep.Inflows, h.inflows[id]...)
+			ep.Inflows = append(ep.Inflows, h.asset(id).inflows...)
 			if d := h.unexplained[id]; d != nil {
 				ep.Unexplained = new(big.Int).Set(d)
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/chaintrace/chaintrace/graph"
@@ -15,7 +16,7 @@ import (
 type collector struct {
 	res    *graph.Result
 	ends   map[endKey]*graph.Endpoint
-	preds  map[string]pred // holder id → first tainted arrival
+	preds  map[hkey]pred // holder → first tainted arrival
 	totals map[string]*graph.Totals
 	warned map[string]bool
 }
@@ -24,17 +25,47 @@ type endKey struct {
 	kind, address, outpoint, asset string
 }
 
-// pred is how a holder was first reached: from holder via tx.
+// pred is how a holder was first reached: from holder via tx (from is the zero
+// hkey for a seed).
 type pred struct {
-	from string
+	from hkey
 	tx   string
+}
+
+// hkey names a holder of taint whose path is rebuilt: one asset at one address on
+// account chains (holding), one output on UTXO chains (outKey). A struct rather
+// than a joined string, so that recording an arrival allocates nothing.
+type hkey struct {
+	a, b string
+	n    uint32
+}
+
+// holding names one asset at one address: paths are rebuilt per asset, so a token
+// endpoint's path lists the token's transfers, not the ETH ones that reached the
+// same address first.
+func holding(addr, asset string) hkey { return hkey{a: asset, b: addr} }
+
+// outKey names one UTXO output.
+func outKey(op graph.Outpoint) hkey { return hkey{a: op.TxID, n: op.Vout} }
+
+// outpointKey is outKey of an endpoint's "txid:vout".
+func outpointKey(s string) hkey {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return hkey{}
+	}
+	n, err := strconv.ParseUint(s[i+1:], 10, 32)
+	if err != nil {
+		return hkey{}
+	}
+	return hkey{a: s[:i], n: uint32(n)}
 }
 
 func newCollector(res *graph.Result) *collector {
 	return &collector{
 		res:    res,
 		ends:   map[endKey]*graph.Endpoint{},
-		preds:  map[string]pred{},
+		preds:  map[hkey]pred{},
 		totals: map[string]*graph.Totals{},
 		warned: map[string]bool{},
 	}
@@ -77,7 +108,7 @@ func (c *collector) warn(format string, args ...any) {
 }
 
 // reach records the first tainted arrival at holder id.
-func (c *collector) reach(id, from, tx string) {
+func (c *collector) reach(id, from hkey, tx string) {
 	if tx == "" {
 		return // a credit without a transaction (reward, withdrawal) is no step of a path
 	}
@@ -89,7 +120,7 @@ func (c *collector) reach(id, from, tx string) {
 // path rebuilds the tx hashes from the seed to holder id. Predecessors always
 // were reached earlier, so the walk ends at a seed; the step bound only guards
 // against a bug turning into an endless loop.
-func (c *collector) path(id string) []string {
+func (c *collector) path(id hkey) []string {
 	var rev []string
 	cur := id
 	for steps := 0; steps <= len(c.preds); steps++ {
@@ -132,7 +163,7 @@ func (c *collector) end(kind, address, outpoint string, asset string, amount *bi
 
 // finish turns the accumulated state into the result: endpoints sorted, paths
 // filled, totals summed and checked.
-func (c *collector) finish(holderOf func(*graph.Endpoint) string) {
+func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 	for _, e := range c.ends {
 		if e.Amount.Sign() == 0 {
 			continue

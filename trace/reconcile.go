@@ -49,9 +49,11 @@ func (t *acctTracer) reconcile(addrs []string) {
 	var checks []*balanceCheck
 	for _, addr := range addrs {
 		h := t.holders[addr]
-		ids := make([]string, 0, len(h.ledgers))
-		for id := range h.ledgers {
-			ids = append(ids, id)
+		ids := make([]string, 0, len(h.assets))
+		for _, as := range h.assets {
+			if as.l != nil {
+				ids = append(ids, as.id)
+			}
 		}
 		sort.Strings(ids)
 		for _, id := range ids {
@@ -97,7 +99,7 @@ func (t *acctTracer) reconcile(addrs []string) {
 
 // settle applies the rule above to one (holder, asset).
 func (t *acctTracer) settle(c *balanceCheck) {
-	h, l := c.h, c.h.ledgers[c.id]
+	h, l := c.h, c.h.ledgerOf(c.id)
 	traced := new(big.Int).Set(l.balance)
 	d := new(big.Int).Sub(c.bal, traced)
 	if d.Sign() == 0 {
@@ -109,7 +111,7 @@ func (t *acctTracer) settle(c *balanceCheck) {
 		t.c.asset(c.a)
 		t.c.seed(c.id, d)
 		l.credit(d, d)
-		h.inflows[c.id] = append(h.inflows[c.id], graph.Inflow{Block: t.toBlock, From: "unexplained", Amount: new(big.Int).Set(d)})
+		h.addInflow(c.id, graph.Inflow{Block: t.toBlock, From: "unexplained", Amount: new(big.Int).Set(d)})
 		treatment = "counted as stolen: an address seed's every credit counts (entered at the end of the window)"
 	case d.Sign() > 0 && t.o.Policy == Poison:
 		treatment = "treated as clean and kept out of the ledger (under poison it would turn tainted)"

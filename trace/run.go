@@ -79,14 +79,14 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	startParams(res.Params, &o, specs)
 	c := newCollector(res)
 	var runErr error
-	var holderOf func(*graph.Endpoint) string
+	var holderOf func(*graph.Endpoint) hkey
 	switch s := src.(type) {
 	case UTXOSource:
 		runErr = runUTXO(ctx, s, specs, &o, c, toBlock)
-		holderOf = func(e *graph.Endpoint) string { return e.Outpoint }
+		holderOf = func(e *graph.Endpoint) hkey { return outpointKey(e.Outpoint) }
 	case AccountSource:
 		runErr = runAccount(ctx, s, specs, &o, c, toBlock)
-		holderOf = func(e *graph.Endpoint) string { return holding(e.Address, e.Asset) }
+		holderOf = func(e *graph.Endpoint) hkey { return holding(e.Address, e.Asset) }
 	default:
 		return nil, fmt.Errorf("source for %s serves neither an account nor a UTXO chain", info.Name)
 	}

@@ -542,7 +542,7 @@ func splitByAmount(total *big.Int, ls []swapLeg) []*big.Int {
 }
 
 // swapDeliver credits one output of a swap to its recipient like any credit.
-func (t *acctTracer) swapDeliver(o swapLeg, taint *big.Int, hop int, from string) {
+func (t *acctTracer) swapDeliver(o swapLeg, taint *big.Int, hop int, from hkey) {
 	t.deliver(legTransfer(o), taint, hop, from)
 }
 

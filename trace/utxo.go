@@ -139,7 +139,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 			o := tx.Outputs[j]
 			t.c.seed(t.asset.ID, o.Value)
 			st := t.newOut(tx, j, new(big.Int).Set(o.Value), 1, false)
-			t.c.preds[st.op.String()] = pred{from: "", tx: tx.TxID}
+			t.c.preds[outKey(st.op)] = pred{tx: tx.TxID}
 			t.outEdge(tx, j, st.taint, 1, nil)
 			fresh = append(fresh, st)
 		}
@@ -167,7 +167,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 				}
 				t.c.seed(t.asset.ID, o.Value)
 				st := t.newOut(tx, j, new(big.Int).Set(o.Value), 0, false)
-				t.c.preds[op.String()] = pred{from: "", tx: tx.TxID}
+				t.c.preds[outKey(op)] = pred{tx: tx.TxID}
 				fresh = append(fresh, st)
 			}
 		}
@@ -365,7 +365,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	ins := make([]utxoIn, len(tx.Inputs))
 	hop := math.MaxInt
 	low := false
-	var from string
+	var from hkey
 	tnode := "tx:" + tx.TxID
 	any := false
 	for i, in := range tx.Inputs {
@@ -377,7 +377,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 		st.status = oConsumed
 		ins[i].Taint = st.taint
 		if st.hop < hop {
-			hop, from = st.hop, st.op.String()
+			hop, from = st.hop, outKey(st.op)
 		}
 		low = low || st.lowConf
 		if !any {
@@ -415,7 +415,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 			continue
 		}
 		st := t.newOut(tx, j, taints[j], nh, low)
-		t.c.preds[st.op.String()] = pred{from: from, tx: tx.TxID}
+		t.c.preds[outKey(st.op)] = pred{from: from, tx: tx.TxID}
 		t.outEdge(tx, j, taints[j], nh, marks[j])
 		fresh = append(fresh, st)
 	}
