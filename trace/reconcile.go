@@ -100,7 +100,7 @@ func (t *acctTracer) reconcile(addrs []string) {
 // settle applies the rule above to one (holder, asset).
 func (t *acctTracer) settle(c *balanceCheck) {
 	h, l := c.h, c.h.ledgerOf(c.id)
-	traced := new(big.Int).Set(l.balance)
+	traced := l.held()
 	d := new(big.Int).Sub(c.bal, traced)
 	if d.Sign() == 0 {
 		return
