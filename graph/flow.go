@@ -62,12 +62,10 @@ type Aggregate struct {
 // for its algorithms and for callers who want it, is built from that index when
 // Graph is first called, and brought up to date on later calls.
 type Flow struct {
-	nodes map[string]*Node
+	ids   map[string]*vertex
 	order []*Node // nodes in creation order
 	edges []*Edge
 	seen  []int32 // seen[i]: how many nodes existed when edges[i] was added
-	out   map[string][]*Edge
-	in    map[string][]*Edge
 
 	g              dgraph.Graph[string, *Node]
 	gNodes, gEdges int // how much of order and edges g holds
@@ -75,21 +73,34 @@ type Flow struct {
 
 // NewFlow returns an empty graph.
 func NewFlow() *Flow {
-	return &Flow{
-		nodes: map[string]*Node{},
-		out:   map[string][]*Edge{},
-		in:    map[string][]*Edge{},
+	return &Flow{ids: map[string]*vertex{}}
+}
+
+// vertex is everything the index keeps under one id (one map lookup per end of
+// a transfer): the node, once created, and the transfers leaving and entering it.
+type vertex struct {
+	n       *Node
+	out, in []*Edge
+}
+
+func (f *Flow) vertex(id string) *vertex {
+	v := f.ids[id]
+	if v == nil {
+		v = &vertex{}
+		f.ids[id] = v
 	}
+	return v
 }
 
 // Node returns the node with id, creating it with role when absent. An existing
 // node keeps its role unless role outranks it (endpoint kinds and seed beat hop and
 // unknown), and keeps the smallest hop seen.
 func (f *Flow) Node(id, role string, hop int) *Node {
-	n, ok := f.nodes[id]
-	if !ok {
+	v := f.vertex(id)
+	n := v.n
+	if n == nil {
 		n = &Node{ID: id, Address: id, Role: role, Hop: hop}
-		f.nodes[id] = n
+		v.n = n
 		f.order = append(f.order, n)
 		return n
 	}
@@ -119,8 +130,10 @@ func roleRank(r string) int {
 
 // Lookup returns a node by id.
 func (f *Flow) Lookup(id string) (*Node, bool) {
-	n, ok := f.nodes[id]
-	return n, ok
+	if v := f.ids[id]; v != nil && v.n != nil {
+		return v.n, true
+	}
+	return nil, false
 }
 
 // AddEdge records one transfer. Both nodes must exist (an edge to a node created
@@ -128,8 +141,10 @@ func (f *Flow) Lookup(id string) (*Node, bool) {
 func (f *Flow) AddEdge(e *Edge) {
 	f.edges = append(f.edges, e)
 	f.seen = append(f.seen, int32(len(f.order)))
-	f.out[e.From] = append(f.out[e.From], e)
-	f.in[e.To] = append(f.in[e.To], e)
+	from := f.vertex(e.From)
+	from.out = append(from.out, e)
+	to := f.vertex(e.To)
+	to.in = append(to.in, e)
 }
 
 // Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate
@@ -181,17 +196,24 @@ func (a *Aggregate) add(e *Edge) {
 }
 
 // Out returns the transfers leaving id, in insertion order.
-func (f *Flow) Out(id string) []*Edge { return f.out[id] }
+func (f *Flow) Out(id string) []*Edge {
+	if v := f.ids[id]; v != nil {
+		return v.out
+	}
+	return nil
+}
 
 // In returns the transfers entering id, in insertion order.
-func (f *Flow) In(id string) []*Edge { return f.in[id] }
+func (f *Flow) In(id string) []*Edge {
+	if v := f.ids[id]; v != nil {
+		return v.in
+	}
+	return nil
+}
 
 // Nodes returns every node sorted by ID.
 func (f *Flow) Nodes() []*Node {
-	ns := make([]*Node, 0, len(f.nodes))
-	for _, n := range f.nodes {
-		ns = append(ns, n)
-	}
+	ns := append([]*Node(nil), f.order...)
 	sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
 	return ns
 }

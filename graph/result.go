@@ -2,7 +2,9 @@ package graph
 
 import (
 	"math/big"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // Endpoint kinds: where the tracer stops following a piece of taint
@@ -185,21 +187,20 @@ type Result struct {
 // SortEndpoints orders endpoints largest first, then by asset, kind, address,
 // outpoint: the order every exporter uses.
 func (r *Result) SortEndpoints() {
-	sort.SliceStable(r.Endpoints, func(i, j int) bool {
-		a, b := r.Endpoints[i], r.Endpoints[j]
-		if a.Asset != b.Asset {
-			return a.Asset < b.Asset
+	slices.SortStableFunc(r.Endpoints, func(a, b *Endpoint) int {
+		if c := strings.Compare(a.Asset, b.Asset); c != 0 {
+			return c
 		}
 		if c := a.Amount.Cmp(b.Amount); c != 0 {
-			return c > 0
+			return -c
 		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
 		}
-		if a.Address != b.Address {
-			return a.Address < b.Address
+		if c := strings.Compare(a.Address, b.Address); c != 0 {
+			return c
 		}
-		return a.Outpoint < b.Outpoint
+		return strings.Compare(a.Outpoint, b.Outpoint)
 	})
 }
 

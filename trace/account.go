@@ -333,11 +333,10 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hk
 }
 
 func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
-	t.c.res.Flow.AddEdge(&graph.Edge{
+	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
 		Tx: e.TxHash, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset.ID,
-		Amount: new(big.Int).Set(e.Amount), Taint: new(big.Int).Set(taint),
 		Block: e.Block, Time: e.Time, Hop: hop, Kind: string(e.Kind),
-	})
+	}, e.Amount, taint))
 }
 
 // classify decides, at its first tainted credit e, what a new holder is: an

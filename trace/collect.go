@@ -275,3 +275,42 @@ func (s stopper) stops(lb Label) bool {
 }
 
 func (s stopper) deposits() bool { return s.stop[StopDeposit] }
+
+// edgeBox is an edge with room for its two amounts, so recording a transfer of up
+// to 256 bits costs one allocation instead of five.
+type edgeBox struct {
+	e        graph.Edge
+	amt, tnt big.Int
+	w        [8]big.Word
+}
+
+// newEdge returns e with copies of amount and taint as its Amount and Taint.
+func newEdge(e graph.Edge, amount, taint *big.Int) *graph.Edge {
+	b := &edgeBox{e: e}
+	b.amt.SetBits(b.w[0:0:4]).Set(amount)
+	b.tnt.SetBits(b.w[4:4:8]).Set(taint)
+	b.e.Amount, b.e.Taint = &b.amt, &b.tnt
+	return &b.e
+}
+
+// positions caches "vin 0", "vout 1", …: UTXO edges name their place in the
+// transaction, and most transactions have a handful of inputs and outputs.
+var positions = func() (p [2][16]string) {
+	for i := range p[0] {
+		p[0][i], p[1][i] = "vin "+strconv.Itoa(i), "vout "+strconv.Itoa(i)
+	}
+	return p
+}()
+
+// position is prefix ("vin " or "vout ") followed by i.
+func position(prefix string, i int) string {
+	if i >= 0 && i < len(positions[0]) {
+		switch prefix {
+		case "vin ":
+			return positions[0][i]
+		case "vout ":
+			return positions[1][i]
+		}
+	}
+	return prefix + strconv.Itoa(i)
+}

@@ -55,6 +55,8 @@ type utxoTracer struct {
 	asset   graph.Asset
 
 	outs     map[graph.Outpoint]*outState
+	lastTx   *graph.UTXOTx // txNode's cache: a transaction's edges come together
+	lastNode string
 	q        txHeap
 	queued   map[string]bool
 	done     map[string]bool
@@ -366,7 +368,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	hop := math.MaxInt
 	low := false
 	var from hkey
-	tnode := "tx:" + tx.TxID
+	tnode := t.txNode(tx)
 	any := false
 	for i, in := range tx.Inputs {
 		ins[i] = utxoIn{Value: in.Value, Taint: new(big.Int)}
@@ -395,9 +397,10 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	}
 	taints, fee := splitUTXO(t.o.Policy, ins, outs)
 	t.c.fee(t.asset.ID, fee)
-	var marks = map[int][]string{}
+	var marks map[int][]string // nil unless a heuristic marks an output (most transactions)
 	if t.o.CoinJoinHeuristic && IsCoinJoin(tx) {
 		low = true
+		marks = map[int][]string{}
 		for j := range tx.Outputs {
 			marks[j] = append(marks[j], "coinjoin")
 		}
@@ -405,6 +408,9 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	}
 	if t.o.ChangeHeuristic {
 		if j, _, ok := DetectChange(tx); ok && j >= 0 && j < len(tx.Outputs) {
+			if marks == nil {
+				marks = map[int][]string{}
+			}
 			marks[j] = append(marks[j], "change")
 		}
 	}
@@ -429,11 +435,10 @@ func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {
 		id = "out:" + in.Prev.String()
 	}
 	t.c.res.Flow.Node(id, graph.RoleHop, st.hop)
-	t.c.res.Flow.AddEdge(&graph.Edge{
-		Tx: tx.TxID, Position: fmt.Sprintf("vin %d", i), From: id, To: "tx:" + tx.TxID, Asset: t.asset.ID,
-		Amount: new(big.Int).Set(in.Value), Taint: new(big.Int).Set(st.taint),
+	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+		Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: st.hop + 1, Kind: string(graph.KindUTXO),
-	})
+	}, in.Value, st.taint))
 }
 
 func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, marks []string) {
@@ -442,14 +447,22 @@ func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, m
 	if id == "" {
 		id = "out:" + graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}.String()
 	}
-	tn := t.c.res.Flow.Node("tx:"+tx.TxID, graph.RoleTx, hop)
+	tnode := t.txNode(tx)
+	tn := t.c.res.Flow.Node(tnode, graph.RoleTx, hop)
 	tn.Tx = tx.TxID
 	t.c.res.Flow.Node(id, graph.RoleHop, hop)
-	t.c.res.Flow.AddEdge(&graph.Edge{
-		Tx: tx.TxID, Position: fmt.Sprintf("vout %d", j), From: "tx:" + tx.TxID, To: id, Asset: t.asset.ID,
-		Amount: new(big.Int).Set(o.Value), Taint: new(big.Int).Set(taint),
+	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+		Tx: tx.TxID, Position: position("vout ", j), From: tnode, To: id, Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: hop, Kind: string(graph.KindUTXO), Heuristics: marks,
-	})
+	}, o.Value, taint))
+}
+
+// txNode is the flow-graph id of tx's node, "tx:<txid>".
+func (t *utxoTracer) txNode(tx *graph.UTXOTx) string {
+	if tx != t.lastTx || t.lastNode == "" {
+		t.lastTx, t.lastNode = tx, "tx:"+tx.TxID
+	}
+	return t.lastNode
 }
 
 // finish turns outputs whose spender was never split (an interrupted trace) into
