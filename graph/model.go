@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/chaintrace/chaintrace/chainid"
@@ -117,7 +118,7 @@ type Outpoint struct {
 	Vout uint32 `json:"vout"`
 }
 
-func (o Outpoint) String() string { return fmt.Sprintf("%s:%d", o.TxID, o.Vout) }
+func (o Outpoint) String() string { return o.TxID + ":" + strconv.FormatUint(uint64(o.Vout), 10) }
 
 // ParseOutpoint parses "txid:vout".
 func ParseOutpoint(s string) (Outpoint, error) {

@@ -614,10 +614,22 @@ func (t *acctTracer) finish() {
 // evHeap orders transfers in chain order.
 type evHeap []*graph.Transfer
 
-func (h evHeap) Len() int           { return len(h) }
-func (h evHeap) Less(i, j int) bool { return h[i].Key().Less(h[j].Key()) }
-func (h evHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *evHeap) Push(x any)        { *h = append(*h, x.(*graph.Transfer)) }
+func (h evHeap) Len() int { return len(h) }
+func (h evHeap) Less(i, j int) bool {
+	a, b := h[i], h[j] // TransferKey.Less, without building the keys
+	if a.Block != b.Block {
+		return a.Block < b.Block
+	}
+	if a.TxIndex != b.TxIndex {
+		return a.TxIndex < b.TxIndex
+	}
+	if a.Seq != b.Seq {
+		return a.Seq < b.Seq
+	}
+	return a.TxHash < b.TxHash
+}
+func (h evHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *evHeap) Push(x any)   { *h = append(*h, x.(*graph.Transfer)) }
 func (h *evHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

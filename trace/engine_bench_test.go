@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -175,7 +176,28 @@ func TestEngineChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	wl := newEngineWorkload(parts[0], n)
-	r, err := Run(context.Background(), wl.src, []string{wl.seed}, wl.options(p))
+	opts := wl.options(p)
+	if path := os.Getenv("CHAINTRACE_ENGINE_HEAPPROF"); path != "" {
+		// Live heap near the end of the trace (where it peaks): what the memory is.
+		done := false
+		opts.Progress = func(pr Progress) {
+			if done || (pr.Transfers < wl.transfers*9/10 && pr.Addresses < wl.outputs*9/10) {
+				return
+			}
+			done = true
+			runtime.GC()
+			f, err := os.Create(path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer f.Close()
+			if err := pprof.WriteHeapProfile(f); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	r, err := Run(context.Background(), wl.src, []string{wl.seed}, opts)
 	if err != nil || len(r.Endpoints) == 0 {
 		t.Fatalf("trace: %v", err)
 	}

@@ -187,7 +187,11 @@ func (w *acctWorkload) leg(p, k int, amt *big.Int) graph.Transfer {
 
 // history is every transfer of holder i, in chain order.
 func (w *acctWorkload) history(i int, from, to uint64) []graph.Transfer {
-	out := make([]graph.Transfer, 0, 1+wlClean+1+wlFanOut)
+	n := 1 + wlClean
+	if i < w.internal {
+		n += 1 + wlFanOut
+	}
+	out := make([]graph.Transfer, 0, n)
 	add := func(t graph.Transfer) {
 		if t.Block >= from && t.Block <= to {
 			out = append(out, t)
@@ -367,16 +371,17 @@ type engineWorkload struct {
 	seed      string
 	transfers int
 	holders   int // endpoints a complete trace ends at (before rounding dust)
+	outputs   int // UTXO: tainted outputs a complete trace follows
 }
 
 func newEngineWorkload(family string, n int) engineWorkload {
 	if family == graph.FamilyUTXO {
 		w := newUTXOWorkload(n)
 		return engineWorkload{family: family, src: utxoWorkloadSource{w}, seed: w.txid(0), transfers: w.Transfers(),
-			holders: utxoFanOut * (w.txs - w.internal)}
+			holders: utxoFanOut * (w.txs - w.internal), outputs: utxoFanOut * w.txs}
 	}
 	w := newAcctWorkload(n)
-	return engineWorkload{family: family, src: acctWorkloadSource{w}, seed: w.seedHash(), transfers: w.Transfers(), holders: w.holders}
+	return engineWorkload{family: family, src: acctWorkloadSource{w}, seed: w.seedHash(), transfers: w.Transfers(), holders: w.holders, outputs: 1 << 62}
 }
 
 func (wl engineWorkload) options(p Policy) Options {
