@@ -85,7 +85,7 @@ type acctTracer struct {
 	holders  map[string]*holder
 	assets   map[string]graph.Asset // every asset a ledger was opened for
 	q        evHeap
-	queued   map[graph.TransferKey]bool
+	queued   map[graph.TransferKey]struct{} // a set: no value byte per slot
 	seedTx   map[string]bool
 	followed int
 	maxHop   int
@@ -119,7 +119,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 	t := &acctTracer{
 		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
-		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]bool{},
+		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]struct{}{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
 		pre: map[string]*histFuture{},
 	}
@@ -169,10 +169,10 @@ func (t *acctTracer) fail(err error) {
 
 func (t *acctTracer) push(e *graph.Transfer) {
 	k := e.Key()
-	if t.queued[k] {
+	if _, ok := t.queued[k]; ok {
 		return
 	}
-	t.queued[k] = true
+	t.queued[k] = struct{}{}
 	heap.Push(&t.q, e)
 }
 
