@@ -49,6 +49,10 @@ func BenchmarkEngine(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					wl := newEngineWorkload(fam, n)
 					opts := wl.options(p)
+					replayed, err := wl.replayed(p)
+					if err != nil {
+						b.Fatal(err)
+					}
 					b.ReportAllocs()
 					base, peakOK := resetPeakRSS()
 					cpu0 := cpuTime()
@@ -60,13 +64,15 @@ func BenchmarkEngine(b *testing.B) {
 					}
 					cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
 					wall := b.Elapsed().Seconds() / float64(b.N)
-					src := sourcePass(wl)
-					b.ReportMetric(float64(wl.transfers), "transfers")
-					b.ReportMetric(float64(wl.transfers)/cpu, "transfers/s")
-					b.ReportMetric(float64(wl.transfers)/wall, "wall-transfers/s")
+					// the source's share, in proportion to what this policy's trace asked for
+					src := sourcePass(wl) * float64(replayed) / float64(wl.transfers)
+					b.ReportMetric(float64(replayed), "transfers")
+					b.ReportMetric(float64(replayed)/cpu, "transfers/s")
+					b.ReportMetric(float64(replayed)/wall, "wall-transfers/s")
 					if cpu > src {
-						b.ReportMetric(float64(wl.transfers)/(cpu-src), "engine-transfers/s")
+						b.ReportMetric(float64(replayed)/(cpu-src), "engine-transfers/s")
 					}
+					b.ReportMetric(float64(wl.transfers), "workload-transfers")
 					if peak := procStatusKiB("VmHWM"); peakOK && peak > 0 {
 						b.ReportMetric(float64(peak)/1024, "peak-RSS-MiB")
 						b.ReportMetric(float64(base)/1024, "base-RSS-MiB")
@@ -245,6 +251,15 @@ func TestEngineWorkloads(t *testing.T) {
 			}
 			if p == Haircut && len(r.Endpoints) != wl.holders {
 				t.Errorf("%s haircut: %d endpoints, want one per holder (%d)", fam, len(r.Endpoints), wl.holders)
+			}
+			n, err := wl.replayed(p)
+			switch {
+			case err != nil:
+				t.Errorf("%s %s: %v", fam, p, err)
+			case p == Haircut && n != wl.transfers:
+				t.Errorf("%s haircut replays %d transfers, the workload says %d", fam, n, wl.transfers)
+			case n > wl.transfers || n < wl.transfers/100:
+				t.Errorf("%s %s replays %d of %d transfers", fam, p, n, wl.transfers)
 			}
 		}
 	}

@@ -241,6 +241,7 @@ func (s acctWorkloadSource) History(_ context.Context, q HistoryQuery) (History,
 	}
 	return History{Transfers: s.w.history(int(i), q.FromBlock, q.ToBlock)}, nil
 }
+
 // Balance is what the workload's own transfers leave at addr after block (the
 // tracer checks every followed holder against it at the end of the window).
 func (s acctWorkloadSource) Balance(_ context.Context, addr string, a graph.Asset, block uint64) (*big.Int, error) {
@@ -386,4 +387,68 @@ func newEngineWorkload(family string, n int) engineWorkload {
 
 func (wl engineWorkload) options(p Policy) Options {
 	return Options{Policy: p, MaxHops: 64, MaxAddresses: 1 << 30}
+}
+
+// countingAcct and countingUTXO count what a trace is handed: the distinct
+// transfers (account) or the inputs and outputs of the distinct spending
+// transactions plus the seed's outputs (UTXO). Under haircut a workload's every
+// holder is followed; under the other policies taint reaches only part of the
+// tree, so throughput is computed from what was actually replayed.
+type countingAcct struct {
+	acctWorkloadSource
+	seen map[[2]string]bool
+}
+
+func (c *countingAcct) note(ts []graph.Transfer) {
+	for _, t := range ts {
+		c.seen[[2]string{t.TxHash, strconv.Itoa(t.Seq)}] = true
+	}
+}
+func (c *countingAcct) TxTransfers(ctx context.Context, h string) ([]graph.Transfer, error) {
+	ts, err := c.acctWorkloadSource.TxTransfers(ctx, h)
+	c.note(ts)
+	return ts, err
+}
+func (c *countingAcct) History(ctx context.Context, q HistoryQuery) (History, error) {
+	h, err := c.acctWorkloadSource.History(ctx, q)
+	c.note(h.Transfers)
+	return h, err
+}
+
+type countingUTXO struct {
+	utxoWorkloadSource
+	seen map[string]int
+}
+
+func (c *countingUTXO) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx, error) {
+	tx, err := c.utxoWorkloadSource.Spender(ctx, op)
+	if tx != nil {
+		c.seen[tx.TxID] = len(tx.Inputs) + len(tx.Outputs)
+	}
+	return tx, err
+}
+
+// replayed traces wl once under p and returns how many transfers the trace handled.
+func (wl engineWorkload) replayed(p Policy) (int, error) {
+	var src Source
+	var count func() int
+	switch s := wl.src.(type) {
+	case acctWorkloadSource:
+		c := &countingAcct{acctWorkloadSource: s, seen: map[[2]string]bool{}}
+		src, count = c, func() int { return len(c.seen) }
+	case utxoWorkloadSource:
+		c := &countingUTXO{utxoWorkloadSource: s, seen: map[string]int{}}
+		src = c
+		count = func() int {
+			n := utxoFanOut // the seed's outputs
+			for _, k := range c.seen {
+				n += k
+			}
+			return n
+		}
+	}
+	if _, err := Run(context.Background(), src, []string{wl.seed}, wl.options(p)); err != nil {
+		return 0, err
+	}
+	return count(), nil
 }
