@@ -39,7 +39,7 @@ func (c *CaseFile) Close() error {
 func OpenCase(path string, live trace.Source) (*CaseFile, error) {
 	isDB, err := IsSQLite(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: case file %s: %v", trace.ErrBadInput, path, err)
+		return nil, fmt.Errorf("%w: case file %s: %w", trace.ErrBadInput, path, err)
 	}
 	if !isDB {
 		if live != nil {

@@ -131,7 +131,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 func DefaultCacheDir() (string, error) {
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no user cache directory (%v): pass --cache DIR or --no-cache", err)
+		return "", fmt.Errorf("no user cache directory (%w): pass --cache DIR or --no-cache", err)
 	}
 	return filepath.Join(d, "chaintrace"), nil
 }

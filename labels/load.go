@@ -67,7 +67,7 @@ func Parse(name string, data []byte) (entries []Entry, notes []FieldError, err e
 func (s *Store) AddFile(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("%w: label file: %v", trace.ErrBadInput, err)
+		return fmt.Errorf("%w: label file: %w", trace.ErrBadInput, err)
 	}
 	return s.AddData(file, data)
 }
@@ -147,7 +147,7 @@ func (r Report) OK() bool { return len(r.Errors) == 0 }
 func Validate(file string) (Report, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return Report{}, fmt.Errorf("%w: %v", trace.ErrBadInput, err)
+		return Report{}, fmt.Errorf("%w: %w", trace.ErrBadInput, err)
 	}
 	return ValidateData(file, data), nil
 }

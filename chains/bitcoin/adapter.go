@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	ep, err := newEndpoint(url, httpx.Options{HTTP: cfg.HTTPClient, Timeout: cfg.RequestTimeout, RPS: rps, Burst: 1, Policy: cfg.Policy, Notify: notify})
 	if err != nil {
-		return nil, fmt.Errorf("%w: --rpc: %v", trace.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: --rpc: %w", trace.ErrBadInput, err)
 	}
 	a.ep = ep
 	maxBatch := cfg.MaxBatch
@@ -251,7 +251,7 @@ func detect(ctx context.Context, ep *endpoint) (string, error) {
 	if _, e2 := ep.do(ctx, "GET", "/blocks/tip/height", nil, false); e2 == nil {
 		return BackendEsplora, nil
 	}
-	return "", fmt.Errorf("cannot tell what %s is (tried JSON-RPC getinfo and Esplora /blocks/tip/height): %v; pass --backend", ep.base, err)
+	return "", fmt.Errorf("cannot tell what %s is (tried JSON-RPC getinfo and Esplora /blocks/tip/height): %w; pass --backend", ep.base, err)
 }
 
 // Info describes the chain.

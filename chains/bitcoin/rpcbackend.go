@@ -58,11 +58,11 @@ type nodeTx struct {
 func (b *rpcBackend) decode(n *nodeTx) (*rawTx, error) {
 	raw, err := hex.DecodeString(n.Hex)
 	if err != nil {
-		return nil, fmt.Errorf("%s returned transaction %s with bad hex: %v", b.c.name, n.TxID, err)
+		return nil, fmt.Errorf("%s returned transaction %s with bad hex: %w", b.c.name, n.TxID, err)
 	}
 	var msg wire.MsgTx
 	if err := msg.Deserialize(bytes.NewReader(raw)); err != nil {
-		return nil, fmt.Errorf("%s returned transaction %s that does not decode: %v", b.c.name, n.TxID, err)
+		return nil, fmt.Errorf("%s returned transaction %s that does not decode: %w", b.c.name, n.TxID, err)
 	}
 	r := fromMsgTx(&msg)
 	if n.TxID != "" && r.TxID != n.TxID {
@@ -329,7 +329,7 @@ func (b *rpcBackend) takePage(a *Adapter, addr string, rc *rpcCall, page []*node
 	if rc.Err != nil {
 		var re *RPCError
 		if errors.As(rc.Err, &re) && re.Code == -1 {
-			return true, fmt.Errorf("%w: %v: start btcd with --addrindex (and --txindex)", trace.ErrUnsupported, rc.Err)
+			return true, fmt.Errorf("%w: %w: start btcd with --addrindex (and --txindex)", trace.ErrUnsupported, rc.Err)
 		}
 		return true, rc.Err
 	}
@@ -445,7 +445,7 @@ func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.U
 				err = blk.Deserialize(bytes.NewReader(raw))
 			}
 			if err != nil {
-				return "", fmt.Errorf("bitcoind block %d does not decode: %v", hh, err)
+				return "", fmt.Errorf("bitcoind block %d does not decode: %w", hh, err)
 			}
 			for _, m := range blk.Transactions {
 				r := fromMsgTx(m)
@@ -488,7 +488,7 @@ func txidCheck(id string) func(json.RawMessage) error {
 			err = msg.Deserialize(bytes.NewReader(b))
 		}
 		if err != nil {
-			return fmt.Errorf("transaction hex does not decode: %v", err)
+			return fmt.Errorf("transaction hex does not decode: %w", err)
 		}
 		if got := msg.TxHash().String(); got != id {
 			return fmt.Errorf("transaction %s answered for %s", got, id)

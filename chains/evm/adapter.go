@@ -135,7 +135,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	ep, err := httpx.ParseEndpoint(cfg.RPC)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --rpc %s: %v", trace.ErrBadInput, httpx.RedactURL(cfg.RPC), err)
+		return nil, fmt.Errorf("%w: --rpc %s: %w", trace.ErrBadInput, httpx.RedactURL(cfg.RPC), err)
 	}
 	policy := cfg.Policy
 	if policy == nil {
@@ -154,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	if cfg.Explorer != "" {
 		xep, err := httpx.ParseEndpoint(cfg.Explorer)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --explorer %s: %v", trace.ErrBadInput, httpx.RedactURL(cfg.Explorer), err)
+			return nil, fmt.Errorf("%w: --explorer %s: %w", trace.ErrBadInput, httpx.RedactURL(cfg.Explorer), err)
 		}
 		httpx.AddSecret(cfg.ExplorerKey)
 		a.xc = httpx.NewClient(xep, hopts)
@@ -442,7 +442,7 @@ func (a *Adapter) stateErr(err error, block uint64) error {
 		return err
 	}
 	if historicalStateMissing(strings.ToLower(err.Error())) {
-		return fmt.Errorf("%w: state at block %d is not available from %s (%v): an archive node is needed for historical balances", trace.ErrUnsupported, block, a.cfg.RPC, err)
+		return fmt.Errorf("%w: state at block %d is not available from %s (%w): an archive node is needed for historical balances", trace.ErrUnsupported, block, a.cfg.RPC, err)
 	}
 	return err
 }

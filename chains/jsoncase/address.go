@@ -61,7 +61,7 @@ func (n network) normalize(addr string) (string, error) {
 	}
 	a, err := btcutil.DecodeAddress(s, n.btc)
 	if err != nil {
-		return "", fmt.Errorf("%q is not a Bitcoin address: %v", addr, err)
+		return "", fmt.Errorf("%q is not a Bitcoin address: %w", addr, err)
 	}
 	if !a.IsForNet(n.btc) {
 		return "", fmt.Errorf("%q is not an address of Bitcoin network %s", addr, n.btc.Name)

@@ -125,7 +125,7 @@ func Load(path string) (*Case, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: case file %q does not exist (want a path to a %s JSON file or the name of an embedded case)", trace.ErrBadInput, path, FormatV1)
 		}
-		return nil, fmt.Errorf("%w: case file: %v", trace.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: case file: %w", trace.ErrBadInput, err)
 	}
 	c, err := Parse(data)
 	if err != nil {
@@ -138,7 +138,7 @@ func Load(path string) (*Case, error) {
 func Parse(data []byte) (*Case, error) {
 	c, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", trace.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %w", trace.ErrBadInput, err)
 	}
 	return c, nil
 }
@@ -230,7 +230,7 @@ func parse(data []byte) (*Case, error) {
 	for i, raw := range f.Assets {
 		var a graph.Asset
 		if err := decodeStrict(raw, &a); err != nil {
-			return nil, fmt.Errorf("assets[%d]: %v", i, err)
+			return nil, fmt.Errorf("assets[%d]: %w", i, err)
 		}
 		if c.Family != graph.FamilyAccount {
 			return nil, fmt.Errorf("assets[%d]: tokens exist only on account chains", i)
@@ -240,7 +240,7 @@ func parse(data []byte) (*Case, error) {
 		}
 		ct, err := c.net.normalize(a.Contract)
 		if err != nil {
-			return nil, fmt.Errorf("assets[%d].contract: %v", i, err)
+			return nil, fmt.Errorf("assets[%d].contract: %w", i, err)
 		}
 		if !strings.EqualFold(a.ID, ct) {
 			return nil, fmt.Errorf("assets[%d].id: got %q, want the contract address %q", i, a.ID, ct)
@@ -261,7 +261,7 @@ func parse(data []byte) (*Case, error) {
 	for i, raw := range f.Blocks {
 		var b blockJSON
 		if err := decodeStrict(raw, &b); err != nil {
-			return nil, fmt.Errorf("blocks[%d]: %v", i, err)
+			return nil, fmt.Errorf("blocks[%d]: %w", i, err)
 		}
 		if b.Number == nil {
 			return nil, fmt.Errorf("blocks[%d].number: missing", i)
@@ -274,7 +274,7 @@ func parse(data []byte) (*Case, error) {
 		}
 		h, err := c.net.hash(b.Hash)
 		if err != nil {
-			return nil, fmt.Errorf("blocks[%d].hash: %v", i, err)
+			return nil, fmt.Errorf("blocks[%d].hash: %w", i, err)
 		}
 		if n, dup := hashes[h]; dup {
 			return nil, fmt.Errorf("blocks[%d].hash: %s is also block %d", i, h, n)
@@ -347,7 +347,7 @@ func (c *Case) parseAccount(f *file) error {
 		p := fmt.Sprintf("transfers[%d]", i)
 		var tj transferJSON
 		if err := decodeStrict(raw, &tj); err != nil {
-			return fmt.Errorf("%s: %v", p, err)
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		b, err := c.block(p+".block", tj.Block)
 		if err != nil {
@@ -382,7 +382,7 @@ func (c *Case) parseAccount(f *file) error {
 			return fmt.Errorf("%s: fees are paid in %s", p, c.Native.ID)
 		}
 		if t.TxHash, err = c.net.hash(tj.TxHash); err != nil {
-			return fmt.Errorf("%s.tx: %v", p, err)
+			return fmt.Errorf("%s.tx: %w", p, err)
 		}
 		if tj.TxIndex < 0 || tj.Seq < 0 {
 			return fmt.Errorf("%s: tx_index and seq must not be negative", p)
@@ -392,17 +392,17 @@ func (c *Case) parseAccount(f *file) error {
 		}
 		places[t.TxHash] = txPlace{t.Block, t.TxIndex}
 		if t.From, err = c.net.normalize(tj.From); err != nil {
-			return fmt.Errorf("%s.from: %v", p, err)
+			return fmt.Errorf("%s.from: %w", p, err)
 		}
 		if t.Kind == graph.KindFee {
 			if tj.To != "" {
 				return fmt.Errorf("%s.to: a fee transfer has no recipient", p)
 			}
 		} else if t.To, err = c.net.normalize(tj.To); err != nil {
-			return fmt.Errorf("%s.to: %v", p, err)
+			return fmt.Errorf("%s.to: %w", p, err)
 		}
 		if t.Amount, err = parseAmount(tj.Amount); err != nil {
-			return fmt.Errorf("%s.amount: %v", p, err)
+			return fmt.Errorf("%s.amount: %w", p, err)
 		}
 		if t.Position == "" {
 			t.Position = string(t.Kind)
@@ -438,11 +438,11 @@ func (c *Case) parseAccount(f *file) error {
 		p := fmt.Sprintf("balances[%d]", i)
 		var bj balanceJSON
 		if err := decodeStrict(raw, &bj); err != nil {
-			return fmt.Errorf("%s: %v", p, err)
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		addr, err := c.net.normalize(bj.Address)
 		if err != nil {
-			return fmt.Errorf("%s.address: %v", p, err)
+			return fmt.Errorf("%s.address: %w", p, err)
 		}
 		a, err := c.asset(p+".asset", bj.Asset)
 		if err != nil {
@@ -453,7 +453,7 @@ func (c *Case) parseAccount(f *file) error {
 		}
 		amt, err := parseAmount(bj.Amount)
 		if err != nil {
-			return fmt.Errorf("%s.amount: %v", p, err)
+			return fmt.Errorf("%s.amount: %w", p, err)
 		}
 		k := balanceKey{addr, a.ID}
 		if _, dup := c.balances[k]; dup {
@@ -464,14 +464,14 @@ func (c *Case) parseAccount(f *file) error {
 	for i, s := range f.Contracts {
 		a, err := c.net.normalize(s)
 		if err != nil {
-			return fmt.Errorf("contracts[%d]: %v", i, err)
+			return fmt.Errorf("contracts[%d]: %w", i, err)
 		}
 		c.contracts[a] = true
 	}
 	for i, s := range f.Reverted {
 		h, err := c.net.hash(s)
 		if err != nil {
-			return fmt.Errorf("reverted[%d]: %v", i, err)
+			return fmt.Errorf("reverted[%d]: %w", i, err)
 		}
 		for _, j := range c.byTx[h] {
 			if c.transfers[j].Kind != graph.KindFee {
@@ -545,7 +545,7 @@ func (c *Case) parseUTXO(f *file) error {
 		p := fmt.Sprintf("txs[%d]", i)
 		var tj txJSON
 		if err := decodeStrict(raw, &tj); err != nil {
-			return fmt.Errorf("%s: %v", p, err)
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		b, err := c.block(p+".block", tj.Block)
 		if err != nil {
@@ -553,7 +553,7 @@ func (c *Case) parseUTXO(f *file) error {
 		}
 		tx := &graph.UTXOTx{Chain: c.Chain, Block: *tj.Block, BlockHash: b.Hash, Time: b.Time, Coinbase: tj.Coinbase}
 		if tx.TxID, err = c.net.hash(tj.TxID); err != nil {
-			return fmt.Errorf("%s.txid: %v", p, err)
+			return fmt.Errorf("%s.txid: %w", p, err)
 		}
 		if _, dup := c.txByID[tx.TxID]; dup {
 			return fmt.Errorf("%s.txid: %s listed twice", p, tx.TxID)
@@ -571,17 +571,17 @@ func (c *Case) parseUTXO(f *file) error {
 			}
 			prev := graph.Outpoint{TxID: strings.ToLower(ij.Prev.TxID), Vout: ij.Prev.Vout}
 			if _, err := c.net.hash(prev.TxID); err != nil {
-				return fmt.Errorf("%s.prev.txid: %v", ip, err)
+				return fmt.Errorf("%s.prev.txid: %w", ip, err)
 			}
 			in := graph.TxIn{Prev: prev}
 			if ij.Address != nil && *ij.Address != "" {
 				if in.Address, err = c.net.normalize(*ij.Address); err != nil {
-					return fmt.Errorf("%s.address: %v", ip, err)
+					return fmt.Errorf("%s.address: %w", ip, err)
 				}
 			}
 			if ij.Value != nil {
 				if in.Value, err = parseAmount(*ij.Value); err != nil {
-					return fmt.Errorf("%s.value: %v", ip, err)
+					return fmt.Errorf("%s.value: %w", ip, err)
 				}
 			}
 			if ptx, ok := c.txByID[prev.TxID]; ok {
@@ -621,7 +621,7 @@ func (c *Case) parseUTXO(f *file) error {
 			}
 			out := graph.TxOut{Index: uint32(j), ScriptType: oj.ScriptType}
 			if out.Value, err = parseAmount(oj.Value); err != nil {
-				return fmt.Errorf("%s.value: %v", op, err)
+				return fmt.Errorf("%s.value: %w", op, err)
 			}
 			switch oj.ScriptType {
 			case "op_return", "nonstandard":
@@ -630,7 +630,7 @@ func (c *Case) parseUTXO(f *file) error {
 				}
 			case "p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk", "multisig":
 				if out.Address, err = c.net.normalize(oj.Address); err != nil {
-					return fmt.Errorf("%s.address: %v", op, err)
+					return fmt.Errorf("%s.address: %w", op, err)
 				}
 			default:
 				return fmt.Errorf("%s.script_type: %q is not one of p2pkh, p2sh, p2wpkh, p2wsh, p2tr, p2pk, multisig, op_return, nonstandard", op, oj.ScriptType)

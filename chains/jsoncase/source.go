@@ -38,7 +38,7 @@ func (b base) Tip(ctx context.Context) (uint64, error) { return b.c.Tip, ctx.Err
 func (b base) NormalizeAddress(addr string) (string, error) {
 	a, err := b.c.net.normalize(addr)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", trace.ErrBadInput, b.c.Chain, err)
+		return "", fmt.Errorf("%w: %s: %w", trace.ErrBadInput, b.c.Chain, err)
 	}
 	return a, nil
 }
@@ -65,7 +65,7 @@ func (a *Account) TxTransfers(ctx context.Context, txHash string) ([]graph.Trans
 	}
 	h, err := a.c.net.hash(txHash)
 	if err != nil {
-		return nil, fmt.Errorf("%w: transaction hash %v", trace.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: transaction hash %w", trace.ErrBadInput, err)
 	}
 	idx, ok := a.c.byTx[h]
 	if !ok {
@@ -192,7 +192,7 @@ func (u *UTXO) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
 	}
 	h, err := u.c.net.hash(txid)
 	if err != nil {
-		return nil, fmt.Errorf("%w: txid %v", trace.ErrBadInput, err)
+		return nil, fmt.Errorf("%w: txid %w", trace.ErrBadInput, err)
 	}
 	tx, ok := u.c.txByID[h]
 	if !ok {

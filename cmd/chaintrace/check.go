@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/internal/casecheck"
-	"github.com/chaintrace/chaintrace/trace"
 )
 
 // CheckOptions is `chaintrace check`.
@@ -97,9 +94,5 @@ func runCheck(ctx context.Context, o *CheckOptions) error {
 }
 
 // inputProblem: the spec, the case or a label file is wrong (exit code 2), as
-// opposed to the machine failing.
-func inputProblem(err error) bool {
-	return errors.Is(err, casecheck.ErrBadSpec) || errors.Is(err, trace.ErrBadInput) ||
-		errors.Is(err, casestore.ErrCorrupt) || errors.Is(err, casestore.ErrNotRecorded) ||
-		errors.Is(err, trace.ErrNotFound)
-}
+// opposed to the machine failing; errors.go decides.
+func inputProblem(err error) bool { return offlineExitCode(err) == exitInput }

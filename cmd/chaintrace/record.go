@@ -73,7 +73,8 @@ func openRecordedCase(ctx context.Context, o *TraceOptions) (src *openedSource, 
 	return out, true, nil
 }
 
-// caseErr makes a corrupted or incomplete case an input error (exit code 2).
+// caseErr names a corrupted or incomplete case as bad input in the message
+// (errors.go gives both exit code 2 on their own).
 func caseErr(err error) error {
 	if errors.Is(err, casestore.ErrCorrupt) || errors.Is(err, casestore.ErrNotRecorded) {
 		if !errors.Is(err, trace.ErrBadInput) {

@@ -308,7 +308,7 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		}
 		if ctx.Err() == nil && (errors.Is(runErr, trace.ErrNotFound) || errors.Is(runErr, trace.ErrReverted)) {
 			// Nothing was traced: the seed itself does not exist or moved nothing.
-			return fmt.Errorf("%w: %v", trace.ErrBadInput, runErr)
+			return fmt.Errorf("%w: %w", trace.ErrBadInput, runErr)
 		}
 		return describeRunError(ctx, o, runErr)
 	}
@@ -343,7 +343,7 @@ func describeRunError(ctx context.Context, o *TraceOptions, err error) error {
 	}
 	if errors.Is(err, casestore.ErrNotRecorded) {
 		// The case file lacks data this trace needs: the input, not the machine, is at fault.
-		return fmt.Errorf("%w: the case cannot answer this trace: %v", trace.ErrBadInput, err)
+		return fmt.Errorf("%w: the case cannot answer this trace: %w", trace.ErrBadInput, err)
 	}
 	return fmt.Errorf("trace stopped early: %w", err)
 }

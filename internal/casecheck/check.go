@@ -37,7 +37,7 @@ func Trace(ctx context.Context, s *Spec) (*graph.Result, error) {
 	opts := s.TraceOptions()
 	ls, err := labels.Load(s.NoBuiltinLabels, s.LabelPaths()...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: labels: %v", ErrBadSpec, s.path, err)
+		return nil, fmt.Errorf("%w: %s: labels: %w", ErrBadSpec, s.path, err)
 	}
 	opts.Labels = ls
 	return trace.Run(ctx, cf.Source, seeds, opts)
@@ -242,7 +242,7 @@ func Update(s *Spec, r *graph.Result) error {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrBadSpec, s.path, err)
+		return fmt.Errorf("%w: %s: %w", ErrBadSpec, s.path, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return fmt.Errorf("%w: %s: the spec is not a YAML mapping", ErrBadSpec, s.path)

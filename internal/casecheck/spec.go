@@ -87,13 +87,13 @@ type Total struct {
 func Load(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, path, err)
 	}
 	var s Spec
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, path, err)
 	}
 	s.path = path
 	s.dir = filepath.Dir(path)
@@ -101,7 +101,7 @@ func Load(path string) (*Spec, error) {
 		s.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
 	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, path, err)
 	}
 	return &s, nil
 }
@@ -134,7 +134,7 @@ func (s *Spec) check() error {
 	}
 	if s.Policy != "" {
 		if _, err := trace.ParsePolicy(s.Policy); err != nil {
-			return fmt.Errorf("policy: %v", err)
+			return fmt.Errorf("policy: %w", err)
 		}
 	}
 	if s.Options.MinAmount != "" {
@@ -156,7 +156,7 @@ func (s *Spec) check() error {
 		}
 		if e.Amount != "" {
 			if _, err := ParseBound(e.Amount); err != nil {
-				return fmt.Errorf("expect.endpoints[%d].amount: %v", i, err)
+				return fmt.Errorf("expect.endpoints[%d].amount: %w", i, err)
 			}
 		}
 	}
@@ -166,12 +166,12 @@ func (s *Spec) check() error {
 				continue
 			}
 			if _, err := ParseBound(v); err != nil {
-				return fmt.Errorf("expect.totals.%s.%s: %v", asset, name, err)
+				return fmt.Errorf("expect.totals.%s.%s: %w", asset, name, err)
 			}
 		}
 		for k, v := range t.ByKind {
 			if _, err := ParseBound(v); err != nil {
-				return fmt.Errorf("expect.totals.%s.by_kind.%s: %v", asset, k, err)
+				return fmt.Errorf("expect.totals.%s.by_kind.%s: %w", asset, k, err)
 			}
 		}
 	}

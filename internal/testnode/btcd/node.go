@@ -145,7 +145,7 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	case n.Host = <-hostc:
 	case <-n.done:
 		n.cleanup()
-		return nil, fmt.Errorf("btcd exited before its RPC server started: %v", n.waitErr)
+		return nil, fmt.Errorf("btcd exited before its RPC server started: %w", n.waitErr)
 	case <-time.After(30 * time.Second):
 		n.Close()
 		return nil, errors.New("btcd did not start its RPC server within 30s")
