@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 const goldenDir = "../testdata/golden"
 
@@ -56,23 +53,7 @@ func TestGolden(t *testing.T) {
 		for _, f := range formats {
 			t.Run(name+"."+f.ext, func(t *testing.T) {
 				got := render(t, f, mk())
-				path := filepath.Join(goldenDir, name+"."+f.ext)
-				if *update {
-					if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./render -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from golden file (go test ./render -update rewrites it after review)\n--- got ---\n%s", path, got)
-				}
+				golden.Check(t, filepath.Join(goldenDir, name+"."+f.ext), got)
 			})
 		}
 	}

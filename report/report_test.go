@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"flag"
 	"image/png"
 	"math/big"
 	"os"
@@ -14,9 +13,9 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	goldenfile "github.com/chaintrace/chaintrace/internal/golden"
+	"github.com/chaintrace/chaintrace/render"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in ../testdata/report")
 
 func n(s string) *big.Int {
 	v, ok := new(big.Int).SetString(s, 10)
@@ -161,20 +160,7 @@ func utxoResult() *graph.Result {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("..", "testdata", "report", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; rerun with -update if the change is intended.\n--- got ---\n%s", name, got)
-	}
+	goldenfile.Check(t, filepath.Join("..", "testdata", "report", name), got)
 }
 
 func renderDoc(t *testing.T, f func(*bytes.Buffer, *graph.Result, Options) error, r *graph.Result, o Options) string {
@@ -309,9 +295,33 @@ func TestHTMLWithGraphviz(t *testing.T) {
 	if _, err := exec.LookPath("dot"); err != nil {
 		t.Skip("Graphviz dot not on PATH")
 	}
-	out := renderDoc(t, htmlR, accountResult(), Options{})
-	if !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") {
-		t.Error("Graphviz SVG not embedded")
+	// Two steps, so a failure says which one failed and why: Graphviz itself
+	// (its exit status and stderr), then the embedding of exactly what it wrote.
+	var dot bytes.Buffer
+	if err := render.WriteDOT(&dot, accountResult()); err != nil {
+		t.Fatal(err)
+	}
+	svg, err := GraphvizSVG(dot.Bytes())
+	if err != nil {
+		t.Fatalf("Graphviz failed on the DOT of accountResult: %v\n--- DOT ---\n%s", err, dot.Bytes())
+	}
+	if !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("Kraken 4")) {
+		t.Fatalf("dot -Tsvg wrote no SVG with the Kraken 4 label:\n%s", svg)
+	}
+	var calls int
+	out := renderDoc(t, htmlR, accountResult(), Options{SVG: func(got []byte) ([]byte, error) {
+		calls++
+		if !bytes.Equal(got, dot.Bytes()) {
+			t.Errorf("the report rendered other DOT than render.WriteDOT writes")
+		}
+		return svg, nil
+	}})
+	if calls != 1 || !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") {
+		note := out
+		if i := strings.Index(out, "The graph"); i >= 0 {
+			note = out[i:min(len(out), i+300)]
+		}
+		t.Errorf("Graphviz SVG not embedded (%d renderer calls); the report says: %s", calls, note)
 	}
 }
 
