@@ -118,6 +118,9 @@ func (e *esplora) convert(t *esploraTx) (*rawTx, error) {
 		if err != nil {
 			return nil, fmt.Errorf("esplora transaction %s: bad prevout script hex", t.TxID)
 		}
+		if !validSats(in.Prevout.Value) {
+			return nil, fmt.Errorf("esplora transaction %s: input %s:%d has value %d sat, outside 0…21,000,000 BTC (a broken or hostile API)", t.TxID, in.TxID, in.Vout, in.Prevout.Value)
+		}
 		r.Ins = append(r.Ins, rawIn{Prev: graph.Outpoint{TxID: in.TxID, Vout: in.Vout}, HasPrev: true,
 			Prevout: rawOut{Script: s, Value: in.Prevout.Value}})
 	}
@@ -128,6 +131,9 @@ func (e *esplora) convert(t *esploraTx) (*rawTx, error) {
 		s, err := hex.DecodeString(o.ScriptPubKey)
 		if err != nil {
 			return nil, fmt.Errorf("esplora transaction %s: bad output script hex", t.TxID)
+		}
+		if !validSats(o.Value) {
+			return nil, fmt.Errorf("esplora transaction %s: an output has value %d sat, outside 0…21,000,000 BTC (a broken or hostile API)", t.TxID, o.Value)
 		}
 		r.Outs = append(r.Outs, rawOut{Script: s, Value: o.Value})
 	}
@@ -248,3 +254,9 @@ func (e *esplora) addressTxs(ctx context.Context, a *Adapter, addr string) ([]*r
 		path = "/address/" + url.PathEscape(addr) + "/txs/chain/" + last
 	}
 }
+
+// maxSats is every bitcoin there will ever be, in satoshi: no output holds more.
+const maxSats = 21_000_000 * 100_000_000
+
+// validSats reports whether v is a possible output value.
+func validSats(v int64) bool { return v >= 0 && v <= maxSats }

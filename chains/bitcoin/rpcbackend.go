@@ -68,6 +68,11 @@ func (b *rpcBackend) decode(n *nodeTx) (*rawTx, error) {
 	if n.TxID != "" && r.TxID != n.TxID {
 		return nil, fmt.Errorf("%s returned transaction %s for txid %s", b.c.name, r.TxID, n.TxID)
 	}
+	for i, o := range msg.TxOut {
+		if !validSats(o.Value) {
+			return nil, fmt.Errorf("%s returned transaction %s whose output %d holds %d sat, outside 0…21,000,000 BTC (not a valid transaction)", b.c.name, r.TxID, i, o.Value)
+		}
+	}
 	if n.BlockHash != "" {
 		r.Confirmed, r.BlockHash, r.Time = true, n.BlockHash, n.BlockTime
 	}

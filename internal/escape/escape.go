@@ -214,23 +214,32 @@ func csvTrigger(c byte) bool {
 
 // CSVCell neutralises a cell a spreadsheet would evaluate by prefixing an
 // apostrophe, which spreadsheets show as text and do not display; any other cell
-// is returned unchanged. Control characters are left to the caller (a CSV cell
-// may legitimately hold a newline, which encoding/csv quotes).
+// is returned unchanged. A cell that already starts with apostrophes before a
+// formula character gets one more, so UnCSVCell restores every value exactly.
+// Control characters are left to the caller (a CSV cell may legitimately hold a
+// newline, which encoding/csv quotes).
 func CSVCell(s string) string {
-	if s != "" && csvTrigger(s[0]) {
+	if csvNeeds(s) {
 		return "'" + s
 	}
 	return s
 }
 
-// UnCSVCell undoes CSVCell: a cell that is an apostrophe followed by a formula
-// trigger loses the apostrophe, so a label file written by chaintrace reads back
-// to the same values. Other cells are unchanged.
+// UnCSVCell undoes CSVCell: a cell that is an apostrophe followed by what
+// CSVCell protects loses that apostrophe, so a label file written by
+// chaintrace reads back to the same values. Other cells are unchanged.
 func UnCSVCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && csvTrigger(s[1]) {
+	if len(s) >= 2 && s[0] == '\'' && csvNeeds(s[1:]) {
 		return s[1:]
 	}
 	return s
+}
+
+// csvNeeds reports whether s, past any leading apostrophes, starts with a
+// formula character.
+func csvNeeds(s string) bool {
+	t := strings.TrimLeft(s, "'")
+	return t != "" && csvTrigger(t[0])
 }
 
 // Markdown escapes s as CommonMark/GitHub text, tables included: control

@@ -131,6 +131,8 @@ func TestCSVCell(t *testing.T) {
 		{"1.5 ETH", "1.5 ETH"},
 		{"", ""},
 		{"'already", "'already"},
+		{"'+0", "''+0"}, // an apostrophe of its own survives the round trip
+		{"''=x", "'''=x"},
 	} {
 		got := CSVCell(c.in)
 		if got != c.want {
