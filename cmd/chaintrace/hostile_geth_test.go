@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -37,8 +39,10 @@ type hostileChain struct {
 
 const (
 	hostileESC = "\x1b]0;pwned\x07\x1b[2J\x1b[31m=HYPERLINK(\"http://evil.example/\",\"open\")"
-	hostileC1  = "\u009b2J\u0085=HYPERLINK(\"http://evil.example/\",\"x\")</script><script>alert(1)</script>"
-	hostileLbl = "\x1b]0;owned\x07=cmd|' /C calc'!A0 \u202e</script><script>alert(2)</script>\u009b31m"
+	hostileC1  = "\u009b2J\u0085=HYPERLINK(\"http://evil.example/\",\"x\")</script>" + domPwn
+	hostileLbl = "\x1b]0;owned\x07=cmd|' /C calc'!A0 \u202e</script>" + domPwn + "\u009b31m"
+	// domPwn changes the page when it runs, which headless Chromium's DOM dump shows.
+	domPwn = `<script>document.title='PWNED'</script><img src=x onerror="document.body.setAttribute('data-pwned','1')">`
 )
 
 func buildHostileChain(t *testing.T) *hostileChain {
@@ -218,6 +222,43 @@ func TestHostileChainData(t *testing.T) {
 	page := h.run(t, "--format", "html")
 	noRawHostile(t, "html", page.out)
 	checkHTMLInert(t, page.out)
+	checkHTMLInChromium(t, page.out)
+}
+
+// checkHTMLInChromium loads page in headless Chromium and fails when the
+// hostile payloads ran (they set the title or a body attribute). A control page
+// with the same payloads unescaped must trip the check, so it can fail. Without
+// Chromium on PATH it only says so (.ci/run installs it).
+func checkHTMLInChromium(t *testing.T, page string) {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Log("chromium not on PATH: HTML checked by parsing only (.ci/run installs chromium)")
+		return
+	}
+	dir := t.TempDir()
+	dump := func(html string) string {
+		f := filepath.Join(dir, fmt.Sprintf("p%d.html", len(html)))
+		os.WriteFile(f, []byte(html), 0o644)
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--user-data-dir="+filepath.Join(dir, "profile"), "--virtual-time-budget=2000", "--dump-dom", "file://"+f).Output()
+		if err != nil || !strings.Contains(string(out), "</html>") {
+			t.Fatalf("chromium --dump-dom: %v\n%.400s", err, out)
+		}
+		return string(out)
+	}
+	ran := func(dom string) bool {
+		return strings.Contains(dom, "<title>PWNED</title>") || strings.Contains(dom, `data-pwned="1"`)
+	}
+	if !ran(dump("<!DOCTYPE html><html><head><title>t</title></head><body>" + domPwn + "</body></html>")) {
+		t.Fatal("chromium check cannot fail: the unescaped control payload did not run")
+	}
+	if ran(dump(page)) {
+		t.Error("a hostile payload ran in the HTML report (headless Chromium)")
+	}
 }
 
 func max0(i int) int { return max(i, 0) }
