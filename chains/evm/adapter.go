@@ -352,10 +352,11 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 		return trace.History{}, err
 	}
 	var cands []common.Hash
-	capped := false // an indexed source had more than q.Limit transactions
+	var rewards []flatTrace // trace_filter's block/uncle rewards to addr
+	capped := false         // an indexed source had more than q.Limit transactions
 	switch strat {
 	case HistoryTrace:
-		cands, capped, err = a.traceCandidates(ctx, addr, q.FromBlock, to, q.Limit)
+		cands, capped, err = a.traceCandidates(ctx, addr, q.FromBlock, to, q.Limit, &rewards)
 	case HistoryExplorer:
 		cands, capped, err = a.explorerCandidates(ctx, addr, q.FromBlock, to, q.Limit)
 	default:
@@ -381,6 +382,13 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 				out = append(out, t)
 			}
 		}
+	}
+	if len(rewards) > 0 {
+		rs, err := a.rewardTransfers(ctx, addr, rewards)
+		if err != nil {
+			return trace.History{}, err
+		}
+		out = append(out, rs...)
 	}
 	if strat == HistoryRPC {
 		// The scan fetched these blocks whole: their fee recipient and withdrawals

@@ -47,6 +47,8 @@ type flatTrace struct {
 		Address       *common.Address `json:"address"`       // suicide: the contract
 		RefundAddress *common.Address `json:"refundAddress"` // suicide: the beneficiary
 		Balance       *hexutil.Big    `json:"balance"`       // suicide: what moved
+		Author        *common.Address `json:"author"`        // reward: who earned it
+		RewardType    string          `json:"rewardType"`    // reward: "block", "uncle"
 	} `json:"action"`
 	Result *struct {
 		Address *common.Address `json:"address"` // create: the new contract
@@ -56,6 +58,7 @@ type flatTrace struct {
 	Error        string       `json:"error"`
 	TxHash       *common.Hash `json:"transactionHash"`
 	BlockNumber  uint64       `json:"blockNumber"`
+	BlockHash    *common.Hash `json:"blockHash"`
 }
 
 func pathString(p []int) string {

@@ -32,7 +32,8 @@ var gwei = big.NewInt(1_000_000_000)
 // Priority fees need the receipts of every transaction of a block addr built.
 //
 // Proof-of-work block and uncle rewards (before the Merge) are not computed
-// here; the tracer's balance reconciliation reports them as unexplained.
+// here: trace_filter reports them (rewardTransfers); with the rpc history the
+// tracer's balance reconciliation reports them as unexplained.
 func (a *Adapter) blockCredits(ctx context.Context, addr common.Address, from, to uint64) ([]graph.Transfer, error) {
 	var built []*rpcBlock
 	var out []graph.Transfer
@@ -141,4 +142,35 @@ func (a *Adapter) fetchReceipts(ctx context.Context, blocks []*rpcBlock) error {
 		}
 	}
 	return nil
+}
+
+// rewardTxIndex places a reward from a trace after every transaction of its
+// block (the trace does not say how many the block has).
+const rewardTxIndex = 1 << 30
+
+// rewardTransfers turns trace_filter reward traces (block and uncle rewards of
+// proof-of-work blocks) into reward transfers to addr, in the order given.
+func (a *Adapter) rewardTransfers(ctx context.Context, addr common.Address, ts []flatTrace) ([]graph.Transfer, error) {
+	var out []graph.Transfer
+	seq := map[uint64]int{}
+	for _, tr := range ts {
+		tm, err := a.BlockTime(ctx, tr.BlockNumber)
+		if err != nil {
+			return nil, fmt.Errorf("time of block %d (a reward to %s): %w", tr.BlockNumber, addr.Hex(), err)
+		}
+		t := graph.Transfer{
+			Chain: a.info.Name, Asset: a.info.Native, Kind: graph.KindReward, Block: tr.BlockNumber, Time: tm,
+			From: graph.FromBlockReward, To: addr.Hex(), Amount: new(big.Int).Set((*big.Int)(tr.Action.Value)),
+			TxIndex: rewardTxIndex, Seq: seq[tr.BlockNumber], Position: "reward",
+		}
+		if tr.Action.RewardType != "" {
+			t.Position = "reward " + strings.ToLower(tr.Action.RewardType) // "reward block", "reward uncle"
+		}
+		if tr.BlockHash != nil {
+			t.BlockHash = strings.ToLower(tr.BlockHash.Hex())
+		}
+		seq[tr.BlockNumber]++
+		out = append(out, t)
+	}
+	return out, nil
 }

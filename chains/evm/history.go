@@ -600,7 +600,11 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 // With limit > 0 it stops paging once it has more than limit transactions
 // (capped): the address is too busy to follow, and a hot wallet's traces would
 // take forever to page through.
-func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int) ([]common.Hash, bool, error) {
+//
+// Block and uncle reward traces (type "reward", which Erigon, Nethermind and
+// OpenEthereum return for proof-of-work blocks) paying addr are appended to
+// rewards: they are credits without a transaction (credits.go).
+func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from, to uint64, limit int, rewards *[]flatTrace) ([]common.Hash, bool, error) {
 	var set hashSet
 	const page = 1000
 	for _, field := range []string{"fromAddress", "toAddress"} {
@@ -617,7 +621,13 @@ func (a *Adapter) traceCandidates(ctx context.Context, addr common.Address, from
 				return nil, false, fmt.Errorf("history of %s: %w", addr.Hex(), err)
 			}
 			for _, t := range ts {
-				if t.TxHash != nil && t.Type != "reward" {
+				if t.Type == "reward" {
+					if field == "toAddress" && t.Action.Author != nil && *t.Action.Author == addr && positive(t.Action.Value) {
+						*rewards = append(*rewards, t)
+					}
+					continue
+				}
+				if t.TxHash != nil {
 					set.add(*t.TxHash)
 				}
 			}
