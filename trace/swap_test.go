@@ -120,11 +120,21 @@ func TestSwapDirect(t *testing.T) {
 		// ETH; H's ETH ledger is poisoned too: 30 to X, the other 39 of its 69
 		// stay. ETH grows by 69 − 60 = 9, USDT by 150 − 100 = 50.
 		{Poison, []want{{"unspent", "H", 30}}, []want{{"exchange", "X", 30}, {"unspent", "H", 39}}, 60, 120, 120, 60, 0, 9, 50},
+		// LIFO: 120 = taint 100 + clean 20; ETH ⌊60·100/120⌋ = 50. ETH lots [clean
+		// 9][taint 50][clean 10]: 30 to X = clean 10 + taint 20; 30 stay.
+		{LIFO, nil, []want{{"exchange", "X", 20}, {"unspent", "H", 30}}, 50, 100, 100, 50, 0, 0, 0},
+		// TIHO: the one USDT debit takes min(120, 100) = 100 → ETH 50; the fee
+		// takes none (H's ETH was clean); 30 to X takes 30 of the 50; 20 stay.
+		{TIHO, nil, []want{{"exchange", "X", 30}, {"unspent", "H", 20}}, 50, 100, 100, 50, 0, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(string(c.p), func(t *testing.T) {
 			r := run(t, directSwap(), c.p, []string{hSeed}, lb, nil)
-			checkEndpoints(t, r, "0xUSDT", c.usdt, 0)
+			if c.usdt != nil {
+				checkEndpoints(t, r, "0xUSDT", c.usdt, 0)
+			} else {
+				noEndpoints(t, r, "0xUSDT")
+			}
 			checkEndpoints(t, r, "ETH", c.eth, c.fees)
 			checkBalanced(t, r)
 			if in, _ := swapped(r, "ETH"); in != c.ethIn {
