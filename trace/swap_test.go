@@ -329,3 +329,26 @@ func TestSwapStopsAtLabelledVenue(t *testing.T) {
 		t.Errorf("conversions = %+v", r.Conversions)
 	}
 }
+
+// An address seed that swaps: everything it held or received counts as stolen,
+// and so does what its swap brings back (no clean part to add to the seed).
+func TestSwapAddressSeed(t *testing.T) {
+	m := newMem()
+	m.opening["H"] = 10
+	m.tx("0x"+hex64("in"), 10, "Z", 0, tok(usdt, "Z", "H", 100))
+	m.tx("0x"+hex64("swap"), 11, "H", 1, internal("P", "H", 60), tok(usdt, "H", "P", 100))
+	r := run(t, m, Haircut, []string{"H"}, nil, func(o *Options) { o.FromBlock = 10 })
+	// ETH: 10 held (seed) − fee 1 + 60 from the swap, all tainted: 69 unspent.
+	checkEndpoints(t, r, "ETH", []want{{"unspent", "H", 69}}, 1)
+	noEndpoints(t, r, "0xUSDT")
+	if s := r.Totals["ETH"].Seed.Int64(); s != 10 {
+		t.Errorf("ETH seed = %d, want 10 (the swap's ETH is swapped in, not seed)", s)
+	}
+	if in, _ := swapped(r, "ETH"); in != 60 {
+		t.Errorf("ETH swapped in = %d, want 60", in)
+	}
+	if s, out := r.Totals["0xUSDT"].Seed.Int64(), r.Totals["0xUSDT"].SwappedOut; s != 100 || out == nil || out.Int64() != 100 {
+		t.Errorf("USDT seed %d swapped out %v, want 100 and 100", s, out)
+	}
+	checkBalanced(t, r)
+}
