@@ -69,7 +69,7 @@ func Score(heurs []string) int {
 		miss *= int64(100 - Weights[h])
 		scale *= 100
 	}
-	return int(100 - miss*100/scale)
+	return int((scale - miss) * 100 / scale) // rounded down
 }
 
 // deposit is one Deposit event of a pool.

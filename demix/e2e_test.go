@@ -145,6 +145,21 @@ func TestCandidatesOnGeth(t *testing.T) {
 	if len(d.Pools) != 2 || d.Pools[0].Deposits+d.Pools[1].Deposits != 7 {
 		t.Errorf("pools: %+v", d.Pools)
 	}
+	// --mixer-window 1: only withdrawals in the block after a deposit are
+	// examined (DepT in block 9, WdT in block 10), and each pool's events are
+	// fetched for that span only.
+	d1, err := demix.Find(ctx, a, res, demix.Options{Labels: labels, Window: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d1.Candidates) != 1 || name[d1.Candidates[0].WithdrawalTx] != "WdT" || d1.Window != 1 {
+		t.Errorf("window 1: %d candidates, want only DepT→WdT", len(d1.Candidates))
+	}
+	for _, p := range d1.Pools {
+		if p.ToBlock != 10 && p.ToBlock != 7 {
+			t.Errorf("window 1: pool %s fetched to block %d", p.Address, p.ToBlock)
+		}
+	}
 	if len(d.Notes) != 1 || !strings.Contains(d.Notes[0], s.HN.Hex()) || !strings.Contains(d.Notes[0], "not a Tornado-style pool") {
 		t.Errorf("notes %q, want one saying HN is not a Tornado-style pool", d.Notes)
 	}
@@ -179,5 +194,22 @@ func TestNoLogSource(t *testing.T) {
 	}
 	if len(dm.Candidates) != 0 || len(dm.Notes) != 1 || !strings.Contains(dm.Notes[0], "eth_getLogs") {
 		t.Fatalf("candidates %d, notes %q", len(dm.Candidates), dm.Notes)
+	}
+}
+
+func TestScore(t *testing.T) {
+	for _, c := range []struct {
+		h    []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{graph.HeurTiming}, 20},
+		{[]string{graph.HeurAddressMatch, graph.HeurTiming}, 92},                 // 100 − 10·80/100
+		{[]string{graph.HeurLinkedAddress, graph.HeurMultiDenom}, 80},            // 100 − 40·50/100
+		{[]string{graph.HeurUniqueGas, graph.HeurRelayer, graph.HeurTiming}, 92}, // 100 − 30·30·80/10⁴ = 92.8
+	} {
+		if got := demix.Score(c.h); got != c.want {
+			t.Errorf("Score(%v) = %d, want %d", c.h, got, c.want)
+		}
 	}
 }
