@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chaintrace/chaintrace/chains/bitcoin"
@@ -106,8 +107,28 @@ func Open(ctx context.Context, cfg Config) (trace.Source, error) {
 	for _, e := range registry {
 		if e.Match(c) {
 			cfg.Chain = c
+			if cfg.Stderr != nil {
+				// Retry notices and warnings come from concurrent requests; one lock
+				// keeps their lines whole (and a test's buffer race-free).
+				cfg.Stderr = &lockedWriter{w: cfg.Stderr}
+			}
 			return e.Open(ctx, cfg)
 		}
 	}
 	return nil, fmt.Errorf("%w: unknown chain %q (known: %s)", trace.ErrBadInput, cfg.Chain, strings.Join(Names(), ", "))
 }
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Unwrap is the writer underneath (a terminal check looks through it).
+func (l *lockedWriter) Unwrap() io.Writer { return l.w }
