@@ -228,7 +228,7 @@ func TestNodeTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "btcd", URL: srv.URL,
-		HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+		HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}, Policy: &httpx.Policy{Clock: httpx.NewFakeClock()}})
 	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
 		t.Errorf("timeout: %v", err)
 	}

@@ -82,7 +82,7 @@ func TestTimeoutAndGarbage(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	_, err := Open(context.Background(), Config{Chain: "evm", RPC: slow.URL, HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
+	_, err := Open(context.Background(), Config{Chain: "evm", RPC: slow.URL, HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}, Policy: &httpx.Policy{Clock: httpx.NewFakeClock()}})
 	if err == nil || !strings.Contains(err.Error(), slow.URL) {
 		t.Errorf("timeout: %v", err)
 	}
@@ -90,7 +90,7 @@ func TestTimeoutAndGarbage(t *testing.T) {
 		w.Write([]byte("<html>hello</html>"))
 	}))
 	defer garbage.Close()
-	_, err = Open(context.Background(), Config{Chain: "evm", RPC: garbage.URL})
+	_, err = Open(context.Background(), Config{Chain: "evm", RPC: garbage.URL, Policy: &httpx.Policy{Clock: httpx.NewFakeClock()}})
 	if err == nil || !strings.Contains(err.Error(), garbage.URL) {
 		t.Errorf("garbage: %v", err)
 	}

@@ -337,7 +337,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		resp = stale(resp)
 	}
 	for k, vs := range hdr {
-		if k == "Content-Length" {
+		if k == "Content-Length" || k == "Content-Encoding" {
 			continue
 		}
 		for _, v := range vs {
@@ -363,6 +363,11 @@ func (p *Proxy) forward(r *http.Request, body []byte) (int, http.Header, []byte,
 		return 0, nil, nil, err
 	}
 	for k, vs := range r.Header {
+		if k == "Accept-Encoding" {
+			// Left to the proxy's transport, which then decompresses: the
+			// answer must be plain JSON for the proxy to change it.
+			continue
+		}
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
