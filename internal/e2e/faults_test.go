@@ -30,11 +30,14 @@ func TestEVMDepositsUnderBatchFaults(t *testing.T) {
 	)
 	opts := trace.Options{Policy: trace.Haircut, Labels: lbs, DepositRule: true, DepositTau: tau, Concurrency: 4}
 	seeds := []string{s.theftETH.Hex(), s.theftTok.Hex()}
-	traceJSON := func(url string) ([]byte, error) {
+	// A request's time limit: generous for the clean run (a loaded CI machine
+	// under -race can take seconds for a big eth_getLogs), short enough under
+	// faults that a stalled request costs little.
+	traceJSON := func(url string, timeout time.Duration) ([]byte, error) {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		defer tr.CloseIdleConnections()
 		a, err := evm.Open(context.Background(), evm.Config{Chain: "evm", RPC: url, History: evm.HistoryRPC,
-			HTTPClient: &http.Client{Transport: tr}, RequestTimeout: 400 * time.Millisecond,
+			HTTPClient: &http.Client{Transport: tr}, RequestTimeout: timeout,
 			Policy: &httpx.Policy{Clock: httpx.NewFakeClock()}})
 		if err != nil {
 			return nil, err
@@ -48,7 +51,7 @@ func TestEVMDepositsUnderBatchFaults(t *testing.T) {
 		err = render.WriteJSON(&b, res)
 		return b.Bytes(), err
 	}
-	clean, err := traceJSON(s.n.URL())
+	clean, err := traceJSON(s.n.URL(), 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +84,7 @@ func TestEVMDepositsUnderBatchFaults(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := traceJSON(p.URL())
+				got, err := traceJSON(p.URL(), 2*time.Second)
 				p.Close()
 				switch {
 				case err != nil:

@@ -66,7 +66,9 @@ func TestRoundTripsOfOverlappingRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	p.SetLatency(50 * time.Millisecond)
+	// The latency is long against goroutine start-up under -race on a loaded
+	// machine, so the five requests of a wave always overlap.
+	p.SetLatency(400 * time.Millisecond)
 	get := func() {
 		resp, err := http.Get(p.URL("") + "/x")
 		if err != nil {
@@ -77,10 +79,12 @@ func TestRoundTripsOfOverlappingRequests(t *testing.T) {
 	}
 	for wave := 0; wave < 3; wave++ {
 		var wg sync.WaitGroup
+		ready := make(chan struct{})
 		for i := 0; i < 5; i++ {
 			wg.Add(1)
-			go func() { defer wg.Done(); get() }()
+			go func() { defer wg.Done(); <-ready; get() }()
 		}
+		close(ready)
 		wg.Wait()
 	}
 	s := p.Stats()
@@ -90,8 +94,8 @@ func TestRoundTripsOfOverlappingRequests(t *testing.T) {
 	p.Reset()
 	start := time.Now()
 	get()
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Fatalf("latency 50 ms: request took %v", d)
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Fatalf("latency 400 ms: request took %v", d)
 	}
 	if s := p.Stats(); s.Requests != 1 || s.RoundTrips != 1 {
 		t.Fatalf("after Reset: %v", s)
