@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -57,9 +58,17 @@ func parse(r io.Reader) (map[string][]point, error) {
 			}
 			metrics[f[i+1]] = v
 		}
-		p := point{transfers: metrics["transfers"], rssMiB: metrics["peak-RSS-MiB"]}
+		// CPU seconds per trace = replayed transfers / their rate; the x axis is the
+		// workload's size (what haircut and poison replay in full; the other
+		// policies' taint reaches part of the tree, which is what costs them less).
+		// Memory is the peak above the process's resident set when the peak mark
+		// was reset (runtime, binary, the workload's arrays): what the trace added.
+		p := point{transfers: metrics["transfers"], rssMiB: metrics["peak-RSS-MiB"] - metrics["base-RSS-MiB"]}
 		if tps := metrics["transfers/s"]; tps > 0 {
 			p.cpuSec = p.transfers / tps
+		}
+		if w := metrics["workload-transfers"]; w > 0 {
+			p.transfers = w
 		}
 		if p.transfers == 0 || p.cpuSec == 0 {
 			return nil, fmt.Errorf("%s: no transfers or transfers/s metric", f[0])
@@ -83,7 +92,7 @@ func parse(r io.Reader) (map[string][]point, error) {
 func panel(title, ylabel string, series map[string][]point, y func(point) float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "transfers replayed"
+	p.X.Label.Text = "transfers in the workload"
 	p.Y.Label.Text = ylabel
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
@@ -94,16 +103,29 @@ func panel(title, ylabel string, series map[string][]point, y func(point) float6
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var ref *point
+	minX := 0.0
+	for _, ps := range series {
+		for _, pt := range ps {
+			if y(pt) > 0 && (minX == 0 || pt.transfers < minX) {
+				minX = pt.transfers
+			}
+		}
+	}
+	// Slope 1 through the geometric mean of the smallest workloads' values.
+	logSum, k := 0.0, 0
+	for _, ps := range series {
+		for _, pt := range ps {
+			if y(pt) > 0 && pt.transfers <= minX*1.5 {
+				logSum += math.Log(y(pt))
+				k++
+			}
+		}
+	}
 	for i, n := range names {
 		xys := plotter.XYs{}
 		for _, pt := range series[n] {
 			if v := y(pt); v > 0 {
 				xys = append(xys, plotter.XY{X: pt.transfers, Y: v})
-				if ref == nil || pt.transfers < ref.transfers || (pt.transfers == ref.transfers && v < y(*ref)) {
-					c := pt
-					ref = &c
-				}
 			}
 		}
 		if len(xys) == 0 {
@@ -122,15 +144,15 @@ func panel(title, ylabel string, series map[string][]point, y func(point) float6
 		p.Add(l, pts)
 		p.Legend.Add(n, l, pts)
 	}
-	if ref != nil {
-		// Slope 1 through the smallest point: where linear growth would be.
-		maxX := ref.transfers
+	if k > 0 {
+		y0 := math.Exp(logSum / float64(k))
+		maxX := minX
 		for _, ps := range series {
 			for _, pt := range ps {
 				maxX = max(maxX, pt.transfers)
 			}
 		}
-		lin, err := plotter.NewLine(plotter.XYs{{X: ref.transfers, Y: y(*ref)}, {X: maxX, Y: y(*ref) * maxX / ref.transfers}})
+		lin, err := plotter.NewLine(plotter.XYs{{X: minX, Y: y0}, {X: maxX, Y: y0 * maxX / minX}})
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +210,7 @@ func run(args []string, stdin io.Reader) error {
 	if err != nil {
 		return err
 	}
-	mp, err := panel("Peak resident memory (child process)", "MiB", series, func(p point) float64 { return p.rssMiB })
+	mp, err := panel("Peak resident memory added by the trace", "MiB", series, func(p point) float64 { return p.rssMiB })
 	if err != nil {
 		return err
 	}
