@@ -54,7 +54,7 @@ func parse(r io.Reader) (map[string][]point, error) {
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s: value %q: %v", f[0], f[i], err)
+				return nil, fmt.Errorf("%s: value %q: %w", f[0], f[i], err)
 			}
 			metrics[f[i+1]] = v
 		}
