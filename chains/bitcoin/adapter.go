@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -290,7 +291,7 @@ func (a *Adapter) warn(msg string) {
 	a.seenWarn[msg] = true
 	a.warnings = append(a.warnings, msg)
 	if a.warnOut != nil {
-		fmt.Fprintf(a.warnOut, "warning: %s\n", msg)
+		fmt.Fprintf(a.warnOut, "warning: %s\n", escape.Line(msg, 0)) // node text may be in it
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
@@ -235,7 +236,7 @@ func (a *Adapter) warn(format string, args ...any) {
 	a.warned[msg] = true
 	a.warnings = append(a.warnings, msg)
 	if a.cfg.Warnings != nil {
-		fmt.Fprintf(a.cfg.Warnings, "warning: %s: %s\n", a.info.Name, msg)
+		fmt.Fprintf(a.cfg.Warnings, "warning: %s: %s\n", a.info.Name, escape.Line(msg, 0)) // node text may be in it
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // CaseOptions is `chaintrace case verify|info`.
@@ -70,11 +71,11 @@ func runCaseVerify(o *CaseOptions) error {
 	for _, p := range o.Cases {
 		sum, err := casestore.Verify(p)
 		if err != nil {
-			fmt.Fprintf(o.IO.Out, "FAIL %s: %v\n", p, err)
+			fmt.Fprintf(o.IO.Out, "FAIL %s: %s\n", escape.Terminal(p), escape.Line(err.Error(), errMaxLine))
 			bad++
 			continue
 		}
-		fmt.Fprintf(o.IO.Out, "ok   %s: %d objects, root sha256 %s\n", p, sum.Objects, sum.Root)
+		fmt.Fprintf(o.IO.Out, "ok   %s: %d objects, root sha256 %s\n", escape.Terminal(p), sum.Objects, escape.Terminal(sum.Root))
 	}
 	if bad > 0 {
 		return badInput("%d of %d case file(s) failed verification", bad, len(o.Cases))
@@ -97,20 +98,23 @@ func runCaseInfo(o *CaseOptions) error {
 			fmt.Fprintln(o.IO.Out)
 		}
 		w := o.IO.Out
-		fmt.Fprintf(w, "case:        %s (%d bytes, verified)\n", sum.Path, sum.Bytes)
-		fmt.Fprintf(w, "format:      %s\n", sum.Format)
-		fmt.Fprintf(w, "recorded by: %s\n", sum.ToolVersion)
+		// Everything below comes from the case file, which someone else may
+		// have written: nothing in it may act on the terminal.
+		t := func(s string) string { return escape.Display(s, escape.LineMax) }
+		fmt.Fprintf(w, "case:        %s (%d bytes, verified)\n", t(sum.Path), sum.Bytes)
+		fmt.Fprintf(w, "format:      %s\n", t(sum.Format))
+		fmt.Fprintf(w, "recorded by: %s\n", t(sum.ToolVersion))
 		chain := sum.Chain + " (" + sum.Family + ")"
 		if sum.ChainID != "" && sum.ChainID != "0" {
 			chain += ", chain id " + sum.ChainID
 		}
-		fmt.Fprintf(w, "chain:       %s\n", chain)
-		fmt.Fprintf(w, "tip seen:    %s\n", sum.Tip)
-		fmt.Fprintf(w, "created:     %s\n", sum.Created)
-		fmt.Fprintf(w, "updated:     %s\n", sum.Updated)
-		fmt.Fprintf(w, "command:     %s\n", strings.Join(sum.Command, " "))
+		fmt.Fprintf(w, "chain:       %s\n", t(chain))
+		fmt.Fprintf(w, "tip seen:    %s\n", t(sum.Tip))
+		fmt.Fprintf(w, "created:     %s\n", t(sum.Created))
+		fmt.Fprintf(w, "updated:     %s\n", t(sum.Updated))
+		fmt.Fprintf(w, "command:     %s\n", t(strings.Join(sum.Command, " ")))
 		if s := sum.Options[casestore.MetaSeeds]; s != "" {
-			fmt.Fprintf(w, "seeds:       %s\n", s)
+			fmt.Fprintf(w, "seeds:       %s\n", t(s))
 		}
 		kinds := make([]string, 0, len(sum.ByKind))
 		for k := range sum.ByKind {
@@ -119,13 +123,13 @@ func runCaseInfo(o *CaseOptions) error {
 		sort.Strings(kinds)
 		var parts []string
 		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%s %d", k, sum.ByKind[k]))
+			parts = append(parts, fmt.Sprintf("%s %d", t(k), sum.ByKind[k]))
 		}
 		fmt.Fprintf(w, "objects:     %d (%s)\n", sum.Objects, strings.Join(parts, ", "))
 		for _, wn := range sum.Warnings {
-			fmt.Fprintf(w, "warning:     %s\n", wn)
+			fmt.Fprintf(w, "warning:     %s\n", t(wn))
 		}
-		fmt.Fprintf(w, "root sha256: %s\n", sum.Root)
+		fmt.Fprintf(w, "root sha256: %s\n", t(sum.Root))
 	}
 	return nil
 }

@@ -116,3 +116,20 @@ func TestReportErrorEscapes(t *testing.T) {
 		t.Errorf("%d lines", n)
 	}
 }
+
+// A case file's name and contents are someone else's text too: case verify
+// must not print them raw.
+func TestCaseVerifyEscapes(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "evil\x1b]0;owned\x07\x1b[2J.case")
+	os.WriteFile(p, []byte("SQLite format 3\x00\x1b[2J"+strings.Repeat("x", 100)), 0o644)
+	r := runCLI(t, nil, "case", "verify", p)
+	if r.code != exitInput {
+		t.Fatalf("exit %d", r.code)
+	}
+	assertNoControls(t, "case verify stdout", r.out)
+	assertNoControls(t, "case verify stderr", r.errOut)
+	if !strings.Contains(r.out, "FAIL ") || !strings.Contains(r.out, "evil") {
+		t.Errorf("case verify output: %q", r.out)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
 // Outcome is the result of checking one spec.
@@ -59,14 +61,14 @@ func Report(w io.Writer, outs []Outcome) {
 	for _, o := range outs {
 		switch {
 		case o.Err != nil:
-			fmt.Fprintf(w, "ERROR %s: %v\n", o.Spec, o.Err)
+			fmt.Fprintf(w, "ERROR %s: %s\n", escape.Terminal(o.Spec), escape.Line(o.Err.Error(), escape.LineMax))
 		case o.Updated:
 			fmt.Fprintf(w, "UPDATED %s: expectations rewritten from the current result; review the diff before committing\n", o.Spec)
 			pass++
 		case len(o.Failures) > 0:
 			fmt.Fprintf(w, "FAIL %s (%s): %d expectation(s) do not hold\n", o.Spec, o.Name, len(o.Failures))
 			for _, f := range o.Failures {
-				fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(f.String(), "\n", "\n  "))
+				fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(escapeLines(f.String()), "\n", "\n  "))
 			}
 		default:
 			fmt.Fprintf(w, "ok   %s (%s)\n", o.Spec, o.Name)
@@ -155,4 +157,14 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// escapeLines makes each line of s safe for a terminal (labels and names in a
+// failure come from case and label files).
+func escapeLines(s string) string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		ls[i] = escape.Terminal(l)
+	}
+	return strings.Join(ls, "\n")
 }
