@@ -1,0 +1,65 @@
+package sourcetest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/cases"
+	"github.com/chaintrace/chaintrace/casestore"
+)
+
+// firstTx is the first seed of a case that names a transaction.
+func firstTx(t *testing.T, seeds []string) string {
+	t.Helper()
+	for _, s := range seeds {
+		h := strings.TrimPrefix(s, "0x")
+		if len(h) == 64 && !strings.Contains(s, ":") {
+			return s
+		}
+	}
+	t.Skipf("no transaction seed among %v", seeds)
+	return ""
+}
+
+// The embedded demos (JSON case files, chains/jsoncase), one per family.
+func TestJSONCases(t *testing.T) {
+	for _, name := range []string{"demo", "demo-btc"} {
+		t.Run(name, func(t *testing.T) {
+			d, ok := cases.Lookup(name)
+			if !ok {
+				t.Fatalf("no demo %s", name)
+			}
+			p := filepath.Join(t.TempDir(), d.File)
+			if err := os.WriteFile(p, d.JSON, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cf, err := casestore.OpenCase(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cf.Close()
+			Run(t, cf.Source, firstTx(t, cf.Seeds))
+		})
+	}
+}
+
+// The known-theft recordings, replayed offline from the case store.
+func TestRecordedCases(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "cases", "*.case"))
+	if len(files) == 0 {
+		t.Fatal("no recorded cases in testdata/cases")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cf, err := casestore.OpenCase(f, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cf.Close()
+			RunWith(t, cf.Source, firstTx(t, cf.Seeds), Options{Unanswered: func(err error) bool { return errors.Is(err, casestore.ErrNotRecorded) }})
+		})
+	}
+}
