@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -90,8 +91,8 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	default:
 		return nil, fmt.Errorf("source for %s serves neither an account nor a UTXO chain", info.Name)
 	}
-	if runErr != nil && len(c.ends) == 0 && len(c.totals) == 0 {
-		return nil, runErr // nothing was traced: a seed error
+	if runErr != nil && len(c.ends) == 0 && len(c.totals) == 0 && seedError(runErr) {
+		return nil, runErr // nothing was traced: the seed itself is wrong
 	}
 	if w, ok := src.(Warner); ok {
 		for _, m := range w.Warnings() {
@@ -165,4 +166,12 @@ func decimalsOf(r *big.Rat) int {
 		n++
 	}
 	return n
+}
+
+// seedError reports whether err says something about the seeds themselves (the
+// caller's input), not about the source failing: only then does Run return no
+// result. A source that fails before anything was traced still gets a result,
+// empty, with its error, so the caller can write the partial result it promises.
+func seedError(err error) bool {
+	return errors.Is(err, ErrBadInput) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrReverted)
 }

@@ -319,13 +319,16 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		}
 		runDemix(ctx, o, src, res, topts)
 	}
+	if runErr != nil {
+		runErr = describeRunError(ctx, o, runErr)
+		if len(res.Endpoints) == 0 && exitCode(runErr) == exitInput {
+			return runErr // nothing traced and the input is at fault: no result to keep
+		}
+	}
 	if err := o.write(res); err != nil {
 		return err
 	}
-	if runErr != nil {
-		return describeRunError(ctx, o, runErr)
-	}
-	return nil
+	return runErr
 }
 
 // errTimeout is the cause of a context ended by --timeout.
