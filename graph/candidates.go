@@ -74,21 +74,24 @@ type Demix struct {
 // SortCandidates orders candidates highest score first, then by deposit and
 // withdrawal position in the chain: the order every exporter uses.
 func (d *Demix) SortCandidates() {
-	sort.SliceStable(d.Candidates, func(i, j int) bool {
-		a, b := d.Candidates[i], d.Candidates[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.DepositBlock != b.DepositBlock {
-			return a.DepositBlock < b.DepositBlock
-		}
-		if a.DepositTx != b.DepositTx {
-			return a.DepositTx < b.DepositTx
-		}
-		if a.WithdrawalBlock != b.WithdrawalBlock {
-			return a.WithdrawalBlock < b.WithdrawalBlock
-		}
-		return a.WithdrawalTx < b.WithdrawalTx
-	})
+	sort.SliceStable(d.Candidates, func(i, j int) bool { return CandidateLess(d.Candidates[i], d.Candidates[j]) })
 	sort.Slice(d.Pools, func(i, j int) bool { return d.Pools[i].Address < d.Pools[j].Address })
+}
+
+// CandidateLess is the candidates' order in every output: highest score first,
+// then chain order of deposit and withdrawal.
+func CandidateLess(a, b *Candidate) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if a.DepositBlock != b.DepositBlock {
+		return a.DepositBlock < b.DepositBlock
+	}
+	if a.DepositTx != b.DepositTx {
+		return a.DepositTx < b.DepositTx
+	}
+	if a.WithdrawalBlock != b.WithdrawalBlock {
+		return a.WithdrawalBlock < b.WithdrawalBlock
+	}
+	return a.WithdrawalTx < b.WithdrawalTx
 }

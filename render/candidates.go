@@ -89,22 +89,7 @@ func addCandidatesJSON(d *jsonDoc, r *graph.Result) {
 // order of deposit and withdrawal.
 func sortedCandidates(d *graph.Demix) []*graph.Candidate {
 	cs := append([]*graph.Candidate(nil), d.Candidates...)
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.DepositBlock != b.DepositBlock {
-			return a.DepositBlock < b.DepositBlock
-		}
-		if a.DepositTx != b.DepositTx {
-			return a.DepositTx < b.DepositTx
-		}
-		if a.WithdrawalBlock != b.WithdrawalBlock {
-			return a.WithdrawalBlock < b.WithdrawalBlock
-		}
-		return a.WithdrawalTx < b.WithdrawalTx
-	})
+	sort.SliceStable(cs, func(i, j int) bool { return graph.CandidateLess(cs[i], cs[j]) })
 	return cs
 }
 

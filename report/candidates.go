@@ -45,22 +45,7 @@ func buildCandidates(r *graph.Result, opts Options) *candidatesView {
 	}
 	cv := &candidatesView{Window: d.Window, MinScore: d.MinScore, Pools: len(d.Pools)}
 	cs := append([]*graph.Candidate(nil), d.Candidates...)
-	sort.SliceStable(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.DepositBlock != b.DepositBlock {
-			return a.DepositBlock < b.DepositBlock
-		}
-		if a.DepositTx != b.DepositTx {
-			return a.DepositTx < b.DepositTx
-		}
-		if a.WithdrawalBlock != b.WithdrawalBlock {
-			return a.WithdrawalBlock < b.WithdrawalBlock
-		}
-		return a.WithdrawalTx < b.WithdrawalTx
-	})
+	sort.SliceStable(cs, func(i, j int) bool { return graph.CandidateLess(cs[i], cs[j]) })
 	for _, c := range cs {
 		a := r.AssetOf(c.Asset)
 		via := "sent by the recipient"
