@@ -1,12 +1,14 @@
 package bitcoin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/chaintrace/chaintrace/internal/chainview"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -18,10 +20,40 @@ type rpcClient struct {
 	r    *httpx.RPC
 	ep   *endpoint
 	name string // "btcd", "bitcoind": used in messages
+	// view holds the block hashes answers gave each height, so a header or
+	// block from another fork is a fault (issue 19).
+	view *chainview.View
 }
 
 func newRPCClient(ep *endpoint, name string, maxBatch int) *rpcClient {
-	return &rpcClient{r: httpx.NewRPC(ep.c, "1.0", maxBatch), ep: ep, name: name}
+	return &rpcClient{r: httpx.NewRPC(ep.c, "1.0", maxBatch), ep: ep, name: name, view: chainview.New()}
+}
+
+// observing adds the chain-view check to a call's own check: a verbose
+// header or block (height, hash, previousblockhash) must fit the chain the
+// earlier answers described. A nil check stays nil (it decides batching).
+func (c *rpcClient) observing(chk func(json.RawMessage) error) func(json.RawMessage) error {
+	if chk == nil || c.view == nil {
+		return chk
+	}
+	return func(raw json.RawMessage) error {
+		if err := chk(raw); err != nil {
+			return err
+		}
+		t := bytes.TrimSpace(raw)
+		if len(t) == 0 || t[0] != '{' {
+			return nil
+		}
+		var h struct {
+			Height *uint64 `json:"height"`
+			Hash   string  `json:"hash"`
+			Prev   string  `json:"previousblockhash"`
+		}
+		if json.Unmarshal(t, &h) != nil || h.Height == nil || h.Hash == "" {
+			return nil // not a header; the call's own decoding reports garbage
+		}
+		return c.view.Observe(*h.Height, h.Hash, h.Prev)
+	}
 }
 
 // rpcCall is one element of a batch. Result is decoded into when the answer
@@ -57,7 +89,7 @@ func (c *rpcClient) batch(ctx context.Context, calls []*rpcCall) error {
 	}
 	hc := make([]*httpx.Call, len(calls))
 	for i, rc := range calls {
-		hc[i] = &httpx.Call{Method: rc.Method, Params: rc.Params, Result: rc.Result, Check: rc.Check}
+		hc[i] = &httpx.Call{Method: rc.Method, Params: rc.Params, Result: rc.Result, Check: c.observing(rc.Check)}
 	}
 	if err := c.r.Batch(ctx, hc); err != nil {
 		var ce *httpx.CallError

@@ -452,6 +452,12 @@ func (b *rpcBackend) scanForSpender(ctx context.Context, a *Adapter, tx *graph.U
 			if err != nil {
 				return "", fmt.Errorf("bitcoind block %d does not decode: %w", hh, err)
 			}
+			// getblockhash's answer is a bare hash: whether it is block hh
+			// of the chain read so far shows only in how it links to its
+			// neighbours.
+			if err := b.c.view.Observe(hh, hashes[i], blk.Header.PrevBlock.String()); err != nil {
+				return "", fmt.Errorf("bitcoind: %w; ask again later or use another --rpc", err)
+			}
 			for _, m := range blk.Transactions {
 				r := fromMsgTx(m)
 				r.Confirmed, r.Height, r.BlockHash, r.Time = true, hh, hashes[i], blk.Header.Timestamp.Unix()

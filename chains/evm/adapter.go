@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/chainview"
 	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
@@ -146,7 +147,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	hc := httpx.NewClient(ep, hopts)
 	a := &Adapter{
 		params: p, cfg: cfg, hc: hc,
-		cl:       &client{r: httpx.NewRPC(hc, "2.0", cfg.BatchSize), url: ep.Display()},
+		cl:       &client{r: httpx.NewRPC(hc, "2.0", cfg.BatchSize), url: ep.Display(), view: chainview.New()},
 		weth:     map[common.Address]bool{},
 		cache:    newCache(),
 		logRange: cfg.LogRange, scanBlock: cfg.ScanBlocks,
@@ -239,6 +240,11 @@ func (a *Adapter) warn(format string, args ...any) {
 		fmt.Fprintf(a.cfg.Warnings, "warning: %s: %s\n", a.info.Name, escape.Line(msg, 0)) // node text may be in it
 	}
 }
+
+// ForgetBlocks drops what the adapter learnt of block hashes at and above
+// height, for a caller that has seen a reorg and reads that part of the
+// chain again (a watch). Until then, an answer from another fork is a fault.
+func (a *Adapter) ForgetBlocks(height uint64) { a.cl.view.Forget(height) }
 
 // Tip returns the latest block number.
 func (a *Adapter) Tip(ctx context.Context) (uint64, error) {

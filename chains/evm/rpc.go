@@ -1,6 +1,7 @@
 package evm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/chaintrace/chaintrace/internal/chainview"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -89,13 +92,16 @@ type callFrame struct {
 type client struct {
 	r   *httpx.RPC
 	url string // display form of the endpoint: never credentials
+	// view holds the block hashes answers gave each height (nil: no checks),
+	// so an answer from another fork is a fault (issue 19).
+	view *chainview.View
 }
 
 // maxBatch is geth's server-side limit on calls per batch.
 const maxBatch = 1000
 
 func (c *client) call(ctx context.Context, out any, method string, args ...any) error {
-	return c.classify(method, c.r.Call(ctx, &httpx.Call{Method: method, Params: args, Result: out, Check: checkFor(method, args)}))
+	return c.classify(method, c.r.Call(ctx, &httpx.Call{Method: method, Params: args, Result: out, Check: c.observing(checkFor(method, args))}))
 }
 
 // batch runs elems in batches (1 call per batch when the size is 1, or once a
@@ -121,7 +127,7 @@ func (c *client) batchChecked(ctx context.Context, elems []rpc.BatchElem, checks
 		if chk == nil {
 			chk = checkFor(e.Method, e.Args)
 		}
-		calls[i] = &httpx.Call{Method: e.Method, Params: e.Args, Result: e.Result, Check: chk}
+		calls[i] = &httpx.Call{Method: e.Method, Params: e.Args, Result: e.Result, Check: c.observing(chk)}
 	}
 	if err := c.r.Batch(ctx, calls); err != nil {
 		return c.classify(elems[0].Method, err)
@@ -142,7 +148,7 @@ func (c *client) batchChecked(ctx context.Context, elems []rpc.BatchElem, checks
 func checkFor(method string, args []any) func(json.RawMessage) error {
 	switch method {
 	case "eth_getTransactionByHash":
-		return hashField("hash", args)
+		return txHashCheck(hashField("hash", args))
 	case "eth_getTransactionReceipt":
 		return hashField("transactionHash", args)
 	case "trace_transaction":
@@ -215,12 +221,119 @@ func blockCheck(want uint64, hash *common.Hash) func(json.RawMessage) error {
 			var tx struct {
 				BlockHash *common.Hash `json:"blockHash"`
 			}
-			if len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &tx) == nil && tx.BlockHash != nil && *tx.BlockHash != b.Hash {
+			if len(t) == 0 || t[0] != '{' {
+				continue
+			}
+			if json.Unmarshal(t, &tx) == nil && tx.BlockHash != nil && *tx.BlockHash != b.Hash {
 				return fmt.Errorf("block %d has hash %s, but its transactions name %s (a reorg?)", want, b.Hash.Hex(), tx.BlockHash.Hex())
+			}
+			if err := txFieldsHash(t); err != nil {
+				return fmt.Errorf("block %d: %w", want, err)
 			}
 		}
 		return nil
 	}
+}
+
+// observing adds the chain-view check to a call's own check: once an answer
+// fits its call, the block hashes it states (a block's number, hash and
+// parent; a transaction's, receipt's or log's block) must fit the chain the
+// earlier answers described. A nil check stays nil: it decides whether the
+// call may share a batch.
+func (c *client) observing(chk func(json.RawMessage) error) func(json.RawMessage) error {
+	if chk == nil || c.view == nil {
+		return chk
+	}
+	return func(raw json.RawMessage) error {
+		if err := chk(raw); err != nil {
+			return err
+		}
+		return observeBlocks(c.view, raw)
+	}
+}
+
+// blockRef is what an answer says about the block it comes from.
+type blockRef struct {
+	Number      *hexutil.Uint64 `json:"number"`
+	Hash        *common.Hash    `json:"hash"`
+	ParentHash  *common.Hash    `json:"parentHash"`
+	BlockNumber *hexutil.Uint64 `json:"blockNumber"`
+	BlockHash   *common.Hash    `json:"blockHash"`
+}
+
+func (r *blockRef) observe(v *chainview.View) error {
+	switch {
+	case r.ParentHash != nil && r.Number != nil && r.Hash != nil: // a block or header
+		return v.Observe(uint64(*r.Number), r.Hash.Hex(), r.ParentHash.Hex())
+	case r.BlockNumber != nil && r.BlockHash != nil: // a transaction, receipt, log or trace
+		return v.Observe(uint64(*r.BlockNumber), r.BlockHash.Hex(), "")
+	}
+	return nil
+}
+
+// observeBlocks records the blocks an answer (an object or an array of them)
+// names in v; an answer of another shape says nothing and passes.
+func observeBlocks(v *chainview.View, raw json.RawMessage) error {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return nil
+	}
+	switch t[0] {
+	case '{':
+		var r blockRef
+		if json.Unmarshal(t, &r) != nil {
+			return nil // the call's own decoding reports it
+		}
+		return r.observe(v)
+	case '[':
+		var rs []json.RawMessage
+		if json.Unmarshal(t, &rs) != nil {
+			return nil
+		}
+		for _, e := range rs {
+			var r blockRef
+			if len(e) == 0 || e[0] != '{' || json.Unmarshal(e, &r) != nil {
+				continue
+			}
+			if err := r.observe(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// txHashCheck adds to a transaction answer's hash check that its fields
+// (sender's signature, nonce, recipient, value, input, …) hash to the hash
+// asked for: go-ethereum re-encodes them as the network does (RLP, or the
+// typed envelope) and hashes that, so a value or recipient changed on the way
+// is caught, not only another transaction. Types go-ethereum does not know
+// (L2 deposit and system transactions) keep the field check only.
+func txHashCheck(chk func(json.RawMessage) error) func(json.RawMessage) error {
+	if chk == nil {
+		return nil
+	}
+	return func(raw json.RawMessage) error {
+		if err := chk(raw); err != nil || raw == nil {
+			return err
+		}
+		return txFieldsHash(raw)
+	}
+}
+
+// txFieldsHash checks one transaction object: its fields hash to its "hash".
+func txFieldsHash(raw json.RawMessage) error {
+	var claimed struct {
+		Hash common.Hash `json:"hash"`
+	}
+	var tx types.Transaction
+	if json.Unmarshal(raw, &claimed) != nil || tx.UnmarshalJSON(raw) != nil {
+		return nil // not a transaction go-ethereum can rebuild
+	}
+	if got := tx.Hash(); got != claimed.Hash {
+		return fmt.Errorf("the fields of transaction %s hash to %s: the answer was changed on the way", claimed.Hash.Hex(), got.Hex())
+	}
+	return nil
 }
 
 func argHash(args []any) (common.Hash, bool) {

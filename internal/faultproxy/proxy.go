@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -40,11 +41,19 @@ const (
 	TooLarge    Kind = "413"           // HTTP 413 to a batch
 	Stale       Kind = "stale-block"   // eth_getBlockByNumber answers a block with another hash
 	GethRefusal Kind = "batch-refusal" // geth's one-element error array refusing a batch
+	// Fork answers blocks and headers (eth_getBlockByNumber, getblockheader)
+	// whose parent hash is from another fork, their own hash unchanged: the
+	// answer of a node that disagrees with the others behind one endpoint.
+	Fork Kind = "fork-parent"
+	// Tamper adds one wei to the value of every transaction an answer holds
+	// (eth_getTransactionByHash, full blocks), its hash unchanged: what a
+	// man in the middle or a corrupting cache would send.
+	Tamper Kind = "tx-value"
 )
 
 // All lists every kind.
 var All = []Kind{Delay, Stall, Reset, TooMany, TooManyBare, RPCLimit, Status500, Status502, Status503, HTML, Truncated,
-	WrongID, Drop, Swap, Dup, TooLarge, Stale, GethRefusal}
+	WrongID, Drop, Swap, Dup, TooLarge, Stale, GethRefusal, Fork, Tamper}
 
 // Config sets what the proxy breaks.
 type Config struct {
@@ -255,6 +264,20 @@ func fits(k Kind, r *Request) bool {
 			}
 		}
 		return false
+	case Fork:
+		for _, m := range r.Methods {
+			if m == "eth_getBlockByNumber" || m == "getblockheader" {
+				return true
+			}
+		}
+		return false
+	case Tamper:
+		for _, m := range r.Methods {
+			if m == "eth_getTransactionByHash" || m == "eth_getBlockByNumber" {
+				return true
+			}
+		}
+		return false
 	}
 	return true
 }
@@ -335,6 +358,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		resp = p.mangle(kind, resp)
 	case Stale:
 		resp = stale(resp)
+	case Fork:
+		resp = fork(resp)
+	case Tamper:
+		resp = tamper(resp)
 	}
 	for k, vs := range hdr {
 		if k == "Content-Length" || k == "Content-Encoding" {
@@ -446,6 +473,83 @@ func (p *Proxy) mangle(kind Kind, resp []byte) []byte {
 
 // stale gives every block in the answer another hash and parent hash, as a
 // node on the other side of a reorg would.
+// fork flips the last digit of every parent hash in an answer (a block or
+// verbose header, alone or in a batch).
+func fork(resp []byte) []byte {
+	return eachResult(resp, func(blk map[string]json.RawMessage) {
+		for _, f := range []string{"parentHash", "previousblockhash"} {
+			var h string
+			if json.Unmarshal(blk[f], &h) == nil && len(h) >= 64 {
+				blk[f], _ = json.Marshal(flipLast(h))
+			}
+		}
+	})
+}
+
+// tamper adds one wei to every transaction's value in an answer.
+func tamper(resp []byte) []byte {
+	bump := func(tx map[string]json.RawMessage) {
+		var v string
+		if tx["hash"] == nil || tx["input"] == nil || json.Unmarshal(tx["value"], &v) != nil {
+			return
+		}
+		n, ok := new(big.Int).SetString(strings.TrimPrefix(v, "0x"), 16)
+		if !ok {
+			return
+		}
+		tx["value"], _ = json.Marshal("0x" + n.Add(n, big.NewInt(1)).Text(16))
+	}
+	return eachResult(resp, func(obj map[string]json.RawMessage) {
+		bump(obj)
+		var txs []map[string]json.RawMessage
+		if json.Unmarshal(obj["transactions"], &txs) == nil && len(txs) > 0 && txs[0] != nil {
+			for _, tx := range txs {
+				bump(tx)
+			}
+			obj["transactions"], _ = json.Marshal(txs)
+		}
+	})
+}
+
+func flipLast(h string) string {
+	b := []byte(h)
+	if b[len(b)-1] == '0' {
+		b[len(b)-1] = '1'
+	} else {
+		b[len(b)-1] = '0'
+	}
+	return string(b)
+}
+
+// eachResult applies f to every object result of an answer (one call or a
+// batch) and re-encodes it; other answers pass unchanged.
+func eachResult(resp []byte, f func(map[string]json.RawMessage)) []byte {
+	apply := func(m rpcMsg) {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(m["result"], &obj) != nil || obj == nil {
+			return
+		}
+		f(obj)
+		m["result"], _ = json.Marshal(obj)
+	}
+	t := bytes.TrimSpace(resp)
+	var many []rpcMsg
+	if json.Unmarshal(t, &many) == nil {
+		for _, m := range many {
+			apply(m)
+		}
+		out, _ := json.Marshal(many)
+		return out
+	}
+	var one rpcMsg
+	if json.Unmarshal(t, &one) == nil {
+		apply(one)
+		out, _ := json.Marshal(one)
+		return out
+	}
+	return resp
+}
+
 func stale(resp []byte) []byte {
 	flip := func(m rpcMsg) {
 		var blk map[string]json.RawMessage
