@@ -189,6 +189,14 @@ func (n *Node) Height() int32 {
 // miner), submits it and returns it. Outputs of txs that pay the miner key are
 // not added to the miner's coins; Fund's change is.
 func (n *Node) Mine(txs ...*wire.MsgTx) (*btcutil.Block, error) {
+	return n.MineAt(time.Time{}, txs...)
+}
+
+// MineAt is Mine with the block stamped ts instead of BlockTime (zero ts:
+// BlockTime). btcd accepts a time after the median of the last 11 blocks and
+// at most two hours ahead of its clock; a fixed ts keeps the block hash the
+// same on every run.
+func (n *Node) MineAt(ts time.Time, txs ...*wire.MsgTx) (*btcutil.Block, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	c := n.chain
@@ -201,7 +209,10 @@ func (n *Node) Mine(txs ...*wire.MsgTx) (*btcutil.Block, error) {
 		utxs = append(utxs, btcutil.NewTx(tx))
 	}
 	h := c.height + 1
-	b, err := rpctest.CreateBlock(c.prev, utxs, BlockVersion, BlockTime(c.params, h), minerAddr, nil, c.params)
+	if ts.IsZero() {
+		ts = BlockTime(c.params, h)
+	}
+	b, err := rpctest.CreateBlock(c.prev, utxs, BlockVersion, ts, minerAddr, nil, c.params)
 	if err != nil {
 		return nil, fmt.Errorf("building block %d: %w", h, err)
 	}

@@ -105,6 +105,7 @@ type options struct {
 	alloc        types.GenesisAlloc
 	feeRecipient common.Address
 	withdrawals  bool
+	genesisTime  uint64
 }
 
 // WithFeeRecipient makes addr the fee recipient (coinbase) of every block: it
@@ -115,6 +116,12 @@ func WithFeeRecipient(addr common.Address) Option { return func(o *options) { o.
 // the next Commit, through the simulated beacon's dev API (in-process only;
 // the HTTP endpoint does not serve it).
 func WithWithdrawals() Option { return func(o *options) { o.withdrawals = true } }
+
+// WithGenesisTime stamps the genesis block at ts (unix seconds). Commit stamps
+// a block with the wall clock or one second after its parent, whichever is
+// later, so a genesis in the future gives every block a time that depends only
+// on the blocks before it (see AdvanceTo) — a timeline several nodes can share.
+func WithGenesisTime(ts uint64) Option { return func(o *options) { o.genesisTime = ts } }
 
 // WithChainID sets the chain id (default 1337).
 func WithChainID(id uint64) Option { return func(o *options) { o.chainID = id } }
@@ -155,7 +162,7 @@ func Start(t testing.TB, opts ...Option) *Node {
 
 	ec := ethconfig.Defaults
 	ec.NetworkId = o.chainID
-	ec.Genesis = &core.Genesis{Config: &cc, GasLimit: 30_000_000, Alloc: alloc, BaseFee: big.NewInt(params.InitialBaseFee)}
+	ec.Genesis = &core.Genesis{Config: &cc, GasLimit: 30_000_000, Alloc: alloc, BaseFee: big.NewInt(params.InitialBaseFee), Timestamp: o.genesisTime}
 	ec.SyncMode = ethconfig.FullSync
 	ec.TxPool.NoLocals = true
 	ec.NoPruning = true // archive: eth_getBalance at any past block
@@ -324,6 +331,32 @@ func (n *Node) Commit() uint64 {
 		}
 	}
 	return num
+}
+
+// HeadTime is the timestamp of the latest block (unix seconds).
+func (n *Node) HeadTime() uint64 { return n.eth.BlockChain().CurrentBlock().Time }
+
+// AdvanceTo mines an empty block stamped ts (or one second after the head when
+// ts is not later) and returns its number, so that the next Commit is stamped
+// after ts. No transaction may be pending: send the next ones after it.
+func (n *Node) AdvanceTo(ts uint64) uint64 {
+	n.t.Helper()
+	n.mu.Lock()
+	pending := len(n.sent)
+	n.mu.Unlock()
+	if pending > 0 {
+		n.t.Fatalf("AdvanceTo with %d transactions pending: call it before sending", pending)
+	}
+	head := n.HeadTime()
+	var adj time.Duration
+	if ts > head {
+		adj = time.Duration(ts-head) * time.Second
+	}
+	if err := n.beacon.AdjustTime(adj); err != nil {
+		n.t.Fatalf("advancing the clock to %d: %v", ts, err)
+	}
+	n.eth.TxPool().Sync()
+	return n.eth.BlockChain().CurrentBlock().Number.Uint64()
 }
 
 // Receipt returns a mined transaction's receipt.
