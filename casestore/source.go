@@ -281,6 +281,11 @@ func historyKey(q trace.HistoryQuery) string {
 // History returns an address's transfers in a block range: the exact recorded
 // query, or the part of a recorded complete history that covers the range.
 func (c *core) History(ctx context.Context, q trace.HistoryQuery) (trace.History, error) {
+	return c.history(ctx, q, func() (trace.History, error) { return c.acct.History(ctx, q) })
+}
+
+// history is History with the live fetch given (batch.go passes a batch's answer).
+func (c *core) history(ctx context.Context, q trace.HistoryQuery, fetch func() (trace.History, error)) (trace.History, error) {
 	key := historyKey(q)
 	addr := keyAddr(q.Address)
 	if o, err := c.st.get(KindHistory, key); err != nil || o != nil {
@@ -292,8 +297,7 @@ func (c *core) History(ctx context.Context, q trace.HistoryQuery) (trace.History
 	if h, ok, err := c.historyFromCover(addr, q); err != nil || ok {
 		return h, err
 	}
-	return call(ctx, c, "History", KindHistory, key, c.acct != nil,
-		func() (trace.History, error) { return c.acct.History(ctx, q) },
+	return call(ctx, c, "History", KindHistory, key, c.acct != nil, fetch,
 		func(trace.History) placement {
 			return placement{addr: addr, fromBlock: q.FromBlock, block: q.ToBlock}
 		})
@@ -340,15 +344,25 @@ func (c *core) historyFromCover(addr string, q trace.HistoryQuery) (trace.Histor
 
 // Balance returns addr's balance of asset at the end of block.
 func (c *core) Balance(ctx context.Context, addr string, asset graph.Asset, block uint64) (*big.Int, error) {
-	return call(ctx, c, "Balance", KindBalance, keyAddr(addr)+"|"+asset.ID+"|"+u64(block), c.acct != nil,
-		func() (*big.Int, error) { return c.acct.Balance(ctx, addr, asset, block) },
+	return c.balance(ctx, addr, asset, block, func() (*big.Int, error) { return c.acct.Balance(ctx, addr, asset, block) })
+}
+
+func balanceKey(addr string, asset graph.Asset, block uint64) string {
+	return keyAddr(addr) + "|" + asset.ID + "|" + u64(block)
+}
+
+func (c *core) balance(ctx context.Context, addr string, asset graph.Asset, block uint64, fetch func() (*big.Int, error)) (*big.Int, error) {
+	return call(ctx, c, "Balance", KindBalance, balanceKey(addr, asset, block), c.acct != nil, fetch,
 		func(*big.Int) placement { return placement{addr: keyAddr(addr), block: block} })
 }
 
 // IsContract tells a contract from an externally owned account.
 func (c *core) IsContract(ctx context.Context, addr string, block uint64) (bool, error) {
-	return call(ctx, c, "IsContract", KindIsContract, keyAddr(addr)+"|"+u64(block), c.cc != nil,
-		func() (bool, error) { return c.cc.IsContract(ctx, addr, block) },
+	return c.isContract(ctx, addr, block, func() (bool, error) { return c.cc.IsContract(ctx, addr, block) })
+}
+
+func (c *core) isContract(ctx context.Context, addr string, block uint64, fetch func() (bool, error)) (bool, error) {
+	return call(ctx, c, "IsContract", KindIsContract, keyAddr(addr)+"|"+u64(block), c.cc != nil, fetch,
 		func(bool) placement { return placement{addr: keyAddr(addr), block: block} })
 }
 
@@ -376,9 +390,16 @@ func (c *core) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
 // Spender returns the transaction spending op, or nil when op was unspent at the
 // (recorded) tip.
 func (c *core) Spender(ctx context.Context, op graph.Outpoint) (*graph.UTXOTx, error) {
-	key := strings.ToLower(op.TxID) + ":" + strconv.FormatUint(uint64(op.Vout), 10)
-	return call(ctx, c, "Spender", KindSpender, key, c.utxo != nil,
-		func() (*graph.UTXOTx, error) { return c.utxo.Spender(ctx, op) },
+	return c.spender(ctx, op, func() (*graph.UTXOTx, error) { return c.utxo.Spender(ctx, op) })
+}
+
+func spenderKey(op graph.Outpoint) string {
+	return strings.ToLower(op.TxID) + ":" + strconv.FormatUint(uint64(op.Vout), 10)
+}
+
+func (c *core) spender(ctx context.Context, op graph.Outpoint, fetch func() (*graph.UTXOTx, error)) (*graph.UTXOTx, error) {
+	key := spenderKey(op)
+	return call(ctx, c, "Spender", KindSpender, key, c.utxo != nil, fetch,
 		func(tx *graph.UTXOTx) placement {
 			if tx == nil {
 				// unspent is true only at the tip: never final for a cache

@@ -122,6 +122,9 @@ func Cache(src trace.Source, st *Store, o CacheOptions) trace.Source {
 	}
 	c := &core{st: st, mode: modeCache, info: src.Info(), conf: o.Confirmations, tipTTL: o.TipTTL}
 	c.setLive(src)
+	if b := composeBatch(c, src); b != nil {
+		return b
+	}
 	return compose(c, ifaces(src))
 }
 

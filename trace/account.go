@@ -93,6 +93,8 @@ type acctTracer struct {
 	err      error
 	tiho     map[tihoKey]map[int]*big.Int
 	pre      map[string]*histFuture
+	pending  []*histFuture       // batched prefetches not yet sent (batch.go)
+	bal      map[balKey]*big.Int // balances fetched with a frontier
 	sem      chan struct{}
 	inflight sync.WaitGroup
 
@@ -106,11 +108,26 @@ type acctTracer struct {
 // histories concurrently hides the node's latency. Only used when
 // Options.Concurrency > 1; a prefetched history is used only if it starts at the
 // block the tracer needs, so results never depend on it.
+//
+// With a HistoryBatcher the futures of one hop level are not sent one by one: they
+// wait in pending until the tracer first needs one of them, and then all leave in
+// one batch, with the balances their ledgers will open with (frontier batching,
+// batch.go). By then the whole level is known: its holders are credited in later
+// blocks than the level before, which the chain-order replay has finished.
 type histFuture struct {
-	from uint64
-	done chan struct{}
-	h    History
-	err  error
+	from   uint64
+	done   chan struct{}
+	h      History
+	err    error
+	addr   string      // batched: the payee …
+	asset  graph.Asset // … and the asset of the payment that made it a candidate
+	queued bool        // batched, not yet sent
+	follow bool        // batched: below the hop limit, so its ledgers will open
+}
+
+type balKey struct {
+	addr, asset string
+	block       uint64
 }
 
 type tihoKey struct{ addr, tx, asset string }
@@ -121,7 +138,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]struct{}{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
-		pre: map[string]*histFuture{},
+		pre: map[string]*histFuture{}, bal: map[balKey]*big.Int{},
 	}
 	if o.Concurrency > 1 {
 		t.sem = make(chan struct{}, o.Concurrency)
@@ -140,6 +157,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 				}
 				t.push(&trs[i])
 			}
+			t.prefetchSeed(trs)
 		case s.address != "":
 			if err := t.seedAddress(s.address); err != nil {
 				return fmt.Errorf("seed %s: %w", s.raw, err)
@@ -438,15 +456,22 @@ func (t *acctTracer) history(addr string, from uint64) (History, error) {
 		return f.h, f.err
 	}
 	if f := t.pre[addr]; f != nil && f.from == from {
+		if f.queued {
+			t.flush()
+		}
 		<-f.done
-		return f.h, f.err
+		if f.err == nil || f.addr == "" {
+			return f.h, f.err
+		}
+		// A batched lookup that failed is asked again on its own.
 	}
 	return t.src.History(t.ctx, HistoryQuery{Address: addr, FromBlock: from, ToBlock: t.toBlock, Limit: t.o.AddressBudget})
 }
 
 // prefetch starts fetching the histories of h's payees (see histFuture).
 func (t *acctTracer) prefetch(h *holder) {
-	if t.sem == nil || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 > t.o.MaxHops {
+	_, batch := t.src.(HistoryBatcher)
+	if (t.sem == nil && !batch) || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 > t.o.MaxHops || (h.hop+1 == t.o.MaxHops && !t.o.DepositRule) {
 		return
 	}
 	for i := range h.hist {
@@ -460,6 +485,11 @@ func (t *acctTracer) prefetch(h *holder) {
 		}
 		f := &histFuture{from: tr.Block, done: make(chan struct{})}
 		t.pre[r] = f
+		if batch {
+			f.addr, f.asset, f.queued, f.follow = r, tr.Asset, true, h.hop+1 < t.o.MaxHops
+			t.pending = append(t.pending, f)
+			continue
+		}
 		t.inflight.Add(1)
 		go func() {
 			defer t.inflight.Done()
@@ -489,7 +519,7 @@ func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
 	if h.open > 0 {
 		before = h.open - 1
 	}
-	bal, err := t.src.Balance(t.ctx, h.addr, a, before)
+	bal, err := t.balance(h.addr, a, before)
 	if err != nil {
 		t.c.warn("balance of %s in %s at block %d unknown (%v): assumed 0, so clean funds held before the theft are not counted", h.addr, a.Symbol, before, err)
 	} else {
@@ -575,6 +605,10 @@ func (t *acctTracer) finish() {
 	t.reconcile(addrs)
 	cc, _ := t.src.(ContractChecker)
 	interrupted := t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
+	var isC map[string]bool
+	if cb, ok := t.src.(ContractBatcher); ok && cc != nil && t.err == nil && !interrupted {
+		isC = t.contracts(cb, addrs)
+	}
 	for _, a := range addrs {
 		h := t.holders[a]
 		ids := make([]string, 0, len(h.assets))
@@ -596,6 +630,10 @@ func (t *acctTracer) finish() {
 			kind := graph.EndUnspent
 			if interrupted {
 				kind = graph.EndIncomplete
+			} else if v, ok := isC[a]; ok {
+				if v {
+					kind = graph.EndContract
+				}
 			} else if cc != nil && t.err == nil {
 				if isC, err := cc.IsContract(t.ctx, a, t.toBlock); err == nil && isC {
 					kind = graph.EndContract

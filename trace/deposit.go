@@ -60,7 +60,7 @@ func (t *acctTracer) depositRule(h *holder, e *graph.Transfer) *depositMatch {
 		}
 	}
 	if !prevDebit && e.Block > 0 {
-		if bal, err := t.src.Balance(t.ctx, h.addr, e.Asset, e.Block-1); err == nil {
+		if bal, err := t.balance(h.addr, e.Asset, e.Block-1); err == nil {
 			aR.Add(aR, bal)
 		}
 	}

@@ -62,6 +62,8 @@ type utxoTracer struct {
 	done     map[string]bool
 	followed int
 	err      error
+	// memo holds spenders fetched ahead by frontier (batch.go), until used.
+	memo map[graph.Outpoint]SpenderResult
 }
 
 func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
@@ -69,6 +71,7 @@ func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, 
 		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		outs: map[graph.Outpoint]*outState{}, queued: map[string]bool{}, done: map[string]bool{},
+		memo: map[graph.Outpoint]SpenderResult{},
 	}
 	t.asset = t.info.Native
 	c.asset(t.asset)
@@ -205,12 +208,85 @@ func (t *utxoTracer) placeAll(sts []*outState) {
 		tx  *graph.UTXOTx
 		err error
 	}
+	t.prefetch(need)
 	ans := make([]answer, len(need))
 	parallel(t.o.Concurrency, len(need), func(i int) {
+		if r, ok := t.memo[need[i].op]; ok { // the memo is only written outside parallel
+			ans[i].tx = r.Tx
+			return
+		}
 		ans[i].tx, ans[i].err = t.src.Spender(t.ctx, need[i].op)
 	})
+	for _, st := range need {
+		delete(t.memo, st.op)
+	}
 	for i, st := range need {
 		t.afterSpender(st, ans[i].tx, ans[i].err)
+	}
+}
+
+// prefetch asks a SpenderBatcher, in one call, for the spenders of need and of
+// the rest of the frontier: the outputs of every transaction already queued to be
+// split, which will be placed next. Which of those outputs end up tainted (and
+// above --min-amount) is only known once they are split, so the batch may hold a
+// few the trace never reads; the rules that need no split (labels that stop, the
+// hop limit without the deposit rule, the address limit) are applied here already.
+// Only successful answers are kept: a failed item is asked again singly. Nothing
+// is asked while need is answered from the memo, so the next level waits until
+// it is complete (all of it queued) and leaves in one batch.
+func (t *utxoTracer) prefetch(need []*outState) {
+	sb, ok := t.src.(SpenderBatcher)
+	if !ok || t.err != nil || len(need) == 0 {
+		return
+	}
+	var ops []graph.Outpoint
+	seen := map[graph.Outpoint]bool{}
+	add := func(op graph.Outpoint) {
+		if _, ok := t.memo[op]; ok || seen[op] {
+			return
+		}
+		seen[op] = true
+		ops = append(ops, op)
+	}
+	for _, st := range need {
+		add(st.op)
+	}
+	if len(ops) == 0 {
+		return // fetched with an earlier frontier: nothing to ask yet
+	}
+	if t.followed < t.o.MaxAddresses {
+		for _, it := range t.q {
+			tx := it.tx
+			if t.done[tx.TxID] {
+				continue
+			}
+			hop := math.MaxInt
+			for _, in := range tx.Inputs {
+				if st := t.outs[in.Prev]; st != nil && st.status == oAwaiting && st.hop+1 < hop {
+					hop = st.hop + 1
+				}
+			}
+			if hop == math.MaxInt {
+				continue
+			}
+			for j, o := range tx.Outputs {
+				if o.OpReturn() || (hop >= t.o.MaxHops && !t.o.DepositRule) {
+					continue
+				}
+				if o.Address != "" {
+					if lb, ok := t.o.Labels.Lookup(t.info.Name, o.Address); ok && (t.stop.stops(lb) || hop >= t.o.MaxHops) {
+						continue
+					}
+				}
+				add(graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)})
+			}
+		}
+	}
+	res := sb.Spenders(t.ctx, ops)
+	for i, r := range res {
+		if i < len(ops) && r.Err == nil {
+			t.memo[ops[i]] = r
+		}
 	}
 }
 

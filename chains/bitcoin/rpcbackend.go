@@ -53,6 +53,8 @@ type nodeTx struct {
 	TxID      string `json:"txid"`
 	BlockHash string `json:"blockhash"`
 	BlockTime int64  `json:"blocktime"`
+	// Confirmations with the tip give the block's height (see spenders).
+	Confirmations uint64 `json:"confirmations"`
 }
 
 func (b *rpcBackend) decode(n *nodeTx) (*rawTx, error) {

@@ -84,6 +84,10 @@ type Adapter struct {
 	stratOnce sync.Once
 	logOnce   sync.Once
 	logCache  *logCache // mixer pool events (logs.go)
+	// Receipts of whole blocks (batch.go): blocks done, and whether the node lacks
+	// eth_getBlockReceipts.
+	rcptBlocks  map[uint64]bool
+	noBlockRcpt bool
 }
 
 var (
@@ -152,6 +156,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		cache:    newCache(),
 		logRange: cfg.LogRange, scanBlock: cfg.ScanBlocks,
 		tokens: map[common.Address]graph.Asset{}, warned: map[string]bool{},
+		rcptBlocks: map[uint64]bool{},
 	}
 	if cfg.Explorer != "" {
 		xep, err := httpx.ParseEndpoint(cfg.Explorer)

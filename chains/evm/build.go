@@ -183,7 +183,7 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 		for i, h := range need {
 			elems[i] = rpc.BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &txs[i]}
 		}
-		if err := a.cl.batch(ctx, elems); err != nil {
+		if err := a.batchAll(ctx, elems); err != nil {
 			return err
 		}
 		c.mu.Lock()
@@ -238,7 +238,7 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 		elems = append(elems, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), false}, Result: &hs[i]})
 		checks = append(checks, blockCheck(b, blockHash[b]))
 	}
-	if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
+	if err := a.batchAllChecked(ctx, elems, checks); err != nil {
 		return err
 	}
 	for _, e := range elems {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -20,7 +21,21 @@ var (
 	latency = flag.Duration("rt.latency", 100*time.Millisecond, "latency per request in the latency benchmarks")
 	// The unbatched sequential client at 100 ms costs minutes per trace; off by default.
 	slowBaseline = flag.Bool("rt.slow", false, "also time the unbatched sequential client under latency")
+	verbose      = flag.Bool("rt.v", false, "log every request with its round-trip depth")
 )
+
+func logTo(b *testing.B, p *rtproxy.Proxy) {
+	if !*verbose {
+		return
+	}
+	p.SetLog(func(d int64, calls []string) {
+		m := map[string]int{}
+		for _, c := range calls {
+			m[c]++
+		}
+		fmt.Fprintf(os.Stderr, "depth %d: %v\n", d, m)
+	})
+}
 
 // Scenario sizes: > 1,000 addresses over 6 hops.
 const (
@@ -88,6 +103,7 @@ func BenchmarkGethFanOut(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
+	logTo(b, p)
 	ctx := context.Background()
 	for _, m := range modes() {
 		b.Run(m.name, func(b *testing.B) {
@@ -137,6 +153,7 @@ func BenchmarkBtcdFanOut(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
+	logTo(b, p)
 	for _, m := range modes() {
 		b.Run(m.name, func(b *testing.B) {
 			var st rtproxy.Stats

@@ -27,6 +27,7 @@ type Proxy struct {
 	methods  map[string]int64
 	finished int64 // deepest depth among finished requests
 	maxDepth int64
+	log      func(depth int64, calls []string)
 }
 
 // New starts a proxy in front of upstream (an http:// URL; its user:password,
@@ -59,6 +60,13 @@ func (p *Proxy) URL(withAuth string) string {
 func (p *Proxy) SetLatency(d time.Duration) {
 	p.mu.Lock()
 	p.latency = d
+	p.mu.Unlock()
+}
+
+// SetLog calls f for every request with its round-trip depth and its calls (nil: off).
+func (p *Proxy) SetLog(f func(depth int64, calls []string)) {
+	p.mu.Lock()
+	p.log = f
 	p.mu.Unlock()
 }
 
@@ -133,8 +141,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.methods[m]++
 	}
 	depth := p.finished + 1
-	lat := p.latency
+	lat, log := p.latency, p.log
 	p.mu.Unlock()
+	if log != nil {
+		log(depth, names)
+	}
 	defer func() {
 		p.mu.Lock()
 		if depth > p.finished {

@@ -1,0 +1,278 @@
+package bitcoin
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+var _ trace.SpenderBatcher = (*Adapter)(nil)
+
+// spenderBatcher is implemented by backends that find many spenders in one
+// round trip (btcd: gettxout and the first address-history page of every
+// output in one JSON-RPC batch). Backends without it are asked one output at a
+// time, concurrently (Esplora: a REST fan-out).
+type spenderBatcher interface {
+	spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint) (map[graph.Outpoint]string, map[graph.Outpoint]error)
+}
+
+// fanOut bounds the concurrent single lookups of Spenders on backends that
+// cannot batch them.
+const fanOut = 8
+
+// Spenders answers Spender for many outputs at once: the frontier's outputs'
+// spenders in one round trip where the backend allows it, then every spending
+// transaction (with its prevouts) in one more only when the caches lack them.
+func (a *Adapter) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.SpenderResult {
+	out := make([]trace.SpenderResult, len(ops))
+	norm := make([]graph.Outpoint, len(ops))
+	var ids []string
+	for i, op := range ops {
+		id, err := validTxID(op.TxID)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		norm[i] = graph.Outpoint{TxID: id, Vout: op.Vout}
+		ids = append(ids, id)
+	}
+	txs, err := a.load(ctx, ids)
+	if err != nil {
+		for i := range out {
+			if out[i].Err == nil {
+				out[i].Err = err
+			}
+		}
+		return out
+	}
+	var ask []graph.Outpoint
+	var askTx []*graph.UTXOTx
+	asked := map[graph.Outpoint]bool{}
+	for i, op := range norm {
+		if out[i].Err != nil {
+			continue
+		}
+		tx := txs[op.TxID]
+		if int(op.Vout) >= len(tx.Outputs) {
+			out[i].Err = fmt.Errorf("%w: output %s does not exist: the transaction has %d outputs", trace.ErrNotFound, op, len(tx.Outputs))
+			continue
+		}
+		if tx.Outputs[op.Vout].OpReturn() {
+			continue
+		}
+		if _, ok := a.spender(op); !ok && !asked[op] {
+			asked[op] = true
+			ask = append(ask, op)
+			askTx = append(askTx, tx)
+		}
+	}
+	errs := map[graph.Outpoint]error{}
+	if bs, ok := a.backend.(spenderBatcher); ok && len(ask) > 0 {
+		got, e := bs.spenders(ctx, a, askTx, ask)
+		a.mu.Lock()
+		for op, s := range got {
+			if _, ok := a.spenders[op]; !ok {
+				a.spenders[op] = s
+			}
+		}
+		a.mu.Unlock()
+		errs = e
+	} else if len(ask) > 0 {
+		var mu sync.Mutex
+		sem := make(chan struct{}, fanOut)
+		var wg sync.WaitGroup
+		for _, op := range ask {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				// Spender fills the spender cache; its transaction is loaded below.
+				if _, err := a.Spender(ctx, op); err != nil {
+					mu.Lock()
+					errs[op] = err
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	var spIDs []string
+	for i, op := range norm {
+		if out[i].Err != nil {
+			continue
+		}
+		if err := errs[op]; err != nil {
+			out[i].Err = err
+			continue
+		}
+		if sp, _ := a.spender(op); sp != "" {
+			spIDs = append(spIDs, sp)
+		}
+	}
+	sm, err := a.load(ctx, spIDs)
+	for i, op := range norm {
+		if out[i].Err != nil || txs[op.TxID] == nil || int(op.Vout) >= len(txs[op.TxID].Outputs) || txs[op.TxID].Outputs[op.Vout].OpReturn() {
+			continue
+		}
+		sp, ok := a.spender(op)
+		switch {
+		case !ok:
+			out[i].Err = fmt.Errorf("spender of %s: not answered", op)
+		case sp == "":
+		case err != nil:
+			out[i].Err = err
+		default:
+			out[i].Tx = clone(sm[sp])
+		}
+	}
+	return out
+}
+
+// spenders is the btcd frontier lookup: one batch (split into chunks of
+// maxBatch sent at once) with gettxout of every output not yet known and the
+// first searchrawtransactions page of every output's address. Each chunk
+// brackets its searches with getblockcount, so the confirmations of each answer
+// give its block's height without a getblockheader per block when the tip did
+// not move in between. What the batch cannot settle (a spent output whose
+// spender is not on the first page, a non-standard script) goes the single way.
+func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint) (map[graph.Outpoint]string, map[graph.Outpoint]error) {
+	got := map[graph.Outpoint]string{}
+	errs := map[graph.Outpoint]error{}
+	single := func(i int) {
+		s, err := b.spender(ctx, a, txs[i], ops[i].Vout)
+		if err != nil {
+			errs[ops[i]] = err
+		} else {
+			got[ops[i]] = s
+		}
+	}
+	if !b.btcd || b.c.maxBatch < 3 {
+		for i := range ops {
+			single(i)
+		}
+		return got, errs
+	}
+	type search struct {
+		addr string
+		rc   *rpcCall
+		page []*nodeTx
+	}
+	var calls []*rpcCall
+	var gtoOps []graph.Outpoint
+	var gto []*rpcCall
+	b.umu.Lock()
+	if b.unspent == nil {
+		b.unspent = map[graph.Outpoint]bool{}
+	}
+	for _, op := range ops {
+		if _, ok := b.unspent[op]; !ok {
+			rc := &rpcCall{Method: "gettxout", Params: []any{op.TxID, op.Vout, true}}
+			gto, gtoOps = append(gto, rc), append(gtoOps, op)
+		}
+	}
+	b.umu.Unlock()
+	calls = append(calls, gto...)
+	var searches []*search
+	byAddr := map[string]*search{}
+	for i, op := range ops {
+		_, _, addr := classify(a.rawTx(txs[i].TxID).Outs[op.Vout].Script, a.net.Params)
+		if addr == "" || byAddr[addr] != nil {
+			continue
+		}
+		s := &search{addr: addr}
+		s.rc = searchCall(addr, 0, &s.page)
+		byAddr[addr] = s
+		searches = append(searches, s)
+		calls = append(calls, s.rc)
+	}
+	// Chunks of at most maxBatch calls, each with a getblockcount before and after.
+	per := b.c.maxBatch - 2
+	type chunk struct {
+		calls      []*rpcCall
+		before     uint64
+		after      uint64
+		err        error
+		searchFrom int // index in calls of the first search call
+	}
+	var chunks []*chunk
+	for lo := 0; lo < len(calls); lo += per {
+		hi := min(lo+per, len(calls))
+		c := &chunk{}
+		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.before})
+		c.calls = append(c.calls, calls[lo:hi]...)
+		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.after})
+		chunks = append(chunks, c)
+	}
+	var wg sync.WaitGroup
+	for _, c := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.err = b.c.batch(ctx, c.calls)
+		}()
+	}
+	wg.Wait()
+	failed := map[*rpcCall]error{}
+	for _, c := range chunks {
+		if c.err != nil {
+			for _, rc := range c.calls {
+				failed[rc] = c.err
+			}
+			continue
+		}
+		first, last := c.calls[0], c.calls[len(c.calls)-1]
+		if first.Err != nil || last.Err != nil || c.before != c.after {
+			continue // the tip moved (or is unknown): heights come from headers
+		}
+		for _, rc := range c.calls[1 : len(c.calls)-1] {
+			if rc.Method != "searchrawtransactions" || rc.Err != nil {
+				continue
+			}
+			for _, n := range *(rc.Result.(*[]*nodeTx)) {
+				if n.BlockHash != "" && n.Confirmations > 0 && n.Confirmations <= c.before+1 {
+					a.noteHeight(n.BlockHash, c.before-n.Confirmations+1)
+				}
+			}
+		}
+	}
+	b.umu.Lock()
+	for i, rc := range gto {
+		if failed[rc] == nil && rc.Err == nil {
+			b.unspent[gtoOps[i]] = !rc.Null
+		}
+	}
+	b.umu.Unlock()
+	for _, s := range searches {
+		if failed[s.rc] != nil {
+			continue
+		}
+		// Feeds every transaction of the page to the caches (and their inputs to
+		// the spender index); errors are left to the single path below.
+		b.takePage(a, s.addr, s.rc, s.page, func(*rawTx) bool { return false })
+	}
+	for i, op := range ops {
+		if sp, ok := a.spender(op); ok {
+			got[op] = sp
+			continue
+		}
+		if u, ok := b.isUnspent(op); ok && u {
+			got[op] = ""
+			continue
+		}
+		single(i)
+	}
+	return got, errs
+}
+
+// noteHeight records a block's height learnt from an answer's confirmations.
+func (a *Adapter) noteHeight(hash string, h uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.heights[hash]; !ok {
+		a.heights[hash] = h
+	}
+}

@@ -1,0 +1,364 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"sync"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+var (
+	_ trace.HistoryBatcher  = (*Adapter)(nil)
+	_ trace.BalanceBatcher  = (*Adapter)(nil)
+	_ trace.ContractBatcher = (*Adapter)(nil)
+)
+
+// parallelChunks bounds how many batch chunks of one frontier are in flight at
+// once: they are independent, so they share a round trip.
+const parallelChunks = 16
+
+// batchAll is client.batch for the calls of a whole frontier: chunks of the
+// batch size go out at once instead of one after the other.
+func (a *Adapter) batchAll(ctx context.Context, elems []rpc.BatchElem) error {
+	size := int(a.cl.size.Load())
+	if size <= 1 || len(elems) <= size {
+		return a.cl.batch(ctx, elems)
+	}
+	var chunks [][]rpc.BatchElem
+	for lo := 0; lo < len(elems); lo += size {
+		chunks = append(chunks, elems[lo:min(lo+size, len(elems))])
+	}
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, parallelChunks)
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = a.cl.batch(ctx, c)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Histories answers History for many addresses at once. With rpc history and
+// ranges within one log query and the scan, the log queries of every address
+// and the blocks (and traces) of every range leave in one round trip, and the
+// transactions they name in one more; other queries go the single way,
+// concurrently.
+func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.HistoryResult {
+	out := make([]trace.HistoryResult, len(qs))
+	strat, serr := a.resolveStrategy(ctx)
+	a.mu.Lock()
+	logRange := a.logRange
+	a.mu.Unlock()
+	type job struct {
+		i        int
+		addr     common.Address
+		from, to uint64
+		got      [2][]rpcLog
+		at       int // index of its two log queries in elems
+	}
+	var jobs []*job
+	var rest []int
+	var elems []rpc.BatchElem
+	blocks := map[uint64]bool{}
+	for i, q := range qs {
+		addr, err := parseAddress(q.Address)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		n := q.ToBlock - q.FromBlock + 1
+		if serr != nil || strat != HistoryRPC || q.ToBlock == 0 || q.FromBlock > q.ToBlock || n > a.scanBlock || n > logRange {
+			rest = append(rest, i)
+			continue
+		}
+		j := &job{i: i, addr: addr, from: q.FromBlock, to: q.ToBlock, at: len(elems)}
+		elems = append(elems, logQueries(addr, j.from, j.to, &j.got)...)
+		for b := j.from; b <= j.to; b++ {
+			blocks[b] = true
+		}
+		jobs = append(jobs, j)
+	}
+	if len(jobs) > 0 {
+		bs := make([]uint64, 0, len(blocks))
+		for b := range blocks {
+			bs = append(bs, b)
+		}
+		sort.Slice(bs, func(i, j int) bool { return bs[i] < bs[j] })
+		var scanErr, logErr error
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.fetchBlockReceipts(ctx, bs)
+		}()
+		go func() {
+			defer wg.Done()
+			for lo := 0; lo < len(bs) && scanErr == nil; lo += 500 {
+				scanErr = a.fetchScan(ctx, bs[lo:min(lo+500, len(bs))], nil)
+			}
+		}()
+		logErr = a.batchAll(ctx, elems)
+		wg.Wait()
+		var cands []common.Hash
+		per := make([]hashSet, len(jobs))
+		for k, j := range jobs {
+			switch {
+			case scanErr != nil:
+				out[j.i].Err = scanErr
+				continue
+			case logErr != nil:
+				out[j.i].Err = logErr
+				continue
+			case elems[j.at].Error != nil || elems[j.at+1].Error != nil:
+				rest = append(rest, j.i) // a refused log query: the single way shrinks the range
+				jobs[k] = nil
+				continue
+			}
+			set := &per[k]
+			a.cache.mu.Lock()
+			for b := j.from; b <= j.to; b++ {
+				for _, tx := range a.cache.blocks[b].Transactions {
+					if tx.To != nil && *tx.To == j.addr || tx.From == j.addr {
+						set.add(tx.Hash)
+					}
+					for _, m := range a.cache.traces[tx.Hash] {
+						if m.From == j.addr || m.To == j.addr {
+							set.add(tx.Hash)
+							break
+						}
+					}
+				}
+			}
+			a.cache.mu.Unlock()
+			for _, ls := range j.got {
+				for _, l := range ls {
+					if !l.Removed {
+						set.add(l.TxHash)
+					}
+				}
+			}
+			cands = append(cands, set.list...)
+		}
+		perr := a.prefetch(ctx, cands)
+		for k, j := range jobs {
+			if j == nil || out[j.i].Err != nil {
+				continue
+			}
+			if perr != nil {
+				out[j.i].Err = perr
+				continue
+			}
+			out[j.i].History, out[j.i].Err = a.collectHistory(per[k].list, j.addr, j.from, j.to, qs[j.i].Limit, false)
+		}
+	}
+	sort.Ints(rest)
+	sem := make(chan struct{}, parallelChunks)
+	var wg sync.WaitGroup
+	for _, i := range rest {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i].History, out[i].Err = a.History(ctx, qs[i])
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// collectHistory builds a History from candidate transactions already fetched,
+// exactly as History does.
+func (a *Adapter) collectHistory(cands []common.Hash, addr common.Address, from, to uint64, limit int, capped bool) (trace.History, error) {
+	var out []graph.Transfer
+	for _, h := range cands {
+		ts, _, err := a.transfersOf(h)
+		if err != nil {
+			return trace.History{}, err
+		}
+		for _, t := range ts {
+			if t.Block < from || t.Block > to {
+				continue
+			}
+			if t.From == addr.Hex() || t.To == addr.Hex() {
+				out = append(out, t)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key().Less(out[j].Key()) })
+	h := trace.History{Transfers: out, Truncated: capped}
+	if limit > 0 && len(out) > limit {
+		h.Transfers, h.Truncated = out[:limit+1], true
+	}
+	return h, nil
+}
+
+// Balances answers Balance for many (address, asset, block) at once, in one
+// round trip.
+func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
+	out := make([]trace.BalanceResult, len(qs))
+	var elems []rpc.BatchElem
+	var idx []int
+	nat := make([]hexutil.Big, len(qs))
+	tok := make([]hexutil.Bytes, len(qs))
+	for i, q := range qs {
+		ad, err := parseAddress(q.Address)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		if q.Asset.Native() {
+			elems = append(elems, rpc.BatchElem{Method: "eth_getBalance", Args: []any{ad, blockTag(q.Block)}, Result: &nat[i]})
+		} else {
+			t, err := parseAddress(q.Asset.Contract)
+			if err != nil {
+				out[i].Err = err
+				continue
+			}
+			data := append(append([]byte(nil), selBalanceOf...), common.LeftPadBytes(ad.Bytes(), 32)...)
+			elems = append(elems, rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(data)}, blockTag(q.Block)}, Result: &tok[i]})
+		}
+		idx = append(idx, i)
+	}
+	err := a.batchAll(ctx, elems)
+	for k, e := range elems {
+		i, q := idx[k], qs[idx[k]]
+		switch {
+		case err != nil:
+			out[i].Err = err
+		case e.Error != nil:
+			out[i].Err = a.stateErr(e.Error, q.Block)
+		case q.Asset.Native():
+			out[i].Balance = new(big.Int).Set((*big.Int)(&nat[i]))
+		case len(tok[i]) < 32:
+			out[i].Err = fmt.Errorf("balanceOf(%s) on token %s at block %d returned %d bytes: not an ERC-20 token?", q.Address, q.Asset.Contract, q.Block, len(tok[i]))
+		default:
+			out[i].Balance = new(big.Int).SetBytes(tok[i][:32])
+		}
+	}
+	return out
+}
+
+// AreContracts answers IsContract for many addresses at one block, in one round
+// trip for those not cached.
+func (a *Adapter) AreContracts(ctx context.Context, addrs []string, block uint64) []trace.ContractResult {
+	out := make([]trace.ContractResult, len(addrs))
+	var elems []rpc.BatchElem
+	var idx []int
+	var keys []string
+	codes := make([]hexutil.Bytes, len(addrs))
+	for i, s := range addrs {
+		ad, err := parseAddress(s)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		key := fmt.Sprintf("%s@%d", ad.Hex(), block)
+		a.cache.mu.Lock()
+		v, ok := a.cache.code[key]
+		a.cache.mu.Unlock()
+		if ok {
+			out[i].IsContract = v
+			continue
+		}
+		elems = append(elems, rpc.BatchElem{Method: "eth_getCode", Args: []any{ad, blockTag(block)}, Result: &codes[i]})
+		idx, keys = append(idx, i), append(keys, key)
+	}
+	err := a.batchAll(ctx, elems)
+	for k, e := range elems {
+		i := idx[k]
+		switch {
+		case err != nil:
+			out[i].Err = err
+		case e.Error != nil:
+			out[i].Err = a.stateErr(e.Error, block)
+		default:
+			code := codes[i]
+			is := len(code) > 0 && !(len(code) == 23 && code[0] == 0xef && code[1] == 0x01 && code[2] == 0x00)
+			a.cache.mu.Lock()
+			a.cache.code[keys[k]] = is
+			a.cache.mu.Unlock()
+			out[i].IsContract = is
+		}
+	}
+	return out
+}
+
+// fetchBlockReceipts caches the receipts of whole blocks (eth_getBlockReceipts),
+// in the round trip of the scan that reads those blocks, so the transactions the
+// scan and the log queries find need no receipt request of their own. It only
+// warms the cache: on any failure prefetch asks per transaction as before.
+func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64) {
+	a.mu.Lock()
+	if a.noBlockRcpt {
+		a.mu.Unlock()
+		return
+	}
+	var need []uint64
+	for _, b := range bs {
+		if b > 0 && !a.rcptBlocks[b] {
+			need = append(need, b)
+		}
+	}
+	a.mu.Unlock()
+	if len(need) == 0 {
+		return
+	}
+	got := make([][]*rpcReceipt, len(need))
+	elems := make([]rpc.BatchElem, len(need))
+	for i, b := range need {
+		elems[i] = rpc.BatchElem{Method: "eth_getBlockReceipts", Args: []any{blockTag(b)}, Result: &got[i]}
+	}
+	if err := a.batchAll(ctx, elems); err != nil {
+		return
+	}
+	for i, e := range elems {
+		if e.Error != nil {
+			if errors.Is(e.Error, trace.ErrUnsupported) {
+				a.mu.Lock()
+				a.noBlockRcpt = true
+				a.mu.Unlock()
+				return
+			}
+			continue
+		}
+		ok := true
+		for _, r := range got[i] {
+			if r == nil || uint64(r.BlockNumber) != need[i] {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		a.cache.mu.Lock()
+		for _, r := range got[i] {
+			if _, have := a.cache.receipts[r.TxHash]; !have {
+				a.cache.receipts[r.TxHash] = r
+			}
+		}
+		a.cache.mu.Unlock()
+		a.mu.Lock()
+		a.rcptBlocks[need[i]] = true
+		a.mu.Unlock()
+	}
+}

@@ -1,0 +1,193 @@
+package trace
+
+import (
+	"context"
+	"math/big"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
+
+// Frontier batching (issue 18). A trace advances hop level by hop level, and the
+// lookups of one level do not depend on each other: sources that can answer
+// many of them in one round trip implement the optional interfaces below, and
+// the tracer asks them for a whole frontier at once, keeps the answers in a
+// per-run memo, and then takes its decisions exactly as before, one by one in
+// chain order, reading through the memo. A source without them is asked one
+// lookup at a time, as it always was; a batch answer is used only where it is the
+// answer the single call would have given, and an item the batch could not answer
+// (its error) is asked again singly, so results never depend on batching.
+
+// SpenderResult is one answer of a SpenderBatcher: what Spender would return.
+type SpenderResult struct {
+	Tx  *graph.UTXOTx
+	Err error
+}
+
+// SpenderBatcher is optionally implemented by UTXO sources that can find the
+// spenders of many outputs in one round trip.
+type SpenderBatcher interface {
+	// Spenders returns one result per outpoint, in order.
+	Spenders(ctx context.Context, ops []graph.Outpoint) []SpenderResult
+}
+
+// HistoryResult is one answer of a HistoryBatcher: what History would return.
+type HistoryResult struct {
+	History History
+	Err     error
+}
+
+// HistoryBatcher is optionally implemented by account sources that can fetch
+// many histories in one round trip.
+type HistoryBatcher interface {
+	// Histories returns one result per query, in order.
+	Histories(ctx context.Context, qs []HistoryQuery) []HistoryResult
+}
+
+// BalanceQuery asks for addr's balance of Asset at the end of Block.
+type BalanceQuery struct {
+	Address string
+	Asset   graph.Asset
+	Block   uint64
+}
+
+// BalanceResult is one answer of a BalanceBatcher: what Balance would return.
+type BalanceResult struct {
+	Balance *big.Int
+	Err     error
+}
+
+// BalanceBatcher is optionally implemented by account sources that can read
+// many balances in one round trip.
+type BalanceBatcher interface {
+	// Balances returns one result per query, in order.
+	Balances(ctx context.Context, qs []BalanceQuery) []BalanceResult
+}
+
+// ContractResult is one answer of a ContractBatcher: what IsContract would return.
+type ContractResult struct {
+	IsContract bool
+	Err        error
+}
+
+// ContractBatcher is optionally implemented by ContractCheckers that can check
+// many addresses in one round trip.
+type ContractBatcher interface {
+	// AreContracts returns one result per address, in order, at block.
+	AreContracts(ctx context.Context, addrs []string, block uint64) []ContractResult
+}
+
+// flush sends the queued history prefetches (and the opening balances of their
+// ledgers) as one batch each.
+func (t *acctTracer) flush() {
+	fs := t.pending
+	t.pending = nil
+	if len(fs) == 0 {
+		return
+	}
+	hb := t.src.(HistoryBatcher)
+	qs := make([]HistoryQuery, len(fs))
+	var bqs []BalanceQuery
+	for i, f := range fs {
+		f.queued = false
+		qs[i] = HistoryQuery{Address: f.addr, FromBlock: f.from, ToBlock: t.toBlock, Limit: t.o.AddressBudget}
+		if f.follow {
+			// The ledger opens with the state before block from (ledger in account.go).
+			before := uint64(0)
+			if f.from > 0 {
+				before = f.from - 1
+			}
+			bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: t.info.Native, Block: before})
+			if f.asset.ID != t.info.Native.ID {
+				bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: f.asset, Block: before})
+			}
+		}
+	}
+	bb, _ := t.src.(BalanceBatcher)
+	var bres []BalanceResult
+	balances := func() {
+		if bb != nil && len(bqs) > 0 {
+			bres = bb.Balances(t.ctx, bqs)
+		}
+	}
+	var hres []HistoryResult
+	if t.o.Concurrency > 1 {
+		done := make(chan struct{})
+		go func() { defer close(done); balances() }()
+		hres = hb.Histories(t.ctx, qs)
+		<-done
+	} else {
+		hres = hb.Histories(t.ctx, qs)
+		balances()
+	}
+	for i, f := range fs {
+		if i < len(hres) {
+			f.h, f.err = hres[i].History, hres[i].Err
+		} else {
+			f.err = ErrUnsupported
+		}
+		close(f.done)
+	}
+	for i, r := range bres {
+		if i < len(bqs) && r.Err == nil && r.Balance != nil {
+			q := bqs[i]
+			t.bal[balKey{q.Address, q.Asset.ID, q.Block}] = r.Balance
+		}
+	}
+}
+
+// balance is Source.Balance read through the frontier's memo.
+func (t *acctTracer) balance(addr string, a graph.Asset, block uint64) (*big.Int, error) {
+	if v, ok := t.bal[balKey{addr, a.ID, block}]; ok {
+		return new(big.Int).Set(v), nil
+	}
+	return t.src.Balance(t.ctx, addr, a, block)
+}
+
+// contracts checks, in one batch, every followed holder that still holds taint
+// at the end; only successful answers are returned (the rest are asked singly).
+func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bool {
+	var ask []string
+	for _, a := range addrs {
+		for _, l := range t.holders[a].ledgers {
+			if l.remaining().Sign() != 0 {
+				ask = append(ask, a)
+				break
+			}
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	res := cb.AreContracts(t.ctx, ask, t.toBlock)
+	m := make(map[string]bool, len(ask))
+	for i, r := range res {
+		if i < len(ask) && r.Err == nil {
+			m[ask[i]] = r.IsContract
+		}
+	}
+	return m
+}
+
+// prefetchSeed queues the histories of a theft transaction's recipients (hop 1)
+// for a HistoryBatcher, as prefetch does for a followed holder's payees.
+func (t *acctTracer) prefetchSeed(trs []graph.Transfer) {
+	if _, ok := t.src.(HistoryBatcher); !ok {
+		return
+	}
+	for i := range trs {
+		tr := &trs[i]
+		r := tr.To
+		if tr.Kind == graph.KindFee || r == "" || t.holders[r] != nil || t.pre[r] != nil || t.followed+len(t.pre) >= t.o.MaxAddresses {
+			continue
+		}
+		if lb, ok := t.o.Labels.Lookup(t.info.Name, r); ok && t.stop.stops(lb) {
+			continue
+		}
+		f := &histFuture{from: tr.Block, done: make(chan struct{}), addr: r, asset: tr.Asset, queued: true, follow: 1 < t.o.MaxHops}
+		if t.o.MaxHops == 1 && !t.o.DepositRule {
+			continue
+		}
+		t.pre[r] = f
+		t.pending = append(t.pending, f)
+	}
+}
