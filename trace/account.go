@@ -95,6 +95,7 @@ type acctTracer struct {
 	pre      map[string]*histFuture
 	pending  []*histFuture       // batched prefetches not yet sent (batch.go)
 	bal      map[balKey]*big.Int // balances fetched with a frontier
+	code     map[string]bool     // contract checks at the end of the window, fetched with a frontier
 	sem      chan struct{}
 	inflight sync.WaitGroup
 
@@ -138,7 +139,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]struct{}{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
-		pre: map[string]*histFuture{}, bal: map[balKey]*big.Int{},
+		pre: map[string]*histFuture{}, bal: map[balKey]*big.Int{}, code: map[string]bool{},
 	}
 	if o.Concurrency > 1 {
 		t.sem = make(chan struct{}, o.Concurrency)

@@ -96,9 +96,12 @@ func (t *acctTracer) flush() {
 			if f.from > 0 {
 				before = f.from - 1
 			}
-			bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: t.info.Native, Block: before})
-			if f.asset.ID != t.info.Native.ID {
-				bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: f.asset, Block: before})
+			// … and is reconciled with the state at the end of the window.
+			for _, blk := range []uint64{before, t.toBlock} {
+				bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: t.info.Native, Block: blk})
+				if f.asset.ID != t.info.Native.ID {
+					bqs = append(bqs, BalanceQuery{Address: f.addr, Asset: f.asset, Block: blk})
+				}
 			}
 		}
 	}
@@ -107,6 +110,29 @@ func (t *acctTracer) flush() {
 	balances := func() {
 		if bb != nil && len(bqs) > 0 {
 			bres = bb.Balances(t.ctx, bqs)
+		}
+	}
+	// Whether a followed holder is a contract is asked at the end of the window
+	// (finish): known now, so it rides with the frontier.
+	if cb, ok := t.src.(ContractBatcher); ok {
+		if _, cc := t.src.(ContractChecker); cc {
+			var addrs []string
+			for _, f := range fs {
+				if f.follow {
+					addrs = append(addrs, f.addr)
+				}
+			}
+			inner := balances
+			balances = func() {
+				inner()
+				if len(addrs) > 0 {
+					for i, r := range cb.AreContracts(t.ctx, addrs, t.toBlock) {
+						if i < len(addrs) && r.Err == nil {
+							t.code[addrs[i]] = r.IsContract
+						}
+					}
+				}
+			}
 		}
 	}
 	var hres []HistoryResult
@@ -147,7 +173,12 @@ func (t *acctTracer) balance(addr string, a graph.Asset, block uint64) (*big.Int
 // at the end; only successful answers are returned (the rest are asked singly).
 func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bool {
 	var ask []string
+	m := map[string]bool{}
 	for _, a := range addrs {
+		if v, ok := t.code[a]; ok {
+			m[a] = v
+			continue
+		}
 		for _, l := range t.holders[a].ledgers {
 			if l.remaining().Sign() != 0 {
 				ask = append(ask, a)
@@ -156,10 +187,9 @@ func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bo
 		}
 	}
 	if len(ask) == 0 {
-		return nil
+		return m
 	}
 	res := cb.AreContracts(t.ctx, ask, t.toBlock)
-	m := make(map[string]bool, len(ask))
 	for i, r := range res {
 		if i < len(ask) && r.Err == nil {
 			m[ask[i]] = r.IsContract
@@ -189,5 +219,28 @@ func (t *acctTracer) prefetchSeed(trs []graph.Transfer) {
 		}
 		t.pre[r] = f
 		t.pending = append(t.pending, f)
+	}
+}
+
+// prefetchBalances asks a BalanceBatcher, in one batch, for the end-of-window
+// balances reconcile needs and the frontiers did not bring.
+func (t *acctTracer) prefetchBalances(checks []*balanceCheck) {
+	bb, ok := t.src.(BalanceBatcher)
+	if !ok {
+		return
+	}
+	var qs []BalanceQuery
+	for _, c := range checks {
+		if _, ok := t.bal[balKey{c.h.addr, c.a.ID, t.toBlock}]; !ok {
+			qs = append(qs, BalanceQuery{Address: c.h.addr, Asset: c.a, Block: t.toBlock})
+		}
+	}
+	if len(qs) == 0 {
+		return
+	}
+	for i, r := range bb.Balances(t.ctx, qs) {
+		if i < len(qs) && r.Err == nil && r.Balance != nil {
+			t.bal[balKey{qs[i].Address, qs[i].Asset.ID, qs[i].Block}] = r.Balance
+		}
 	}
 }

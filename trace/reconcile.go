@@ -60,7 +60,8 @@ func (t *acctTracer) reconcile(addrs []string) {
 			checks = append(checks, &balanceCheck{h: h, id: id, a: t.assets[id]})
 		}
 	}
-	fetch := func(c *balanceCheck) { c.bal, c.err = t.src.Balance(t.ctx, c.h.addr, c.a, t.toBlock) }
+	t.prefetchBalances(checks)
+	fetch := func(c *balanceCheck) { c.bal, c.err = t.balance(c.h.addr, c.a, t.toBlock) }
 	if t.o.Concurrency > 1 {
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, t.o.Concurrency)

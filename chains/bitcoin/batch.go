@@ -1,11 +1,18 @@
 package bitcoin
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sync"
 
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/wire"
+
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -150,7 +157,7 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			got[ops[i]] = s
 		}
 	}
-	if !b.btcd || b.c.maxBatch < 3 {
+	if !b.btcd || b.c.r.BatchSize() < 3 {
 		for i := range ops {
 			single(i)
 		}
@@ -168,9 +175,19 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 	if b.unspent == nil {
 		b.unspent = map[graph.Outpoint]bool{}
 	}
-	for _, op := range ops {
+	seenOut := map[string]bool{}
+	for i, op := range ops {
 		if _, ok := b.unspent[op]; !ok {
-			rc := &rpcCall{Method: "gettxout", Params: []any{op.TxID, op.Vout, true}}
+			// As unspentCalls: an output just like one already asked gets no check,
+			// so the transport never puts the two in one batch.
+			o := txs[i].Outputs[op.Vout]
+			script := a.rawTx(txs[i].TxID).Outs[op.Vout].Script
+			var check func(json.RawMessage) error
+			if key := fmt.Sprintf("%s/%x", o.Value, script); !seenOut[key] {
+				seenOut[key] = true
+				check = outCheck(o.Value, script)
+			}
+			rc := &rpcCall{Method: "gettxout", Params: []any{op.TxID, op.Vout, true}, Check: check}
 			gto, gtoOps = append(gto, rc), append(gtoOps, op)
 		}
 	}
@@ -185,26 +202,27 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 		}
 		s := &search{addr: addr}
 		s.rc = searchCall(addr, 0, &s.page)
+		s.rc.Check = searchCheck(addr, a.net.Params)
 		byAddr[addr] = s
 		searches = append(searches, s)
 		calls = append(calls, s.rc)
 	}
 	// Chunks of at most maxBatch calls, each with a getblockcount before and after.
-	per := b.c.maxBatch - 2
+	per := b.c.r.BatchSize() - 2
 	type chunk struct {
-		calls      []*rpcCall
-		before     uint64
-		after      uint64
-		err        error
-		searchFrom int // index in calls of the first search call
+		calls  []*rpcCall
+		before uint64
+		after  uint64
+		err    error
 	}
 	var chunks []*chunk
 	for lo := 0; lo < len(calls); lo += per {
 		hi := min(lo+per, len(calls))
 		c := &chunk{}
-		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.before})
+		// Both counts are checked here (equal, or the heights are not used).
+		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.before, Check: httpx.CallerChecks})
 		c.calls = append(c.calls, calls[lo:hi]...)
-		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.after})
+		c.calls = append(c.calls, &rpcCall{Method: "getblockcount", Result: &c.after, Check: httpx.CallerChecks})
 		chunks = append(chunks, c)
 	}
 	var wg sync.WaitGroup
@@ -274,5 +292,44 @@ func (a *Adapter) noteHeight(hash string, h uint64) {
 	defer a.mu.Unlock()
 	if _, ok := a.heights[hash]; !ok {
 		a.heights[hash] = h
+	}
+}
+
+// searchCheck ties a searchrawtransactions page to its address: every
+// transaction decodes to its txid, and a non-empty first page (oldest first)
+// holds a transaction paying the address, since an address's history starts
+// with what it received.
+func searchCheck(addr string, params *chaincfg.Params) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var page []nodeTx
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return err
+		}
+		pays := len(page) == 0
+		for _, n := range page {
+			b, err := hex.DecodeString(n.Hex)
+			var msg wire.MsgTx
+			if err == nil {
+				err = msg.Deserialize(bytes.NewReader(b))
+			}
+			if err != nil {
+				return fmt.Errorf("transaction hex does not decode: %v", err)
+			}
+			if n.TxID != "" && msg.TxHash().String() != n.TxID {
+				return fmt.Errorf("transaction %s answered as %s", msg.TxHash(), n.TxID)
+			}
+			for _, o := range msg.TxOut {
+				if _, _, a := classify(o.PkScript, params); a == addr {
+					pays = true
+				}
+			}
+		}
+		if !pays {
+			return fmt.Errorf("no transaction on the page pays %s: not its history", addr)
+		}
+		return nil
 	}
 }

@@ -2,6 +2,7 @@ package evm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -12,6 +13,7 @@ import (
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -28,13 +30,56 @@ const parallelChunks = 16
 // batchAll is client.batch for the calls of a whole frontier: chunks of the
 // batch size go out at once instead of one after the other.
 func (a *Adapter) batchAll(ctx context.Context, elems []rpc.BatchElem) error {
-	size := int(a.cl.size.Load())
-	if size <= 1 || len(elems) <= size {
-		return a.cl.batch(ctx, elems)
+	return a.batchAllChecked(ctx, elems, nil)
+}
+
+// batchAllChecked is batchAll with explicit answer checks (client.batchChecked).
+// Calls whose answers carry nothing to check them by go alone (the transport's
+// rule), so those are spread over parallel requests instead.
+func (a *Adapter) batchAllChecked(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
+	size := a.cl.r.BatchSize()
+	type chunk struct {
+		elems  []rpc.BatchElem
+		checks []func(json.RawMessage) error
 	}
-	var chunks [][]rpc.BatchElem
-	for lo := 0; lo < len(elems); lo += size {
-		chunks = append(chunks, elems[lo:min(lo+size, len(elems))])
+	// Checked calls in chunks of the batch size; each unchecked one alone. The
+	// chunks are sub-slices of elems, so answers land in the caller's elements.
+	var chunks []chunk
+	lo := -1
+	flush := func(hi int) {
+		if lo >= 0 && hi > lo {
+			c := chunk{elems: elems[lo:hi]}
+			if len(checks) > 0 {
+				c.checks = checks[lo:hi]
+			}
+			chunks = append(chunks, c)
+		}
+		lo = -1
+	}
+	for i, e := range elems {
+		var chk func(json.RawMessage) error
+		if i < len(checks) {
+			chk = checks[i]
+		}
+		if chk == nil && checkFor(e.Method, e.Args) == nil {
+			flush(i)
+			c := chunk{elems: elems[i : i+1]}
+			if len(checks) > 0 {
+				c.checks = checks[i : i+1]
+			}
+			chunks = append(chunks, c)
+			continue
+		}
+		if lo < 0 {
+			lo = i
+		}
+		if i+1-lo == size {
+			flush(i + 1)
+		}
+	}
+	flush(len(elems))
+	if len(chunks) == 1 {
+		return a.cl.batchChecked(ctx, elems, checks)
 	}
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, parallelChunks)
@@ -45,7 +90,7 @@ func (a *Adapter) batchAll(ctx context.Context, elems []rpc.BatchElem) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = a.cl.batch(ctx, c)
+			errs[i] = a.cl.batchChecked(ctx, c.elems, c.checks)
 		}()
 	}
 	wg.Wait()
@@ -167,7 +212,13 @@ func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trac
 				out[j.i].Err = perr
 				continue
 			}
-			out[j.i].History, out[j.i].Err = a.collectHistory(per[k].list, j.addr, j.from, j.to, qs[j.i].Limit, false)
+			// As History: the scanned blocks' fee-recipient tips and withdrawals too.
+			credits, err := a.blockCredits(ctx, j.addr, j.from, j.to)
+			if err != nil {
+				out[j.i].Err = err
+				continue
+			}
+			out[j.i].History, out[j.i].Err = a.collectHistory(per[k].list, credits, j.addr, j.from, j.to, qs[j.i].Limit, false)
 		}
 	}
 	sort.Ints(rest)
@@ -188,7 +239,7 @@ func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trac
 
 // collectHistory builds a History from candidate transactions already fetched,
 // exactly as History does.
-func (a *Adapter) collectHistory(cands []common.Hash, addr common.Address, from, to uint64, limit int, capped bool) (trace.History, error) {
+func (a *Adapter) collectHistory(cands []common.Hash, credits []graph.Transfer, addr common.Address, from, to uint64, limit int, capped bool) (trace.History, error) {
 	var out []graph.Transfer
 	for _, h := range cands {
 		ts, _, err := a.transfersOf(h)
@@ -204,6 +255,7 @@ func (a *Adapter) collectHistory(cands []common.Hash, addr common.Address, from,
 			}
 		}
 	}
+	out = append(out, credits...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Key().Less(out[j].Key()) })
 	h := trace.History{Transfers: out, Truncated: capped}
 	if limit > 0 && len(out) > limit {
@@ -217,8 +269,9 @@ func (a *Adapter) collectHistory(cands []common.Hash, addr common.Address, from,
 func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
 	out := make([]trace.BalanceResult, len(qs))
 	var elems []rpc.BatchElem
+	var checks []func(json.RawMessage) error
 	var idx []int
-	nat := make([]hexutil.Big, len(qs))
+	nat := make([]accountProof, len(qs))
 	tok := make([]hexutil.Bytes, len(qs))
 	for i, q := range qs {
 		ad, err := parseAddress(q.Address)
@@ -227,7 +280,10 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 			continue
 		}
 		if q.Asset.Native() {
-			elems = append(elems, rpc.BatchElem{Method: "eth_getBalance", Args: []any{ad, blockTag(q.Block)}, Result: &nat[i]})
+			// eth_getProof names the account it answers for, so many can share a
+			// batch; eth_getBalance's bare number could not be tied to its call.
+			elems = append(elems, rpc.BatchElem{Method: "eth_getProof", Args: []any{ad, []string{}, blockTag(q.Block)}, Result: &nat[i]})
+			checks = append(checks, proofCheck(ad))
 		} else {
 			t, err := parseAddress(q.Asset.Contract)
 			if err != nil {
@@ -236,19 +292,27 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 			}
 			data := append(append([]byte(nil), selBalanceOf...), common.LeftPadBytes(ad.Bytes(), 32)...)
 			elems = append(elems, rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(data)}, blockTag(q.Block)}, Result: &tok[i]})
+			checks = append(checks, nil)
 		}
 		idx = append(idx, i)
 	}
-	err := a.batchAll(ctx, elems)
+	err := a.batchAllChecked(ctx, elems, checks)
 	for k, e := range elems {
 		i, q := idx[k], qs[idx[k]]
 		switch {
 		case err != nil:
 			out[i].Err = err
+		case e.Error != nil && q.Asset.Native():
+			// a node without eth_getProof: the single call
+			out[i].Balance, out[i].Err = a.Balance(ctx, q.Address, q.Asset, q.Block)
 		case e.Error != nil:
 			out[i].Err = a.stateErr(e.Error, q.Block)
 		case q.Asset.Native():
-			out[i].Balance = new(big.Int).Set((*big.Int)(&nat[i]))
+			if nat[i].Balance == nil {
+				out[i].Balance, out[i].Err = a.Balance(ctx, q.Address, q.Asset, q.Block)
+				continue
+			}
+			out[i].Balance = new(big.Int).Set((*big.Int)(nat[i].Balance))
 		case len(tok[i]) < 32:
 			out[i].Err = fmt.Errorf("balanceOf(%s) on token %s at block %d returned %d bytes: not an ERC-20 token?", q.Address, q.Asset.Contract, q.Block, len(tok[i]))
 		default:
@@ -265,7 +329,8 @@ func (a *Adapter) AreContracts(ctx context.Context, addrs []string, block uint64
 	var elems []rpc.BatchElem
 	var idx []int
 	var keys []string
-	codes := make([]hexutil.Bytes, len(addrs))
+	proofs := make([]accountProof, len(addrs))
+	var checks []func(json.RawMessage) error
 	for i, s := range addrs {
 		ad, err := parseAddress(s)
 		if err != nil {
@@ -280,27 +345,86 @@ func (a *Adapter) AreContracts(ctx context.Context, addrs []string, block uint64
 			out[i].IsContract = v
 			continue
 		}
-		elems = append(elems, rpc.BatchElem{Method: "eth_getCode", Args: []any{ad, blockTag(block)}, Result: &codes[i]})
+		// The proof's code hash settles accounts without code in one batch; an
+		// account with code (a contract, or an EIP-7702 delegation, which is not
+		// one) is asked singly with eth_getCode.
+		elems = append(elems, rpc.BatchElem{Method: "eth_getProof", Args: []any{ad, []string{}, blockTag(block)}, Result: &proofs[i]})
+		checks = append(checks, proofCheck(ad))
 		idx, keys = append(idx, i), append(keys, key)
 	}
-	err := a.batchAll(ctx, elems)
+	err := a.batchAllChecked(ctx, elems, checks)
+	var slow []int
 	for k, e := range elems {
 		i := idx[k]
 		switch {
 		case err != nil:
 			out[i].Err = err
-		case e.Error != nil:
-			out[i].Err = a.stateErr(e.Error, block)
+		case e.Error != nil || proofs[i].CodeHash != types.EmptyCodeHash:
+			slow = append(slow, i)
 		default:
-			code := codes[i]
-			is := len(code) > 0 && !(len(code) == 23 && code[0] == 0xef && code[1] == 0x01 && code[2] == 0x00)
 			a.cache.mu.Lock()
-			a.cache.code[keys[k]] = is
+			a.cache.code[keys[k]] = false
 			a.cache.mu.Unlock()
-			out[i].IsContract = is
 		}
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallelChunks)
+	for _, i := range slow {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i].IsContract, out[i].Err = a.IsContract(ctx, addrs[i], block)
+		}()
+	}
+	wg.Wait()
 	return out
+}
+
+// accountProof is the part of an eth_getProof answer the batches use.
+type accountProof struct {
+	Address  common.Address `json:"address"`
+	Balance  *hexutil.Big   `json:"balance"`
+	CodeHash common.Hash    `json:"codeHash"`
+}
+
+// proofCheck: the proof answers for the account asked.
+func proofCheck(addr common.Address) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var p accountProof
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return err
+		}
+		if p.Address != addr {
+			return fmt.Errorf("proof of %s answered for %s", p.Address.Hex(), addr.Hex())
+		}
+		return nil
+	}
+}
+
+// blockReceiptsCheck: every receipt is of the block asked.
+func blockReceiptsCheck(b uint64) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if raw == nil {
+			return nil
+		}
+		var rs []struct {
+			BlockNumber hexutil.Uint64 `json:"blockNumber"`
+		}
+		if err := json.Unmarshal(raw, &rs); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if uint64(r.BlockNumber) != b {
+				return fmt.Errorf("receipt of block %d answered for block %d", r.BlockNumber, b)
+			}
+		}
+		return nil
+	}
 }
 
 // fetchBlockReceipts caches the receipts of whole blocks (eth_getBlockReceipts),
@@ -325,10 +449,12 @@ func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64) {
 	}
 	got := make([][]*rpcReceipt, len(need))
 	elems := make([]rpc.BatchElem, len(need))
+	checks := make([]func(json.RawMessage) error, len(need))
 	for i, b := range need {
 		elems[i] = rpc.BatchElem{Method: "eth_getBlockReceipts", Args: []any{blockTag(b)}, Result: &got[i]}
+		checks[i] = blockReceiptsCheck(b)
 	}
-	if err := a.batchAll(ctx, elems); err != nil {
+	if err := a.batchAllChecked(ctx, elems, checks); err != nil {
 		return
 	}
 	for i, e := range elems {
