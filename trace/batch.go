@@ -179,8 +179,8 @@ func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bo
 			m[a] = v
 			continue
 		}
-		for _, l := range t.holders[a].ledgers {
-			if l.remaining().Sign() != 0 {
+		for _, as := range t.holders[a].assets {
+			if as.l != nil && as.l.remaining().Sign() != 0 {
 				ask = append(ask, a)
 				break
 			}

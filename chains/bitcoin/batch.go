@@ -316,7 +316,7 @@ func searchCheck(addr string, params *chaincfg.Params) func(json.RawMessage) err
 				err = msg.Deserialize(bytes.NewReader(b))
 			}
 			if err != nil {
-				return fmt.Errorf("transaction hex does not decode: %v", err)
+				return fmt.Errorf("transaction hex does not decode: %w", err)
 			}
 			if n.TxID != "" && msg.TxHash().String() != n.TxID {
 				return fmt.Errorf("transaction %s answered as %s", msg.TxHash(), n.TxID)
