@@ -37,6 +37,13 @@ func (a *Adapter) batchAll(ctx context.Context, elems []rpc.BatchElem) error {
 // Calls whose answers carry nothing to check them by go alone (the transport's
 // rule), so those are spread over parallel requests instead.
 func (a *Adapter) batchAllChecked(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
+	return a.batchAllGrouped(ctx, elems, checks, nil)
+}
+
+// batchAllGrouped is batchAllChecked where calls of different groups never
+// share a request (group[i] is call i's group; calls of one group are
+// adjacent). Calls whose checks cannot tell them apart go in different groups.
+func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error, group []int) error {
 	size := a.cl.r.BatchSize()
 	type chunk struct {
 		elems  []rpc.BatchElem
@@ -69,6 +76,9 @@ func (a *Adapter) batchAllChecked(ctx context.Context, elems []rpc.BatchElem, ch
 			}
 			chunks = append(chunks, c)
 			continue
+		}
+		if lo >= 0 && group != nil && group[i] != group[lo] {
+			flush(i)
 		}
 		if lo < 0 {
 			lo = i
@@ -268,11 +278,15 @@ func (a *Adapter) collectHistory(cands []common.Hash, credits []graph.Transfer, 
 // round trip.
 func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
 	out := make([]trace.BalanceResult, len(qs))
-	var elems []rpc.BatchElem
-	var checks []func(json.RawMessage) error
-	var idx []int
 	nat := make([]accountProof, len(qs))
 	tok := make([]hexutil.Bytes, len(qs))
+	type call struct {
+		i, group int
+		elem     rpc.BatchElem
+		check    func(json.RawMessage) error
+	}
+	var calls []call
+	proofs := map[common.Address]int{}
 	for i, q := range qs {
 		ad, err := parseAddress(q.Address)
 		if err != nil {
@@ -282,8 +296,14 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 		if q.Asset.Native() {
 			// eth_getProof names the account it answers for, so many can share a
 			// batch; eth_getBalance's bare number could not be tied to its call.
-			elems = append(elems, rpc.BatchElem{Method: "eth_getProof", Args: []any{ad, []string{}, blockTag(q.Block)}, Result: &nat[i]})
-			checks = append(checks, proofCheck(ad))
+			// The proof names its account, not its block: the k-th proof of an
+			// account goes in group k, so two proofs of one account (opening and
+			// end balance) never share a request, while proofs of different
+			// accounts still do.
+			g := proofs[ad]
+			proofs[ad] = g + 1
+			calls = append(calls, call{i: i, group: g, check: proofCheck(ad),
+				elem: rpc.BatchElem{Method: "eth_getProof", Args: []any{ad, []string{}, blockTag(q.Block)}, Result: &nat[i]}})
 		} else {
 			t, err := parseAddress(q.Asset.Contract)
 			if err != nil {
@@ -291,12 +311,18 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 				continue
 			}
 			data := append(append([]byte(nil), selBalanceOf...), common.LeftPadBytes(ad.Bytes(), 32)...)
-			elems = append(elems, rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(data)}, blockTag(q.Block)}, Result: &tok[i]})
-			checks = append(checks, nil)
+			calls = append(calls, call{i: i, elem: rpc.BatchElem{Method: "eth_call", Args: []any{map[string]any{"to": t, "data": hexutil.Bytes(data)}, blockTag(q.Block)}, Result: &tok[i]}})
 		}
-		idx = append(idx, i)
 	}
-	err := a.batchAllChecked(ctx, elems, checks)
+	sort.SliceStable(calls, func(x, y int) bool { return calls[x].group < calls[y].group })
+	elems := make([]rpc.BatchElem, len(calls))
+	checks := make([]func(json.RawMessage) error, len(calls))
+	group := make([]int, len(calls))
+	idx := make([]int, len(calls))
+	for k, c := range calls {
+		elems[k], checks[k], group[k], idx[k] = c.elem, c.check, c.group, c.i
+	}
+	err := a.batchAllGrouped(ctx, elems, checks, group)
 	for k, e := range elems {
 		i, q := idx[k], qs[idx[k]]
 		switch {

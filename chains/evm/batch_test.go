@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/rtproxy"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -56,5 +57,37 @@ func TestBatchMethodsMatchSingleCalls(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) || !want[len(want)-1] || want[0] {
 		t.Errorf("contract checks: batched %v, single %v", got, want)
+	}
+}
+
+// Two proofs of one account (its opening and end balance) cannot be told apart
+// by their answers, so they never share a request; proofs of different
+// accounts still do: 13 accounts at two blocks leave in two requests.
+func TestBalancesKeepProofsOfOneAccountApart(t *testing.T) {
+	s, single := scenario(t)
+	px, err := rtproxy.New(s.Node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	batched := openRPC(t, px.URL(s.Node.URL()))
+	ctx := context.Background()
+	accts := []*geth.Account{s.Victim, s.Hacker, s.Clean, s.Exchange, s.H1, s.H2, s.H3, s.H4, s.P1, s.P2, s.Dep1, s.Dep2, s.Dep3}
+	var bqs []trace.BalanceQuery
+	for _, a := range accts {
+		bqs = append(bqs, trace.BalanceQuery{Address: a.Hex(), Asset: batched.Info().Native, Block: s.FanBlock - 1},
+			trace.BalanceQuery{Address: a.Hex(), Asset: batched.Info().Native, Block: s.LastBlock})
+	}
+	px.Reset()
+	bs := batched.Balances(ctx, bqs)
+	st := px.Stats()
+	for i, q := range bqs {
+		want, err := single.Balance(ctx, q.Address, q.Asset, q.Block)
+		if err != nil || bs[i].Err != nil || want.Cmp(bs[i].Balance) != 0 {
+			t.Errorf("balance of %s at %d: batched %v (%v), single %v (%v)", q.Address, q.Block, bs[i].Balance, bs[i].Err, want, err)
+		}
+	}
+	if st.Requests != 2 || st.Methods["eth_getProof"] != int64(len(bqs)) {
+		t.Errorf("%d proofs of %d accounts: %d requests (%v), want 2 requests of %d proofs", len(bqs), len(accts), st.Requests, st.Methods, len(bqs))
 	}
 }
