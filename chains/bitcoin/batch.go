@@ -252,7 +252,12 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			}
 			for _, n := range *(rc.Result.(*[]*nodeTx)) {
 				if n.BlockHash != "" && n.Confirmations > 0 && n.Confirmations <= c.before+1 {
-					a.noteHeight(n.BlockHash, c.before-n.Confirmations+1)
+					// A height that does not fit the chain read so far is not used:
+					// the header is then asked, and its check reports the fault.
+					h := c.before - n.Confirmations + 1
+					if b.c.view == nil || b.c.view.Observe(h, n.BlockHash, "") == nil {
+						a.noteHeight(n.BlockHash, h)
+					}
 				}
 			}
 		}
