@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/btcsuite/btcd/chaincfg"
@@ -191,7 +192,26 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			gto, gtoOps = append(gto, rc), append(gtoOps, op)
 		}
 	}
+	// The headers of the blocks the last frontier dated by confirmations: no
+	// round trip of their own.
+	type hdrCheck struct {
+		hash   string
+		height uint64
+		rc     *rpcCall
+		res    *headerResult
+	}
+	var hdrs []*hdrCheck
+	for h, n := range b.unchecked {
+		hc := &hdrCheck{hash: h, height: n, res: &headerResult{}}
+		hc.rc = &rpcCall{Method: "getblockheader", Params: []any{h, true}, Result: hc.res, Check: headerCheck(h)}
+		hdrs = append(hdrs, hc)
+	}
+	b.unchecked = nil
 	b.umu.Unlock()
+	sort.Slice(hdrs, func(i, j int) bool { return hdrs[i].hash < hdrs[j].hash })
+	for _, hc := range hdrs {
+		calls = append(calls, hc.rc)
+	}
 	calls = append(calls, gto...)
 	var searches []*search
 	byAddr := map[string]*search{}
@@ -242,6 +262,31 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			}
 			continue
 		}
+	}
+	for _, hc := range hdrs {
+		err := failed[hc.rc]
+		switch {
+		case err != nil:
+		case hc.rc.Err != nil:
+			err = hc.rc.Err
+		case hc.rc.Null:
+			err = fmt.Errorf("%s has no header for block %s", b.c.name, hc.hash)
+		case hc.res.Height != hc.height:
+			err = fmt.Errorf("%s: block %s is at height %d by its header but %d by the confirmations of its transactions (the tip moved in a batch?); ask again later or use another --rpc", b.c.name, hc.hash, hc.res.Height, hc.height)
+		}
+		if err != nil {
+			// A block the trace already dated does not fit the chain: nothing
+			// built on this frontier can be trusted.
+			for _, op := range ops {
+				errs[op] = err
+			}
+			return got, errs
+		}
+	}
+	for _, c := range chunks {
+		if c.err != nil {
+			continue
+		}
 		first, last := c.calls[0], c.calls[len(c.calls)-1]
 		if first.Err != nil || last.Err != nil || c.before != c.after {
 			continue // the tip moved (or is unknown): heights come from headers
@@ -256,7 +301,14 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 					// the header is then asked, and its check reports the fault.
 					h := c.before - n.Confirmations + 1
 					if b.c.view == nil || b.c.view.Observe(h, n.BlockHash, "") == nil {
-						a.noteHeight(n.BlockHash, h)
+						if a.noteHeight(n.BlockHash, h) {
+							b.umu.Lock()
+							if b.unchecked == nil {
+								b.unchecked = map[string]uint64{}
+							}
+							b.unchecked[n.BlockHash] = h
+							b.umu.Unlock()
+						}
 					}
 				}
 			}
@@ -291,13 +343,16 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 	return got, errs
 }
 
-// noteHeight records a block's height learnt from an answer's confirmations.
-func (a *Adapter) noteHeight(hash string, h uint64) {
+// noteHeight records a block's height learnt from an answer's confirmations,
+// reporting whether it was new.
+func (a *Adapter) noteHeight(hash string, h uint64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.heights[hash]; !ok {
 		a.heights[hash] = h
+		return true
 	}
+	return false
 }
 
 // searchCheck ties a searchrawtransactions page to its address: every

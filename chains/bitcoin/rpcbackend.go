@@ -27,6 +27,11 @@ type rpcBackend struct {
 
 	umu     sync.Mutex
 	unspent map[graph.Outpoint]bool // gettxout answers, per output
+	// unchecked holds the blocks whose heights came from a batched search's
+	// confirmations (hash → height): their headers ride with the next
+	// frontier's batch, so a block from another fork (a parent that does not
+	// fit the chain read so far) still fails the trace.
+	unchecked map[string]uint64
 
 	smu sync.Mutex // serialises bitcoind scans (and guards spentBy, scanned)
 
