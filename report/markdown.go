@@ -24,6 +24,26 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 
 	p("## Case\n\n")
 	p("| | |\n|---|---|\n")
+	if v.CaseName != "" {
+		p("| Case | %s |\n", md(v.CaseName))
+	}
+	p("| Trace ID | %s |\n", code(v.TraceID))
+	if v.Investigator != "" {
+		p("| Investigator | %s |\n", md(v.Investigator))
+	}
+	if v.Generated != "" {
+		p("| Generated | %s |\n", v.Generated)
+	}
+	if v.Description != "" {
+		p("| Description | %s |\n", md(v.Description))
+	}
+	if len(v.Sources) > 0 {
+		ss := make([]string, len(v.Sources))
+		for i, s := range v.Sources {
+			ss[i] = md(s)
+		}
+		p("| Sources | %s |\n", strings.Join(ss, "<br>"))
+	}
 	seeds := make([]string, len(v.Seeds))
 	for i, s := range v.Seeds {
 		seeds[i] = code(s)
@@ -48,8 +68,8 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 		tip = "not recorded"
 	}
 	p("| Block height seen | %s |\n", tip)
-	if v.Generated != "" {
-		p("| Generated | %s |\n", v.Generated)
+	if v.Reproduce != "" {
+		p("| Reproduce | %s |\n", code(v.Reproduce))
 	}
 	status := "complete"
 	if v.Incomplete {

@@ -389,3 +389,63 @@ func TestHTMLScreenshot(t *testing.T) {
 		t.Errorf("screenshot looks blank: %d colours, %d dark samples", len(colours), dark)
 	}
 }
+
+// The case header an exchange's desk reads first (issue 15 item 2): who asks,
+// about which case, when, with which tool, and how to recompute the answer.
+func TestCaseHeader(t *testing.T) {
+	opts := Options{
+		CaseName:     "CERT-2024-017 | Example theft",
+		Investigator: "J. Doe, Example CERT <jdoe@example.org>",
+		Generated:    time.Date(2024, 2, 3, 4, 5, 6, 0, time.FixedZone("CET", 3600)),
+		Description:  "Hot wallet drained on 1 January 2024.",
+		Sources:      []string{"https://example.org/post-mortem", "victim's statement"},
+		Reproduce:    "chaintrace trace --case=theft.db",
+	}
+	md := renderDoc(t, mdR, accountResult(), opts)
+	golden(t, "account-header.md", []byte(md))
+	id := TraceID(accountResult())
+	for _, want := range []string{
+		"| Case | CERT-2024-017 \\| Example theft |",
+		"| Trace ID | `" + id + "` |",
+		"| Investigator | J. Doe, Example CERT \\<jdoe@example.org> |",
+		"| Generated | 2024-02-03 03:05:06 UTC |", // converted to UTC
+		"| Description | Hot wallet drained on 1 January 2024. |",
+		"| Sources | https://example.org/post-mortem<br>victim's statement |",
+		"| Reproduce | `chaintrace trace --case=theft.db` |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	page := renderDoc(t, htmlR, accountResult(), Options{NoGraphviz: true, CaseName: opts.CaseName, Investigator: opts.Investigator, Generated: opts.Generated, Reproduce: opts.Reproduce})
+	for _, want := range []string{
+		"<tr><th>Case</th><td>CERT-2024-017 | Example theft</td></tr>",
+		"<tr><th>Investigator</th><td>J. Doe, Example CERT &lt;jdoe@example.org&gt;</td></tr>",
+		"<tr><th>Generated</th><td>2024-02-03 03:05:06 UTC</td></tr>",
+		"<code class=\"cmd\">chaintrace trace --case=theft.db</code>",
+		"<code>" + id + "</code>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
+// The trace ID depends on the question (seeds, policy, parameters, tip), not
+// on the answer's presentation: equal for equal questions, different otherwise.
+func TestTraceID(t *testing.T) {
+	a, b := accountResult(), accountResult()
+	if TraceID(a) != TraceID(b) || !strings.HasPrefix(TraceID(a), "ct-") || len(TraceID(a)) != 19 {
+		t.Fatalf("trace IDs %s, %s", TraceID(a), TraceID(b))
+	}
+	b.Policy = "poison"
+	c := accountResult()
+	c.Params["hops"] = "6"
+	d := accountResult()
+	d.Tip++
+	for _, r := range []*graph.Result{b, c, d} {
+		if TraceID(r) == TraceID(a) {
+			t.Errorf("trace ID did not change with the question")
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"slices"
@@ -32,28 +34,49 @@ type Options struct {
 	SVG func(dot []byte) ([]byte, error)
 	// NoGraphviz disables looking for dot on PATH.
 	NoGraphviz bool
+
+	// The case header (issue 15): what a compliance desk needs to know who
+	// asks, about which case, and how to check the answer.
+	//
+	// CaseName is the investigator's name or reference for the case (e.g. a
+	// police case number, or the case file traced).
+	CaseName string
+	// Investigator is who prepared the report (name, organisation, contact).
+	Investigator string
+	// Description says what happened; Sources where the facts come from
+	// (reports, announcements, the case file's source note).
+	Description string
+	Sources     []string
+	// Reproduce is the command that recomputes this result, secrets redacted.
+	Reproduce string
 }
 
 // view is what both renderers show, computed once so that Markdown and HTML
 // cannot disagree.
 type view struct {
-	Title      string
-	Tool       string
-	Chain      string
-	Family     string
-	Policy     string
-	Seeds      []string
-	Params     []kv
-	Tip        string
-	Generated  string
-	Incomplete bool
-	Error      string
-	Assets     []assetView
-	Exchanges  []exchangeView
-	Swaps      []swapView
-	Paths      []pathView
-	Warnings   []string
-	Explorer   explorer
+	Title        string
+	CaseName     string
+	TraceID      string
+	Investigator string
+	Description  string
+	Sources      []string
+	Reproduce    string
+	Tool         string
+	Chain        string
+	Family       string
+	Policy       string
+	Seeds        []string
+	Params       []kv
+	Tip          string
+	Generated    string
+	Incomplete   bool
+	Error        string
+	Assets       []assetView
+	Exchanges    []exchangeView
+	Swaps        []swapView
+	Paths        []pathView
+	Warnings     []string
+	Explorer     explorer
 	// Reconciliation: holders whose node balance at the end differs from
 	// what the traced transfers explain (graph.Result.Discrepancies).
 	Reconciliation []reconView
@@ -150,6 +173,16 @@ func buildView(r *graph.Result, opts Options) *view {
 	if v.Title == "" {
 		v.Title = "Fund-flow report"
 	}
+	v.CaseName = short(opts.CaseName)
+	v.TraceID = TraceID(r)
+	v.Investigator = short(opts.Investigator)
+	v.Description = escape.Display(opts.Description, descriptionMax)
+	for _, s := range opts.Sources {
+		if s = escape.Display(s, descriptionMax); s != "" {
+			v.Sources = append(v.Sources, s)
+		}
+	}
+	v.Reproduce = escape.Display(opts.Reproduce, descriptionMax)
 	if v.Tool == "" {
 		v.Tool = "chaintrace " + clean(opts.Version)
 	}
@@ -256,7 +289,11 @@ func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
 		if s.Sign() == 0 && n == 0 {
 			continue
 		}
-		av.Rows = append(av.Rows, row(g.name, s, n))
+		rr := row(g.name, s, n)
+		if cats := categoriesOf(ends, id, g.kinds); len(cats) > 0 && rr.Note != "" {
+			rr.Note += " (" + strings.Join(cats, ", ") + ")"
+		}
+		av.Rows = append(av.Rows, rr)
 	}
 	var other []string
 	for k := range t.ByKind {
@@ -301,6 +338,23 @@ func summarize(r *graph.Result, id string, ends []*graph.Endpoint) assetView {
 		av.Rows = append(av.Rows, rr)
 	}
 	return av
+}
+
+// categoriesOf lists the label categories of asset's endpoints of the given
+// kinds that are not the kind itself: the services row says which are DEX
+// contracts (a held-by-service endpoint keeps its label's category).
+func categoriesOf(ends []*graph.Endpoint, asset string, kinds []string) []string {
+	var cats []string
+	for _, e := range ends {
+		if e.Asset != asset || !slices.Contains(kinds, e.Kind) || e.Category == "" || e.Category == e.Kind {
+			continue
+		}
+		if c := clean(e.Category); !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	sort.Strings(cats)
+	return cats
 }
 
 func endpoints(n int) string {
@@ -451,6 +505,31 @@ func seedOf(r *graph.Result, id string) *big.Int {
 // sequences: label names and messages come from files, contracts and nodes
 // (escape.Terminal).
 func clean(s string) string { return escape.Terminal(s) }
+
+// descriptionMax is the most characters of a case description or reproduce
+// command the report shows.
+const descriptionMax = 2000
+
+// TraceID names the trace question r answers: the chain, the seeds, the
+// policy, the parameters and the last block considered, hashed. The same
+// question asked again (a replay, a rerun with the same flags) has the same
+// ID, so a desk can tell two reports of one trace from two traces.
+func TraceID(r *graph.Result) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "chain=%s\nfamily=%s\npolicy=%s\ntip=%d\n", r.Chain, r.Family, r.Policy, r.Tip)
+	for _, s := range r.Seeds {
+		fmt.Fprintf(h, "seed=%s\n", s)
+	}
+	keys := make([]string, 0, len(r.Params))
+	for k := range r.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "param %s=%s\n", k, r.Params[k])
+	}
+	return "ct-" + hex.EncodeToString(h.Sum(nil))[:16]
+}
 
 // labelMax is the most characters of a label, exchange name or note the report
 // shows; the JSON output keeps them whole.

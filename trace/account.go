@@ -640,6 +640,7 @@ func (t *acctTracer) finish() {
 					kind = graph.EndContract
 				}
 			}
+			kind = heldKind(kind, h.label)
 			t.c.res.Flow.Node(a, kind, h.hop)
 			ep := t.c.end(kind, a, "", id, rem, h.hop, h.label, nil)
 			ep.Inflows = append(ep.Inflows, h.asset(id).inflows...)

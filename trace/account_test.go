@@ -412,3 +412,56 @@ func TestAccountPathsPerAsset(t *testing.T) {
 		}
 	}
 }
+
+// A followed holder labelled as a business keeps the funds as that business
+// (issue 15 item 3): a contract labelled dex is a service endpoint with its
+// category, not an unlabelled contract; a wallet labelled hacker still holds
+// unspent funds.
+func TestHeldByLabelledHolder(t *testing.T) {
+	m := newMem()
+	m.opening["H"] = 70
+	m.tx("0x"+hex64("in"), 12, "V", 0, leg("H", 30))
+	m.tx("0x"+hex64("out"), 13, "H", 0, leg("K", 60), leg("W", 20))
+	m.contract["K"] = true
+	lb := mapLabels{"K": {Name: "Some DEX", Category: CatDEX}, "W": {Name: "the hacker", Category: CatHacker}}
+	// --stop-at without dex: K is followed, and keeps what it got.
+	r := run(t, m, Haircut, []string{"H"}, lb, func(o *Options) { o.FromBlock = 10; o.StopAt = []string{CatExchange} })
+	checkEndpoints(t, r, "ETH", []want{{"service", "K", 60}, {"unspent", "W", 20}, {"unspent", "H", 20}}, 0)
+	for _, e := range r.Endpoints {
+		if e.Address == "K" && e.Category != CatDEX {
+			t.Errorf("K category %q, want dex", e.Category)
+		}
+	}
+	if got := r.Totals["ETH"].ByKind["service"]; got == nil || got.Int64() != 60 {
+		t.Errorf("totals service = %v, want 60", got)
+	}
+	if got := r.Totals["ETH"].ByKind["contract"]; got != nil && got.Sign() != 0 {
+		t.Errorf("totals contract = %v, want 0", got)
+	}
+	if n, ok := r.Flow.Lookup("K"); !ok || n.Role != "service" {
+		t.Errorf("graph node K = %+v, want role service", n)
+	}
+}
+
+func TestHeldKind(t *testing.T) {
+	for _, c := range []struct {
+		kind, cat, want string
+	}{
+		{"unspent", "", "unspent"},
+		{"unspent", CatService, "service"},
+		{"unspent", CatHacker, "unspent"},
+		{"contract", CatDEX, "service"},
+		{"contract", CatScam, "contract"},
+		{"unspent", CatMixer, "mixer"},
+		{"unspent", CatExchange, "exchange"},
+		{"hop-limit", CatService, "hop-limit"},
+	} {
+		lb := &Label{Name: "x", Category: c.cat}
+		if c.cat == "" {
+			lb = nil
+		}
+		if got := heldKind(c.kind, lb); got != c.want {
+			t.Errorf("heldKind(%s, %q) = %s, want %s", c.kind, c.cat, got, c.want)
+		}
+	}
+}

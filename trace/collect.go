@@ -242,6 +242,23 @@ func labelKind(cat string) string {
 	}
 }
 
+// heldKind is the kind of an endpoint where taint stayed at a holder the
+// tracer followed: a holder labelled as a business (exchange, mixer, bridge,
+// DEX, service) that keeps the funds holds them as that business, not as an
+// unspent wallet or an unlabelled contract (issue 15 item 3). Other labels
+// (hacker, scam, sanctioned, other) name the owner of a wallet: those funds
+// are still unspent.
+func heldKind(kind string, lb *Label) string {
+	if lb == nil || (kind != graph.EndUnspent && kind != graph.EndContract) {
+		return kind
+	}
+	switch lb.Category {
+	case CatExchange, CatMixer, CatBridge, CatDEX, CatService:
+		return labelKind(lb.Category)
+	}
+	return kind
+}
+
 // stopper decides whether a labelled holder ends the trace.
 type stopper struct {
 	stop    map[string]bool

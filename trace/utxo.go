@@ -117,11 +117,6 @@ func (t *utxoTracer) seed(s seedSpec) error {
 		if tx.Confirmed() && tx.Block > t.toBlock {
 			return fmt.Errorf("%w: it is in block %d, after --to-block %d", ErrBadInput, tx.Block, t.toBlock)
 		}
-		for _, in := range tx.Inputs {
-			if in.Address != "" {
-				t.c.res.Flow.Node(in.Address, graph.RoleVictim, 0)
-			}
-		}
 		var picked []int
 		if s.outpoint != nil {
 			if int(s.outpoint.Vout) >= len(tx.Outputs) {
@@ -139,6 +134,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 			}
 		}
 		t.c.res.Flow.Node("tx:"+tx.TxID, graph.RoleTx, 0).Tx = tx.TxID
+		t.victimEdges(tx, picked)
 		var fresh []*outState
 		for _, j := range picked {
 			o := tx.Outputs[j]
@@ -293,6 +289,7 @@ func (t *utxoTracer) prefetch(need []*outState) {
 // endOut ends st's taint as an endpoint of kind.
 func (t *utxoTracer) endOut(st *outState, kind string, lb *Label, d *depositMatch) {
 	st.status = oEnded
+	kind = heldKind(kind, lb)
 	id := st.addr
 	if id == "" {
 		id = "out:" + st.op.String()
@@ -515,6 +512,43 @@ func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {
 		Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: st.hop + 1, Kind: string(graph.KindUTXO),
 	}, in.Value, st.taint))
+}
+
+// victimEdges draws the seed transaction's inputs: each victim's coins into
+// the theft (issue 15 item 5: a victim node without an edge is an orphan in
+// every graph format). An input's taint is its share of what the seed took,
+// ⌊input × Σ seeded outputs / Σ inputs⌋, so the fee the thief paid is not
+// counted as stolen and an outpoint seed takes only its output's share.
+func (t *utxoTracer) victimEdges(tx *graph.UTXOTx, picked []int) {
+	inSum, seeded := new(big.Int), new(big.Int)
+	for _, in := range tx.Inputs {
+		if in.Value != nil {
+			inSum.Add(inSum, in.Value)
+		}
+	}
+	for _, j := range picked {
+		seeded.Add(seeded, tx.Outputs[j].Value)
+	}
+	for i, in := range tx.Inputs {
+		id := in.Address
+		if id == "" {
+			id = "out:" + in.Prev.String()
+		}
+		t.c.res.Flow.Node(id, graph.RoleVictim, 0)
+		amt := in.Value
+		if amt == nil {
+			amt = new(big.Int)
+		}
+		taint := new(big.Int)
+		if inSum.Sign() > 0 {
+			taint.Mul(amt, seeded)
+			taint.Quo(taint, inSum)
+		}
+		t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+			Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
+			Block: tx.Block, Time: tx.Time, Hop: 0, Kind: string(graph.KindUTXO),
+		}, amt, taint))
+	}
 }
 
 func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, marks []string) {

@@ -65,7 +65,7 @@ func openRecordedCase(ctx context.Context, o *TraceOptions) (src *openedSource, 
 		cf.Close()
 		return nil, true, badInput("--chain %s does not match the recorded case's chain %s", o.Chain, cf.Source.Info().Name)
 	}
-	out := &openedSource{Source: cf.Source, Seeds: cf.Seeds, closers: []func() error{cf.Close}}
+	out := &openedSource{Source: cf.Source, Seeds: cf.Seeds, closers: []func() error{cf.Close}, Info: caseInfo{Name: caseName(o.Case)}}
 	if err := wrapRecord(o, out); err != nil {
 		out.Close()
 		return nil, true, err

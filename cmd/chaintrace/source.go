@@ -23,6 +23,7 @@ type openedSource struct {
 	Labels  []labelData // label files that came with the source (an embedded demo's)
 	closers []func() error
 	logs    demix.LogSource // the live adapter's log queries, when it has them
+	Info    caseInfo        // what a case file says about itself (the report's case header)
 }
 
 type labelData struct {
@@ -99,6 +100,7 @@ func openCase(o *TraceOptions) (*openedSource, error) {
 	var c *jsoncase.Case
 	var err error
 	var lab []labelData
+	name := caseName(o.Case)
 	if _, statErr := os.Stat(o.Case); statErr == nil || strings.ContainsAny(o.Case, `/\.`) {
 		c, err = jsoncase.Load(o.Case)
 	} else if d, ok := cases.Lookup(o.Case); ok {
@@ -107,6 +109,7 @@ func openCase(o *TraceOptions) (*openedSource, error) {
 			err = fmt.Errorf("embedded case %s (a bug in chaintrace): %w", d.File, err)
 		}
 		lab = append(lab, labelData{Name: "demo:" + d.Name, Data: d.Labels})
+		name = d.Name + " (embedded demo)"
 	} else {
 		return nil, badInput("--case %q: no such file and no embedded demo of that name (demos: %s)", o.Case, strings.Join(cases.Names(), ", "))
 	}
@@ -116,7 +119,11 @@ func openCase(o *TraceOptions) (*openedSource, error) {
 	if o.Chain != "" && !strings.EqualFold(o.Chain, c.Chain) {
 		return nil, badInput("--chain %s does not match the case file's chain %s", o.Chain, c.Chain)
 	}
-	return &openedSource{Source: c.Source(), Seeds: c.Seeds, Labels: lab}, nil
+	info := caseInfo{Name: name, Description: strings.TrimSpace(c.Description)}
+	if n := strings.TrimSpace(c.SourceNote); n != "" {
+		info.Sources = []string{n}
+	}
+	return &openedSource{Source: c.Source(), Seeds: c.Seeds, Labels: lab, Info: info}, nil
 }
 
 // loadLabels builds the label set: the built-in labels, then the source's own

@@ -76,6 +76,7 @@ type TraceOptions struct {
 
 	RecordOptions // --record, --cache, --no-cache (record.go)
 	MixerOptions  // --mixer-candidates, --mixer-window, --follow-candidates (mixer.go)
+	ReportOptions // --investigator, --case-name, --case-description, --case-source (reportopts.go)
 }
 
 var formats = []string{"text", "json", "dot", "csv", "report", "html"}
@@ -102,6 +103,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
   chaintrace trace --chain eth --rpc http://127.0.0.1:8545 0x<theft tx hash>`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Seeds = args
+			o.reproduce = reproduceCommand(cmd, args)
 			return runTrace(cmd.Context(), o)
 		},
 	}
@@ -139,6 +141,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress on the terminal")
 	addRecordFlags(f, &o.RecordOptions)
 	addMixerFlags(f, &o.MixerOptions)
+	addReportFlags(f, &o.ReportOptions)
 	return cmd
 }
 
@@ -281,6 +284,7 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		return err
 	}
 	defer src.Close()
+	o.caseInfo = src.Info
 	if o.wrap != nil {
 		src.Source = o.wrap(src.Source)
 	}
@@ -363,10 +367,16 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		err = render.WriteDOT(&buf, res)
 	case "csv":
 		err = render.WriteCSV(&buf, res)
-	case "report":
-		err = report.Markdown(&buf, res, report.Options{Version: versionString()})
-	case "html":
-		err = report.HTML(&buf, res, report.Options{Version: versionString()})
+	case "report", "html":
+		var ro report.Options
+		if ro, err = o.reportOptions(res); err != nil {
+			return err
+		}
+		if o.Format == "report" {
+			err = report.Markdown(&buf, res, ro)
+		} else {
+			err = report.HTML(&buf, res, ro)
+		}
 	default:
 		err = render.WriteText(&buf, res, render.TextOptions{Width: o.Width, Paths: o.Paths})
 	}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The report's case header from the CLI: the investigator from the flag or the
+// environment, the generation time from SOURCE_DATE_EPOCH (so two runs are
+// byte-identical), the demo's own description and source note, and a
+// reproduce command that, run again, gives the same result.
+func TestReportCaseHeaderCLI(t *testing.T) {
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1764780000", "CHAINTRACE_INVESTIGATOR": "J. Doe (env)"}
+	args := []string{"trace", "--case", "demo-btc", "--format", "report", "--hops", "4", "--case-name", "CERT-17"}
+	r := runCLI(t, env, args...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	for _, want := range []string{
+		"| Case | CERT-17 |",
+		"| Investigator | J. Doe (env) |",
+		"| Generated | 2025-12-03 16:40:00 UTC |",
+		"| Description | ",
+		"| Sources | ",
+		"| Reproduce | `chaintrace trace --case=demo-btc --hops=4` |",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if again := runCLI(t, env, args...); again.out != r.out {
+		t.Error("two runs with SOURCE_DATE_EPOCH differ")
+	}
+	// The flag wins over the environment; without --case-name the demo names itself.
+	r2 := runCLI(t, env, "trace", "--case", "demo-btc", "--format", "html", "--investigator", "A. Flag")
+	if !strings.Contains(r2.out, "<tr><th>Investigator</th><td>A. Flag</td></tr>") || !strings.Contains(r2.out, "<tr><th>Case</th><td>demo-btc (embedded demo)</td></tr>") {
+		t.Errorf("html header:\n%.3000s", r2.out)
+	}
+	if bad := runCLI(t, map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, "trace", "--case", "demo", "--format", "report"); bad.code != exitInput || !strings.Contains(bad.errOut, "SOURCE_DATE_EPOCH") {
+		t.Errorf("bad SOURCE_DATE_EPOCH: exit %d, %s", bad.code, bad.errOut)
+	}
+
+	// Run the reproduce command as printed: the same JSON as the original flags.
+	cmdline := regexp.MustCompile("\\| Reproduce \\| `([^`]*)` \\|").FindStringSubmatch(r.out)
+	if cmdline == nil {
+		t.Fatal("no reproduce command")
+	}
+	words, err := shellSplit(cmdline[1])
+	if err != nil || len(words) < 2 || words[0] != "chaintrace" {
+		t.Fatalf("reproduce command %q: %v", cmdline[1], err)
+	}
+	want := runCLI(t, nil, "trace", "--case", "demo-btc", "--hops", "4", "--format", "json")
+	got := runCLI(t, nil, append(words[1:], "--format", "json")...)
+	if got.code != 0 || got.out != want.out {
+		t.Errorf("the reproduce command gives another result (exit %d): %s", got.code, got.errOut)
+	}
+}
+
+func TestReproduceQuotingAndSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":     "plain",
+		"two words": "'two words'",
+		"it's":      `'it'\''s'`,
+		"":          "''",
+		"$HOME":     "'$HOME'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+		if w, err := shellSplit(shellQuote(in)); err != nil || len(w) != 1 || w[0] != in {
+			t.Errorf("shellSplit(shellQuote(%q)) = %q, %v", in, w, err)
+		}
+	}
+	cmd := newTraceCmd(&IOStreams{})
+	if err := cmd.ParseFlags([]string{"--rpc", "https://user:Pa55w0rd@node.example/v3/0123456789abcdef0123456789abcdef", "--labels", "a b.csv", "--labels", "c.csv",
+		"--stop-at", "exchange,mixer", "--format", "html", "--out", "x.html", "--investigator", "me"}); err != nil {
+		t.Fatal(err)
+	}
+	got := reproduceCommand(cmd, []string{"0xabc"})
+	for _, bad := range []string{"Pa55w0rd", "0123456789abcdef0123456789abcdef", "--format", "--out", "--investigator"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("reproduce command %s contains %q", got, bad)
+		}
+	}
+	for _, want := range []string{"'--labels=a b.csv' --labels=c.csv", "--stop-at=exchange,mixer", "--rpc=https://", " 0xabc"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reproduce command %s lacks %q", got, want)
+		}
+	}
+}
+
+// shellSplit splits a command line the way a POSIX shell splits words made of
+// bare characters and single-quoted strings (all shellQuote writes).
+func shellSplit(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	in, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteByte(c)
+		case c == '\'':
+			quoted, in = true, true
+		case c == ' ':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			in = true
+		case c == '\\' || c == '"' || c == '$' || c == '`':
+			return nil, errors.New("unquoted shell metacharacter")
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if quoted {
+		return nil, errors.New("unterminated quote")
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// Every node of every demo's graph touches an edge (issue 15 item 5: the BTC
+// demo's three victims had none), in the JSON and in the DOT.
+func TestNoOrphanNodes(t *testing.T) {
+	for _, demo := range []string{"demo", "demo-btc", "ronin", "bitfinex"} {
+		r := runCLI(t, nil, "trace", "--case", demo, "--format", "json")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", demo, r.code, r.errOut)
+		}
+		var doc struct {
+			Nodes []struct{ ID, Role string }
+			Edges []struct{ From, To string }
+		}
+		if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		touched := map[string]bool{}
+		for _, e := range doc.Edges {
+			touched[e.From], touched[e.To] = true, true
+		}
+		victims := 0
+		for _, n := range doc.Nodes {
+			if !touched[n.ID] {
+				t.Errorf("%s: node %s (%s) has no edge", demo, n.ID, n.Role)
+			}
+			if n.Role == "victim" {
+				victims++
+			}
+		}
+		if victims == 0 {
+			t.Errorf("%s: no victim node", demo)
+		}
+		dot := runCLI(t, nil, "trace", "--case", demo, "--format", "dot").out
+		for _, n := range doc.Nodes {
+			q := strconv.Quote(n.ID)
+			if !strings.Contains(dot, q+" -> ") && !strings.Contains(dot, "-> "+q) {
+				t.Errorf("%s: DOT node %s is not on an edge", demo, q)
+			}
+		}
+	}
+}
+
+// The README's report excerpt is what the command it shows prints.
+func TestReadmeReportExcerpt(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "The case header (`--format report`, abridged):\n\n```\n")
+	excerpt, _, ok2 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no report excerpt")
+	}
+	r := runCLI(t, nil, "trace", "--case", "demo-btc", "--format", "report", "--investigator", "J. Doe, Example CERT", "--case-name", "CERT-2025-017")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	lines := strings.Split(r.out, "\n")
+	for _, line := range strings.Split(strings.TrimRight(excerpt, "\n"), "\n") {
+		if !slices.Contains(lines, line) {
+			t.Errorf("README.md shows a report line the command does not print:\n%s", line)
+		}
+	}
+}
