@@ -10,6 +10,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/internal/escape"
+	"github.com/chaintrace/chaintrace/internal/opening"
 )
 
 // CaseOptions is `chaintrace case verify|info`.
@@ -87,7 +88,7 @@ func runCaseInfo(o *CaseOptions) error {
 	for n, p := range o.Cases {
 		sum, err := casestore.Verify(p)
 		if err != nil {
-			return caseErr(err)
+			return opening.CaseErr(err)
 		}
 		if o.JSON {
 			b, _ := json.MarshalIndent(sum, "", "  ")

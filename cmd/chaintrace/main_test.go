@@ -11,6 +11,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/chains/jsoncase"
 	goldenfile "github.com/chaintrace/chaintrace/internal/golden"
+	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -232,8 +233,8 @@ func TestInterruptKeepsPartialResult(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut bytes.Buffer
-	o := &TraceOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Case: "demo", Policy: "haircut", Hops: 5,
-		MaxAddresses: 100, AddressBudget: 100, StopAt: trace.DefaultStopAt, DepositRule: true, DepositAlpha: "0.01", DepositTau: 3200, Format: "json", Concurrency: 1}
+	o := &TraceOptions{IO: &IOStreams{Out: &out, ErrOut: &errOut}, Options: opening.Defaults(), Format: "json"}
+	o.Case, o.MaxAddresses, o.AddressBudget, o.Concurrency = "demo", 100, 100, 1
 	o.wrap = func(s trace.Source) trace.Source { return &interrupting{s.(*jsoncase.Account), 3, cancel} }
 	err := runTrace(ctx, o)
 	if err == nil || exitCode(err) != exitRuntime || !strings.Contains(err.Error(), "interrupted") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/report"
 )
 
@@ -28,13 +28,7 @@ type ReportOptions struct {
 	// command from its flags, secrets redacted).
 	reproduce string
 	// caseInfo is what the opened case file says about itself.
-	caseInfo caseInfo
-}
-
-// caseInfo is the description a case file carries.
-type caseInfo struct {
-	Name, Description string
-	Sources           []string
+	caseInfo opening.CaseInfo
 }
 
 func addReportFlags(f *pflag.FlagSet, o *ReportOptions) {
@@ -142,10 +136,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// caseName is how a case file is named in the report: a demo by its name, a
-// file by its base name.
-func caseName(path string) string {
-	return filepath.Base(path)
 }

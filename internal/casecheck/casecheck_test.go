@@ -73,7 +73,7 @@ func TestFailingSpecDiff(t *testing.T) {
 }
 
 func TestUntracedShareAndCount(t *testing.T) {
-	p := copySpec(t, [2]string{`count: 2`, `count: 3`}, [2]string{"max_hops: 5", "max_hops: 1"})
+	p := copySpec(t, [2]string{`count: 2`, `count: 3`}, [2]string{"hops: 5", "hops: 1"})
 	o := Check(context.Background(), p, false)
 	// with one hop the mule's 1000 is beyond the hop limit: untraced 1000 of 6000 > 0.
 	var got []string

@@ -11,36 +11,39 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/graph"
-	"github.com/chaintrace/chaintrace/labels"
+	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
-// Trace runs the spec's trace on its case, offline.
+// Trace runs the spec's trace on its case, offline, opened as `chaintrace
+// trace --case` opens it and with the same options.
 func Trace(ctx context.Context, s *Spec) (*graph.Result, error) {
-	cf, err := casestore.OpenCase(s.CasePath(), nil)
+	o := s.TraceOptions()
+	o.Chain = "" // compared below, as the spec's own key
+	src, err := opening.Open(ctx, &o, opening.Env{})
 	if err != nil {
 		return nil, fmt.Errorf("case %s (from %s): %w", s.CasePath(), s.path, err)
 	}
-	defer cf.Close()
-	if s.Chain != "" && !strings.EqualFold(s.Chain, cf.Source.Info().Name) {
-		return nil, fmt.Errorf("%w: %s: chain %q, but case %s is on %q", ErrBadSpec, s.path, s.Chain, s.CasePath(), cf.Source.Info().Name)
+	defer src.Close()
+	if s.Chain != "" && !strings.EqualFold(s.Chain, src.Source.Info().Name) {
+		return nil, fmt.Errorf("%w: %s: chain %q, but case %s is on %q", ErrBadSpec, s.path, s.Chain, s.CasePath(), src.Source.Info().Name)
 	}
-	seeds := s.Seeds
+	seeds := o.Seeds
 	if len(seeds) == 0 {
-		seeds = cf.Seeds
+		seeds = src.Seeds
 	}
 	if len(seeds) == 0 {
 		return nil, fmt.Errorf("%w: %s: no seeds, and the case suggests none", ErrBadSpec, s.path)
 	}
-	opts := s.TraceOptions()
-	ls, err := labels.Load(s.NoBuiltinLabels, s.LabelPaths()...)
+	topts, err := o.Trace(src.Source.Info().Native)
 	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, s.path, err)
+	}
+	if topts.Labels, err = src.LoadLabels(&o); err != nil {
 		return nil, fmt.Errorf("%w: %s: labels: %w", ErrBadSpec, s.path, err)
 	}
-	opts.Labels = ls
-	return trace.Run(ctx, cf.Source, seeds, opts)
+	return trace.Run(ctx, src.Source, seeds, topts)
 }
 
 // Failure is one expectation that does not hold.

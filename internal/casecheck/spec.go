@@ -11,7 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/chaintrace/chaintrace/trace"
+	"github.com/chaintrace/chaintrace/internal/opening"
 )
 
 // ErrBadSpec: the spec file cannot be read, parsed or does not make sense. The CLI
@@ -20,12 +20,15 @@ var ErrBadSpec = errors.New("bad case spec")
 
 // Spec is one case spec file.
 type Spec struct {
-	Name    string      `yaml:"name,omitempty"`
-	Case    string      `yaml:"case"`            // case file, relative to the spec
-	Chain   string      `yaml:"chain,omitempty"` // must match the case's chain when set
-	Seeds   []string    `yaml:"seeds,omitempty"` // default: the seeds the case suggests
-	Policy  string      `yaml:"policy,omitempty"`
-	Options SpecOptions `yaml:"options,omitempty"`
+	Name   string   `yaml:"name,omitempty"`
+	Case   string   `yaml:"case"`            // case file, relative to the spec
+	Chain  string   `yaml:"chain,omitempty"` // must match the case's chain when set
+	Seeds  []string `yaml:"seeds,omitempty"` // default: the seeds the case suggests
+	Policy string   `yaml:"policy,omitempty"`
+	// Options are `chaintrace trace` flags by name with the values the flags
+	// take (human units, the same defaults): hops: 6, deposit-alpha: "0.01",
+	// stop-at: [exchange, deposit]. internal/opening reads them.
+	Options yaml.Node `yaml:"options,omitempty"`
 	// Labels files, relative to the spec, loaded after the built-in set (unless
 	// NoBuiltinLabels) in order.
 	Labels          []string `yaml:"labels,omitempty"`
@@ -34,23 +37,7 @@ type Spec struct {
 
 	path string // where it was read from
 	dir  string
-}
-
-// SpecOptions mirror `chaintrace trace` flags.
-type SpecOptions struct {
-	MaxHops           int      `yaml:"max_hops,omitempty"`
-	MinAmount         string   `yaml:"min_amount,omitempty"` // human units: "0.1"
-	FromBlock         uint64   `yaml:"from_block,omitempty"`
-	ToBlock           uint64   `yaml:"to_block,omitempty"`
-	AddressBudget     int      `yaml:"address_budget,omitempty"`
-	MaxAddresses      int      `yaml:"max_addresses,omitempty"`
-	StopAt            []string `yaml:"stop_at,omitempty"`
-	Through           []string `yaml:"through,omitempty"`
-	DepositRule       bool     `yaml:"deposit_rule,omitempty"`
-	DepositAlpha      string   `yaml:"deposit_alpha,omitempty"` // base units of the native asset
-	DepositTau        uint64   `yaml:"deposit_tau,omitempty"`
-	ChangeHeuristic   bool     `yaml:"change_heuristic,omitempty"`
-	CoinJoinHeuristic bool     `yaml:"coinjoin_heuristic,omitempty"`
+	opts opening.Options // the resolved options (Defaults, then the spec's)
 }
 
 // Expect is what the trace must conclude.
@@ -132,20 +119,24 @@ func (s *Spec) check() error {
 	if s.Case == "" {
 		return errors.New(`"case" is missing: name the case file (relative to the spec)`)
 	}
+	s.opts = opening.Defaults()
+	if err := s.opts.ApplySpec(&s.Options); err != nil {
+		return err
+	}
 	if s.Policy != "" {
-		if _, err := trace.ParsePolicy(s.Policy); err != nil {
-			return fmt.Errorf("policy: %w", err)
+		if s.opts.Policy != opening.Defaults().Policy {
+			return errors.New(`"policy" and "options.policy" are both given: keep one`)
 		}
+		s.opts.Policy = s.Policy
 	}
-	if s.Options.MinAmount != "" {
-		if _, ok := new(big.Rat).SetString(s.Options.MinAmount); !ok {
-			return fmt.Errorf("options.min_amount %q is not a decimal number", s.Options.MinAmount)
-		}
-	}
-	if s.Options.DepositAlpha != "" {
-		if _, ok := new(big.Int).SetString(s.Options.DepositAlpha, 10); !ok {
-			return fmt.Errorf("options.deposit_alpha %q is not a base-unit integer", s.Options.DepositAlpha)
-		}
+	s.opts.Case = s.CasePath()
+	s.opts.Chain = s.Chain
+	s.opts.Seeds = s.Seeds
+	s.opts.Labels = s.LabelPaths()
+	s.opts.NoBuiltinLabels = s.NoBuiltinLabels
+	s.opts.NoCache = true
+	if err := s.opts.Check(); err != nil {
+		return err
 	}
 	for i, e := range s.Expect.Endpoints {
 		if e.Kind == "" && e.Label == "" && e.Address == "" && e.Asset == "" {
@@ -184,26 +175,9 @@ func (s *Spec) check() error {
 	return nil
 }
 
-// Options builds the trace options the spec asks for (labels are set by the caller).
-func (s *Spec) TraceOptions() trace.Options {
-	o := trace.Options{
-		MaxHops: s.Options.MaxHops, FromBlock: s.Options.FromBlock, ToBlock: s.Options.ToBlock,
-		AddressBudget: s.Options.AddressBudget, MaxAddresses: s.Options.MaxAddresses,
-		StopAt: s.Options.StopAt, Through: s.Options.Through,
-		DepositRule: s.Options.DepositRule, DepositTau: s.Options.DepositTau,
-		ChangeHeuristic: s.Options.ChangeHeuristic, CoinJoinHeuristic: s.Options.CoinJoinHeuristic,
-	}
-	if s.Policy != "" {
-		o.Policy, _ = trace.ParsePolicy(s.Policy)
-	}
-	if s.Options.MinAmount != "" {
-		o.MinAmount, _ = new(big.Rat).SetString(s.Options.MinAmount)
-	}
-	if s.Options.DepositAlpha != "" {
-		o.DepositAlpha, _ = new(big.Int).SetString(s.Options.DepositAlpha, 10)
-	}
-	return o
-}
+// TraceOptions are the spec's options resolved: opening.Defaults(), then
+// what the spec sets, its case, seeds and labels resolved against the spec.
+func (s *Spec) TraceOptions() opening.Options { return s.opts }
 
 // Bound is an amount expectation: Min ≤ x ≤ Max, either side open when nil.
 type Bound struct {

@@ -118,7 +118,7 @@ func bitfinex(t *testing.T) fixture {
 			{"btc-regtest", bittrexHot.Address, "Bittrex", "exchange"},
 			{"btc-regtest", helix.Address, "Helix", "mixer"},
 		},
-		hops: 20, alpha: "1000000", alphaH: "0.01",
+		hops: 20, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
 				epCount(graph.EndExchangeDeposit, "BTC", sat(5*pay), 5),
@@ -231,7 +231,7 @@ func ransomware(t *testing.T) fixture {
 	return fixture{
 		chain: "btc-regtest", rpc: n.URL(), seeds: []string{fmt.Sprintf("%s:0", payTx.TxHash())},
 		labels: []label{{"btc-regtest", hot.Address, "ExampleExchange", "exchange"}},
-		hops:   10, alpha: "1000000", alphaH: "0.01",
+		hops:   10, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
 				{Kind: graph.EndExchangeDeposit, Address: dep.Address, Asset: "BTC", Amount: toDeposit.String()},

@@ -13,8 +13,6 @@ import (
 	"github.com/chaintrace/chaintrace/internal/testnode/uniswap"
 )
 
-const evmAlpha = "10000000000000000" // 0.01 ETH, the CLI default
-
 // evmChain is the --chain name of the in-process node.
 func evmChain(n *geth.Node) string { return fmt.Sprintf("evm:%d", n.ChainID()) }
 
@@ -101,7 +99,7 @@ func upbit(t *testing.T) fixture {
 			{"evm", binance.Hex(), "Binance", "exchange"},
 			{"evm", paribu.Hex(), "Paribu", "exchange"},
 		},
-		hops: 6, alpha: evmAlpha, alphaH: "0.01",
+		hops: 6, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
 				epCount(graph.EndExchangeDeposit, "ETH", depTotal, 3),
@@ -209,7 +207,7 @@ func ronin(t *testing.T) fixture {
 			{"evm", exch[1].Hex(), "FTX", "exchange"},
 			{"evm", exch[2].Hex(), "Crypto.com", "exchange"},
 		},
-		hops: 6, alpha: evmAlpha, alphaH: "0.01",
+		hops: 6, alphaH: "0.01",
 		stopAt: []string{"exchange", "deposit", "mixer", "bridge", "dex"},
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
@@ -333,7 +331,7 @@ func kucoin(t *testing.T) fixture {
 		labels: []label{
 			{"evm", u.Router.Hex(), "Uniswap V2: Router 2", "dex"},
 		},
-		hops: 5, alpha: evmAlpha, alphaH: "0.01",
+		hops: 5, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
 				{Kind: graph.EndUnspent, Address: hacker.Hex(), Asset: link.Hex(), Amount: sub(stolenLINK, sellLINK).String()},
@@ -434,7 +432,7 @@ func bybit(t *testing.T) fixture {
 			{"evm", thor.Hex(), "THORChain router", "bridge"},
 			{"evm", exch.Hex(), "eXch", "exchange"},
 		},
-		hops: 5, alpha: evmAlpha, alphaH: "0.01",
+		hops: 5, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{
 				epLabel(graph.EndBridge, "THORChain router", "ETH", bridged),

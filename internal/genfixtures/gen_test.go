@@ -33,8 +33,7 @@ type fixture struct {
 	labels []label
 	hops   int
 	stopAt []string // nil: the defaults
-	alpha  string   // deposit α in base units of the native asset (the CLI default 0.01 coin)
-	alphaH string   // the same in human units, as the CLI takes it
+	alphaH string   // deposit α in human units, as the CLI and the spec take it
 	expect casecheck.Expect
 	readme string
 }
@@ -110,15 +109,24 @@ func write(t *testing.T, bin string, f fixture) {
 		t.Fatalf("chaintrace %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
 	}
 
+	// the options by their flag names, as the trace above was run
+	var opts yaml.Node
+	if err := opts.Encode(struct {
+		Hops         int      `yaml:"hops"`
+		StopAt       []string `yaml:"stop-at,omitempty"`
+		DepositRule  bool     `yaml:"deposit-rule"`
+		DepositAlpha string   `yaml:"deposit-alpha"`
+		DepositTau   uint64   `yaml:"deposit-tau"`
+	}{f.hops, f.stopAt, true, f.alphaH, 3200}); err != nil {
+		t.Fatal(err)
+	}
 	spec := casecheck.Spec{
-		Name:   f.name,
-		Case:   filepath.Base(casePath),
-		Chain:  f.chain,
-		Seeds:  f.seeds,
-		Policy: "haircut",
-		Options: casecheck.SpecOptions{
-			MaxHops: f.hops, StopAt: f.stopAt, DepositRule: true, DepositAlpha: f.alpha, DepositTau: 3200,
-		},
+		Name:            f.name,
+		Case:            filepath.Base(casePath),
+		Chain:           f.chain,
+		Seeds:           f.seeds,
+		Policy:          "haircut",
+		Options:         opts,
 		Labels:          []string{filepath.Base(labelPath)},
 		NoBuiltinLabels: false,
 		Expect:          f.expect,

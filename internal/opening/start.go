@@ -1,4 +1,4 @@
-package main
+package opening
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// startFlag is --from-block: a block number, or a date/time that the tracer
+// startValue is --from-block: a block number, or a date/time that the tracer
 // resolves to the first block at or after it.
-type startFlag struct {
+type startValue struct {
 	block *uint64
 	at    *time.Time
 }
@@ -25,13 +25,13 @@ var startLayouts = []string{
 	time.DateOnly, // 2024-02-21 (midnight UTC)
 }
 
-func (f startFlag) Set(s string) error {
+func (f startValue) Set(s string) error {
 	s = strings.TrimSpace(s)
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
 		*f.block, *f.at = n, time.Time{}
 		return nil
 	}
-	t, err := parseStart(s)
+	t, err := ParseStart(s)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,8 @@ func (f startFlag) Set(s string) error {
 	return nil
 }
 
-func parseStart(s string) (time.Time, error) {
+// ParseStart reads a --from-block date/time.
+func ParseStart(s string) (time.Time, error) {
 	for _, l := range startLayouts {
 		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
 			return t.UTC(), nil
@@ -48,7 +49,7 @@ func parseStart(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is neither a block number nor a date/time (want e.g. 19000000, 2024-02-21, 2024-02-21T00:00Z or RFC 3339)", s)
 }
 
-func (f startFlag) String() string {
+func (f startValue) String() string {
 	if f.at == nil || f.block == nil {
 		return "0"
 	}
@@ -58,4 +59,4 @@ func (f startFlag) String() string {
 	return strconv.FormatUint(*f.block, 10)
 }
 
-func (startFlag) Type() string { return "block|time" }
+func (startValue) Type() string { return "block|time" }
