@@ -156,7 +156,7 @@ func (c *core) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.Spend
 		var idx []int
 		var ask []graph.Outpoint
 		for i, op := range ops {
-			if !c.stored(KindSpender, spenderKey(op)) {
+			if !c.spenderStored(spenderKey(op)) {
 				idx, ask = append(idx, i), append(ask, op)
 			}
 		}

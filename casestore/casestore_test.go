@@ -471,3 +471,91 @@ func TestOddFileNames(t *testing.T) {
 		}
 	}
 }
+
+// fakeUTXO answers a fixed tip, one spent and one unspent output, and counts
+// what it is asked.
+type fakeUTXO struct {
+	tip           uint64
+	tips, spender atomic.Int64
+}
+
+var (
+	spentOp   = graph.Outpoint{TxID: strings.Repeat("aa", 32), Vout: 0}
+	unspentOp = graph.Outpoint{TxID: strings.Repeat("aa", 32), Vout: 1}
+)
+
+func (f *fakeUTXO) Info() trace.ChainInfo {
+	return trace.ChainInfo{Name: "btc-regtest", Family: graph.FamilyUTXO, Native: graph.Asset{ID: "BTC", Symbol: "BTC", Decimals: 8}}
+}
+func (f *fakeUTXO) Tip(context.Context) (uint64, error)               { f.tips.Add(1); return f.tip, nil }
+func (f *fakeUTXO) NormalizeAddress(a string) (string, error)         { return a, nil }
+func (f *fakeUTXO) Tx(context.Context, string) (*graph.UTXOTx, error) { return nil, trace.ErrNotFound }
+func (f *fakeUTXO) AddressTxs(context.Context, string, uint64) ([]*graph.UTXOTx, error) {
+	return nil, nil
+}
+func (f *fakeUTXO) Spender(_ context.Context, op graph.Outpoint) (*graph.UTXOTx, error) {
+	f.spender.Add(1)
+	if op == spentOp {
+		return &graph.UTXOTx{TxID: strings.Repeat("bb", 32), Block: 5}, nil
+	}
+	return nil, nil
+}
+
+// "Unspent" is stored with the tip it was seen at and answers a trace whose
+// --to-block is at least Confirmations below that tip; a later --to-block asks
+// again (and the newer answer, seen at a higher tip, replaces it). With
+// --to-block at or below the stored tip, Tip comes from the store too.
+func TestCacheUnspentHoldsUpToItsTip(t *testing.T) {
+	dir := t.TempDir()
+	live := &fakeUTXO{tip: 20}
+	ask := func(toBlock uint64) (tips, spenders int64) {
+		t.Helper()
+		live.tips.Store(0)
+		live.spender.Store(0)
+		st, err := OpenCache(dir, live.Info(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := Cache(live, st, CacheOptions{Confirmations: 3, TipTTL: -1, ToBlock: toBlock}).(trace.UTXOSource)
+		ctx := context.Background()
+		if tip, err := src.Tip(ctx); err != nil || tip < toBlock {
+			t.Fatalf("tip %d (%v) below --to-block %d", tip, err, toBlock)
+		}
+		for _, op := range []graph.Outpoint{spentOp, unspentOp} {
+			tx, err := src.Spender(ctx, op)
+			if err != nil || (tx == nil) != (op == unspentOp) {
+				t.Fatalf("spender of %s: %v (%v)", op, tx, err)
+			}
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return live.tips.Load(), live.spender.Load()
+	}
+	for _, c := range []struct {
+		tip, toBlock           uint64
+		wantTips, wantSpenders int64
+		why                    string
+	}{
+		{20, 15, 1, 2, "cold: the tip and both outputs are asked"},
+		{20, 15, 0, 0, "warm, 15 + 3 <= 20: all from the store"},
+		{20, 17, 0, 0, "17 + 3 <= 20: unspent still holds"},
+		{20, 18, 0, 1, "18 + 3 > 20: unspent is asked again (the tip comes from the store: 18 <= 20)"},
+		{30, 18, 0, 1, "the stored tip (20) answers Tip, so unspent is asked again, and stored at 20 again"},
+	} {
+		live.tip = c.tip
+		tips, sp := ask(c.toBlock)
+		if tips != c.wantTips || sp != c.wantSpenders {
+			t.Errorf("tip %d, --to-block %d: %d tip and %d spender calls, want %d and %d (%s)", c.tip, c.toBlock, tips, sp, c.wantTips, c.wantSpenders, c.why)
+		}
+	}
+	// --to-block above the stored tip: the node is asked for its tip, and the
+	// unspent answer is then stored at the new tip
+	live.tip = 30
+	if tips, sp := ask(25); tips != 1 || sp != 1 {
+		t.Errorf("--to-block 25 over stored tip 20: %d tip and %d spender calls, want 1 and 1", tips, sp)
+	}
+	if tips, sp := ask(27); tips != 0 || sp != 0 {
+		t.Errorf("--to-block 27 with unspent stored at 30: %d tip and %d spender calls, want 0 and 0", tips, sp)
+	}
+}

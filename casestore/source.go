@@ -76,11 +76,12 @@ type core struct {
 	warn trace.Warner
 	bt   trace.BlockTimer
 
-	conf   uint64
-	tipTTL time.Duration
-	tipMu  sync.Mutex
-	tip    uint64
-	tipOK  bool
+	conf    uint64
+	toBlock uint64 // cache: the trace's --to-block (CacheOptions.ToBlock)
+	tipTTL  time.Duration
+	tipMu   sync.Mutex
+	tip     uint64
+	tipOK   bool
 }
 
 func (c *core) setLive(src trace.Source) {
@@ -220,6 +221,11 @@ func (c *core) Tip(ctx context.Context) (uint64, error) {
 		return c.tip, nil
 	}
 	if c.mode == modeCache {
+		if t, err := strconv.ParseUint(c.st.getMeta(MetaTip), 10, 64); err == nil && c.toBlock != 0 && c.toBlock <= t {
+			// a chain this high was seen: all the trace reads lies below it
+			c.tip, c.tipOK = t, true
+			return t, nil
+		}
 		if at, err := time.Parse(time.RFC3339Nano, c.st.getMeta(metaTipAt)); err == nil && time.Since(at) < c.tipTTL && time.Since(at) >= 0 {
 			if t, err := strconv.ParseUint(c.st.getMeta(MetaTip), 10, 64); err == nil {
 				c.tip, c.tipOK = t, true
@@ -399,6 +405,9 @@ func spenderKey(op graph.Outpoint) string {
 
 func (c *core) spender(ctx context.Context, op graph.Outpoint, fetch func() (*graph.UTXOTx, error)) (*graph.UTXOTx, error) {
 	key := spenderKey(op)
+	if c.mode == modeCache && c.utxo != nil {
+		return c.cachedSpender(ctx, key, fetch)
+	}
 	return call(ctx, c, "Spender", KindSpender, key, c.utxo != nil, fetch,
 		func(tx *graph.UTXOTx) placement {
 			if tx == nil {
@@ -440,4 +449,74 @@ func (c *core) Warnings() []string {
 		}
 	}
 	return ws
+}
+
+// cachedSpender is Spender in a cache. A spender is stored once its block is
+// final, as every answer is. "Unspent" holds only up to the tip it was seen at,
+// so it is stored with that tip (object block) and answers a trace whose
+// --to-block is at least Confirmations below it; otherwise the node is asked
+// again and the newer answer replaces it.
+func (c *core) cachedSpender(ctx context.Context, key string, fetch func() (*graph.UTXOTx, error)) (*graph.UTXOTx, error) {
+	o, err := c.st.get(KindSpender, key)
+	if err != nil {
+		return nil, err
+	}
+	if o != nil {
+		if unspent, err := c.unspentObject(o); err != nil || !unspent || c.unspentValid(o.Block) {
+			if err != nil {
+				return nil, err
+			}
+			return decode[*graph.UTXOTx](c.st, o)
+		}
+	}
+	// The tip before the question: the node's answer holds at least up to it.
+	tip, err := c.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := fetch()
+	if err != nil {
+		return tx, err
+	}
+	block := tip
+	if tx != nil {
+		final, err := c.final(ctx, tx.Block)
+		if err != nil || !final {
+			return tx, nil
+		}
+		block = tx.Block
+	}
+	raw, err := canonical(tx)
+	if err != nil {
+		return nil, fmt.Errorf("store Spender(%s): %w", key, err)
+	}
+	env, _ := canonical(envelope{V: raw})
+	if err := c.st.put(&object{Kind: KindSpender, Key: key, Block: block, Value: env}); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+// unspentObject reports whether a stored Spender answer is "unspent".
+func (c *core) unspentObject(o *object) (bool, error) {
+	var env envelope
+	if err := json.Unmarshal(o.Value, &env); err != nil {
+		return false, corrupt(c.st.path, fmt.Sprintf("object %s(%s) is not valid JSON: %v", o.Kind, o.Key, err))
+	}
+	return env.Err == "" && string(env.V) == "null", nil
+}
+
+// unspentValid: an output unspent at tip is unspent for this trace.
+func (c *core) unspentValid(tip uint64) bool {
+	return c.toBlock != 0 && c.toBlock+c.conf <= tip
+}
+
+// spenderStored: Spender of key is answered from the store.
+func (c *core) spenderStored(key string) bool {
+	o, err := c.st.get(KindSpender, key)
+	if err != nil || o == nil {
+		return false
+	}
+	unspent, err := c.unspentObject(o)
+	return err == nil && (!unspent || c.unspentValid(o.Block))
 }

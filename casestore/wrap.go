@@ -108,6 +108,17 @@ type CacheOptions struct {
 	// TipTTL: a tip seen this recently is reused instead of asking the node, so a
 	// repeated trace makes no request at all. Default 60 s. Negative: always ask.
 	TipTTL time.Duration
+	// ToBlock is the trace's --to-block (0: the tip). When set, the trace reads
+	// nothing above it, so (issue 18):
+	//   - a stored tip at or above it answers Tip at any age (the tracer only
+	//     checks ToBlock against it; finality tests against an older tip are
+	//     stricter, never looser);
+	//   - an output stored as unspent at tip T answers "unspent" while
+	//     ToBlock + Confirmations <= T (no spender up to T, and blocks that deep
+	//     no longer change).
+	// Leave it 0 when the tip matters beyond that bound (a start given as a
+	// date resolves by searching the blocks up to the tip).
+	ToBlock uint64
 }
 
 // DefaultConfirmations is CacheOptions.Confirmations' default.
@@ -120,7 +131,7 @@ func Cache(src trace.Source, st *Store, o CacheOptions) trace.Source {
 	if o.TipTTL == 0 {
 		o.TipTTL = 60 * time.Second
 	}
-	c := &core{st: st, mode: modeCache, info: src.Info(), conf: o.Confirmations, tipTTL: o.TipTTL}
+	c := &core{st: st, mode: modeCache, info: src.Info(), conf: o.Confirmations, tipTTL: o.TipTTL, toBlock: o.ToBlock}
 	c.setLive(src)
 	if b := composeBatch(c, src); b != nil {
 		return b

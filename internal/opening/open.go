@@ -298,7 +298,13 @@ func wrapCache(o *Options, env Env, src *Opened) error {
 	if err != nil {
 		return fmt.Errorf("--cache: %w (or pass --no-cache)", err)
 	}
-	src.Source = casestore.Cache(src.Source, st, casestore.CacheOptions{Confirmations: o.Confirmations})
+	co := casestore.CacheOptions{Confirmations: o.Confirmations}
+	if o.FromTime.IsZero() {
+		// a date start searches the blocks up to the live tip; otherwise the
+		// trace reads nothing above --to-block
+		co.ToBlock = o.ToBlock
+	}
+	src.Source = casestore.Cache(src.Source, st, co)
 	src.closers = append(src.closers, st.Close)
 	return nil
 }
