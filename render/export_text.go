@@ -26,6 +26,12 @@ type TextOptions struct {
 	// MaxRows limits the endpoint table to the largest MaxRows rows per asset;
 	// a final line says how many were left out. 0: all rows.
 	MaxRows int
+	// Color colours endpoint kinds (and the INCOMPLETE status) with ANSI SGR
+	// sequences: for a terminal only, never for a pipe, a file or a golden.
+	Color bool
+	// Hints are printed last, under "next": what to try after this trace (the
+	// command layer knows the command line and writes them).
+	Hints []string
 }
 
 // WriteText writes a report for a terminal: a header (chain, policy, seeds,
@@ -36,8 +42,13 @@ type TextOptions struct {
 // warnings and the error of an interrupted trace come last. Output is
 // deterministic; untrusted text (labels, messages) is stripped of control and
 // bidirectional-override characters.
+//
+// With a Width, every line fits it: the endpoint table shortens hashes, then
+// rounds amounts, then shortens addresses, then labels (see fitStages); other
+// lines wrap at spaces, never inside a hash or an address.
 func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
-	bw := bufio.NewWriter(w)
+	var out strings.Builder
+	bw := bufio.NewWriter(&out)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
 	title := "chaintrace"
@@ -49,10 +60,21 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		fam = " (" + r.Family + ")"
 	}
 	p("%s · chain %s%s · policy %s\n", title, cleanText(r.Chain), fam, cleanText(r.Policy))
+	seedsAlone := false // a seed that does not fit after the key goes on its own line
+	for _, s := range r.Seeds {
+		seedsAlone = seedsAlone || opts.Width > 0 && 10+utf8.RuneCountInString(s) > opts.Width
+	}
+	if seedsAlone && len(r.Seeds) > 0 {
+		p("  seeds\n")
+	}
 	for i, s := range r.Seeds {
 		key := "seeds "
 		if i > 0 {
 			key = "      "
+		}
+		if seedsAlone {
+			p("    %s\n", cleanText(s))
+			continue
 		}
 		p("  %s  %s\n", key, cleanText(s))
 	}
@@ -67,12 +89,16 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		sort.Strings(keys)
 		kv := make([]string, len(keys))
 		for i, k := range keys {
-			kv[i] = cleanText(k) + "=" + cleanText(r.Params[k])
+			kv[i] = cleanText(k) + "=" + cleanText(paramValue(r, k))
 		}
 		p("  params  %s\n", strings.Join(kv, " "))
 	}
 	if r.Error != "" {
-		p("  status  INCOMPLETE: the trace stopped early (error below); amounts cover what was fetched\n")
+		status := "INCOMPLETE"
+		if opts.Color {
+			status = "\x1b[1;31m" + status + sgrReset
+		}
+		p("  status  %s: the trace stopped early (error below); amounts cover what was fetched\n", status)
 	}
 
 	ends := sortedEndpoints(r)
@@ -80,7 +106,7 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		a := r.AssetOf(id)
 		t := totalsFor(r, id)
 		p("\n")
-		writeSummary(bw, a, t, ends)
+		writeSummary(bw, a, t, ends, opts.Width)
 		var rows []*graph.Endpoint
 		for _, e := range ends {
 			if e.Asset == id {
@@ -115,10 +141,41 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	if r.Error != "" {
 		p("\nerror: %s\n", escape.Display(r.Error, escape.LineMax))
 	}
-	if err := writeFollowedText(p, r, opts); err != nil {
+	followed := opts
+	followed.Hints = nil // said once, at the very end
+	if err := writeFollowedText(p, r, followed); err != nil {
 		return err
 	}
-	return bw.Flush()
+	if len(opts.Hints) > 0 {
+		p("\nnext\n")
+		for _, h := range opts.Hints {
+			p("  %s\n", escape.Display(h, escape.LineMax))
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, wrapText(out.String(), opts.Width))
+	return err
+}
+
+// paramValue is a params entry for people: the deposit rule's α, which the
+// result holds in base units of the native coin, in that coin's units.
+func paramValue(r *graph.Result, k string) string {
+	v := r.Params[k]
+	if k != "deposit_alpha" {
+		return v
+	}
+	n, ok := new(big.Int).SetString(v, 10)
+	if !ok {
+		return v
+	}
+	for _, id := range r.AssetIDs() {
+		if a := r.AssetOf(id); a.Native() && a.Decimals > 0 {
+			return graph.FormatAmount(n, a)
+		}
+	}
+	return v
 }
 
 // summaryGroups are the summary's lines; each sums some endpoint kinds.
@@ -133,7 +190,7 @@ var summaryGroups = []struct {
 	{"still unspent", []string{graph.EndUnspent}},
 }
 
-func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.Endpoint) {
+func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.Endpoint, width int) {
 	kindName := "native"
 	if !a.Native() {
 		kindName = "token " + a.Contract
@@ -209,19 +266,41 @@ func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.End
 	for i, l := range lines {
 		nums[i] = l.amount
 	}
-	amounts := alignAmounts(nums, a)
-	tb := &table{right: []bool{false, false, true, false}}
-	for i, l := range lines {
-		share := graph.Percent(l.amount, t.Seed)
-		if i == 0 {
-			share = ""
+	// Rounded only as far as the width needs: the summary is what an
+	// investigator quotes, so it keeps every digit whenever it can. Notes that
+	// explain a line wrap; the endpoint counts are measured with the amounts.
+	var out []string
+	for _, keep := range amountKeeps {
+		amounts := alignAmounts(nums, a, keep)
+		tb := &table{right: []bool{false, false, true, false}}
+		for i, l := range lines {
+			share := graph.Percent(l.amount, t.Seed)
+			if i == 0 {
+				share = ""
+			}
+			note := l.note
+			if !strings.HasSuffix(note, "endpoint") && !strings.HasSuffix(note, "endpoints") {
+				note = ""
+			}
+			tb.rows = append(tb.rows, []string{l.name, amounts[i], share, note})
 		}
-		tb.rows = append(tb.rows, []string{l.name, amounts[i], share, l.note})
+		if width > 0 && tableWidth(tb.render("  ")) > width && keep != amountKeeps[len(amountKeeps)-1] {
+			continue
+		}
+		for i, l := range lines {
+			tb.rows[i][3] = l.note
+		}
+		out = tb.render("  ")
+		break
 	}
-	for _, s := range tb.render("  ") {
+	for _, s := range out {
 		fmt.Fprintln(w, s)
 	}
 }
+
+// amountKeeps are the decimal places the text report tries, in order, when a
+// table is too wide: all of them, then 8, 4 and 2.
+var amountKeeps = []int{-1, 8, 4, 2}
 
 func endpointCount(n int) string {
 	switch n {
@@ -233,13 +312,13 @@ func endpointCount(n int) string {
 	return fmt.Sprintf("%d endpoints", n)
 }
 
-// alignAmounts formats amounts in human units with their decimal points aligned
-// and the symbol after them.
-func alignAmounts(vs []*big.Int, a graph.Asset) []string {
+// alignAmounts formats amounts in human units, rounded to keep decimal places
+// (-1: exact), with their decimal points aligned and the symbol after them.
+func alignAmounts(vs []*big.Int, a graph.Asset, keep int) []string {
 	ints, fracs := make([]string, len(vs)), make([]string, len(vs))
 	wi, wf := 0, 0
 	for i, v := range vs {
-		s := graph.FormatUnits(v, a.Decimals)
+		s := roundUnits(v, a.Decimals, keep)
 		in, fr, ok := strings.Cut(s, ".")
 		if ok {
 			fr = "." + fr
@@ -259,6 +338,40 @@ func alignAmounts(vs []*big.Int, a graph.Asset) []string {
 	return out
 }
 
+// fitStage is one way of laying out the endpoint table. WriteText tries the
+// stages in order and keeps the first that fits the width: transaction hashes
+// are shortened first (the full hash is in --paths and the machine formats),
+// then amounts lose decimals, then addresses are shortened, then labels are
+// cut to the room left (but not below labelMin), then the inflow column goes.
+type fitStage struct {
+	tx, addr int // 0 whole, 1 explorer style (8…6), 2 tiny (6…4)
+	keep     int // decimal places of the amounts (-1: exact)
+	labelMin int // 0: labels whole; else cut to fit, down to this many runes
+	noTx     bool
+}
+
+var fitStages = []fitStage{
+	{keep: -1},
+	{tx: 1, keep: -1},
+	{tx: 1, keep: 8},
+	{tx: 1, keep: 4},
+	{tx: 1, addr: 1, keep: 4},
+	{tx: 1, addr: 1, keep: 2},
+	{tx: 1, addr: 1, keep: 2, labelMin: 12},
+	{tx: 2, addr: 2, keep: 2, labelMin: 8},
+	{tx: 2, addr: 2, keep: 2, labelMin: 6, noTx: true},
+}
+
+func shorten(s string, mode int) string {
+	switch mode {
+	case 1:
+		return shortID(s)
+	case 2:
+		return abbrev(s, 6, 4)
+	}
+	return s
+}
+
 func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph.Endpoint, opts TextOptions) {
 	omitted := 0
 	if opts.MaxRows > 0 && len(rows) > opts.MaxRows {
@@ -269,7 +382,6 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 	for i, e := range rows {
 		nums[i] = e.Amount
 	}
-	amounts := alignAmounts(nums, a)
 
 	lastCol := "INFLOW TX"
 	for _, e := range rows {
@@ -277,77 +389,95 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 			lastCol = "INFLOW TX / OUTPUT"
 		}
 	}
-
-	// Shortening stages, tried in order until the table fits opts.Width.
-	const (
-		shortTx = 1 << iota
-		shortLabel
-		shortAddr
-		shorterLabel
-		tiny
-	)
-	stages := []int{0, shortTx, shortTx | shortLabel, shortTx | shortLabel | shortAddr,
-		shortTx | shortLabel | shortAddr | shorterLabel, shortTx | shortLabel | shortAddr | shorterLabel | tiny}
-	var lines []string
-	for _, st := range stages {
-		tb := &table{
-			header: []string{"KIND", "ADDRESS", "LABEL", "AMOUNT", "SHARE", "HOPS", lastCol},
-			right:  []bool{false, false, false, false, true, true, false},
+	var cut legendFacts // what the chosen layout changed, for the legend
+	layout := func(st fitStage, labelMax int) []string {
+		cut = legendFacts{dropped: st.noTx, keep: st.keep}
+		keep := st.keep
+		if !slices.ContainsFunc(nums, func(v *big.Int) bool { return !exactAt(v, a.Decimals, keep) }) {
+			keep = -1 // every amount is whole at this precision: show them as they are
 		}
+		cut.rounded = keep >= 0
+		amounts := alignAmounts(nums, a, keep)
+		header := []string{"KIND", "ADDRESS", "LABEL", "AMOUNT", "SHARE", "HOPS", lastCol}
+		right := []bool{false, false, false, false, true, true, false}
+		if st.noTx {
+			header, right = header[:6], right[:6]
+		}
+		tb := &table{header: header, right: right}
 		for i, e := range rows {
-			addr := firstNonEmpty(e.Address, e.Outpoint)
-			switch {
-			case st&tiny != 0:
-				addr = abbrev(addr, 6, 4)
-			case st&shortAddr != 0:
-				addr = shortID(addr)
-			}
+			full := firstNonEmpty(e.Address, e.Outpoint)
+			addr := shorten(full, st.addr)
+			cut.addr = cut.addr || addr != full
 			label := e.Label
 			if label == "" && e.Exchange != "" {
 				label = "deposit of " + e.Exchange
 			}
 			label = escape.Display(label, textLabelMax)
-			switch {
-			case st&tiny != 0:
-				label = truncate(label, 10)
-			case st&shorterLabel != 0:
-				label = truncate(label, 12)
-			case st&shortLabel != 0:
-				label = truncate(label, 24)
+			if labelMax > 0 {
+				l := truncate(label, labelMax)
+				cut.label = cut.label || l != label
+				label = l
 			}
-			tx, more := "", 0
+			tx, n := "", 0
 			switch {
 			case e.Outpoint != "":
 				tx = e.Outpoint // UTXO: the output holding the taint names its tx
 			case len(e.Inflows) > 0:
 				in := sortedInflows(e.Inflows)
-				tx, more = in[0].Tx, len(in)-1
+				tx, n = in[0].Tx, len(in)-1
 			case len(e.Path) > 0:
 				tx = e.Path[len(e.Path)-1]
 			}
-			switch {
-			case st&tiny != 0:
-				tx = abbrev(tx, 6, 4)
-			case st&shortTx != 0:
-				tx = shortID(tx)
+			if s := shorten(tx, st.tx); s != tx && !st.noTx {
+				cut.tx, tx = true, s
 			}
 			if tx == "" {
 				tx = "-"
 			}
-			if more > 0 {
-				tx += fmt.Sprintf(" +%d", more)
+			if n > 0 {
+				tx += fmt.Sprintf(" +%d", n)
+				cut.more = cut.more || !st.noTx
 			}
-			tb.rows = append(tb.rows, []string{e.Kind, cleanText(addr), label, amounts[i], graph.Percent(e.Amount, seed), fmt.Sprint(e.Hops), cleanText(tx)})
+			row := []string{e.Kind, cleanText(addr), label, amounts[i], graph.Percent(e.Amount, seed), fmt.Sprint(e.Hops), cleanText(tx)}
+			tb.rows = append(tb.rows, row[:len(header)])
 		}
-		lines = tb.render("  ")
+		return tb.render("  ")
+	}
+	var lines []string
+	for i, st := range fitStages {
+		lines = layout(st, 0)
 		if opts.Width <= 0 || tableWidth(lines) <= opts.Width {
 			break
+		}
+		if st.labelMin > 0 {
+			labelW := 0
+			for _, e := range rows {
+				l := e.Label
+				if l == "" && e.Exchange != "" {
+					l = "deposit of " + e.Exchange
+				}
+				labelW = max(labelW, utf8.RuneCountInString(escape.Display(l, textLabelMax)))
+			}
+			if room := labelW - (tableWidth(lines) - opts.Width); room >= st.labelMin {
+				lines = layout(st, room)
+				break
+			}
+			if i == len(fitStages)-1 {
+				lines = layout(st, st.labelMin)
+			}
 		}
 	}
 	// The header and rows come from render; path lines go under their row.
 	fmt.Fprintln(w, lines[0])
 	for i, e := range rows {
-		fmt.Fprintln(w, lines[i+1])
+		line := lines[i+1]
+		if opts.Width > 0 && utf8.RuneCountInString(line) > opts.Width {
+			line = truncate(line, opts.Width) // nothing left to shorten: cut the row
+		}
+		if opts.Color {
+			line = colourPrefix(line, e.Kind)
+		}
+		fmt.Fprintln(w, line)
 		if !opts.Paths {
 			continue
 		}
@@ -369,6 +499,44 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 	if omitted > 0 {
 		fmt.Fprintf(w, "  … %d more endpoints not shown (see --format json)\n", omitted)
 	}
+	for _, l := range tableLegend(cut, lastCol, opts.Width) {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// legendFacts are what a table layout abbreviated.
+type legendFacts struct {
+	more, tx, addr, label, rounded, dropped bool
+	keep                                    int
+}
+
+// tableLegend says what the table's abbreviations mean, only those it uses.
+func tableLegend(c legendFacts, lastCol string, width int) []string {
+	var ls []string
+	if c.more {
+		ls = append(ls, "+N: N more transactions brought taint to that endpoint (all in --format json)")
+	}
+	var cut []string
+	if c.tx {
+		cut = append(cut, "hashes")
+	}
+	if c.addr {
+		cut = append(cut, "addresses")
+	}
+	if c.label {
+		cut = append(cut, "labels")
+	}
+	fit := fmt.Sprintf("to fit %d columns", width)
+	if len(cut) > 0 {
+		ls = append(ls, strings.Join(cut, ", ")+" shortened with … "+fit+" (whole with --width 0)")
+	}
+	if c.rounded {
+		ls = append(ls, fmt.Sprintf("amounts rounded to %d decimals %s (exact in --format json)", c.keep, fit))
+	}
+	if c.dropped {
+		ls = append(ls, lastCol+" left out "+fit+" (--paths lists the transactions)")
+	}
+	return ls
 }
 
 // textLabelMax is the most characters of a label (or exchange name) the text

@@ -29,7 +29,7 @@ a trace fetched, with a SHA-256 content hash of every stored object and a root h
 over all of them. docs/case-store.md documents the schema for sqlite3.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return badInput("unknown case command %q (want verify or info)", args[0])
+				return unknownSubcommand(cmd, args[0])
 			}
 			return nil
 		},

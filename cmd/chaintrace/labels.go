@@ -38,7 +38,7 @@ GraphSense TagPack YAML. Later files override earlier ones; overrides that chang
 label are printed as conflicts.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return badInput("unknown labels command %q (want list, show or validate)", args[0])
+				return unknownSubcommand(cmd, args[0])
 			}
 			return nil
 		},

@@ -64,6 +64,9 @@ func writeBadInputFixtures(t *testing.T, dir string) {
 		"bad-labels.csv": "chain,address,label,category,source,confidence\neth,0x28c6c06298d514db089934071355e5743bf21d60,x,exchange,me,200\n",
 		"corrupt.json":   "\x00\x01{not json",
 		"corrupt.case":   "SQLite format 3\x00" + strings.Repeat("garbage", 100),
+		// Files people pass to --case that are not cases: a result and a check spec.
+		"result.json": `{"schema": 1, "tool": "chaintrace", "chain": "eth", "seeds": ["0x` + strings.Repeat("cd", 32) + `"], "endpoints": []}`,
+		"spec.yaml":   "name: x\ncase: x.case\nexpect:\n  endpoints: []\n",
 		// A theft transaction that moved nothing: 0 ETH and no token transfer.
 		"zero-value.json": `{"format":"chaintrace-case/v1","chain":"eth","family":"account",
 "native":{"id":"ETH","symbol":"ETH","decimals":18},"tip":2,

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -24,6 +26,19 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// Getenv reads the environment (os.Getenv in main; a map in tests).
 	Getenv func(string) string
+
+	// What the streams are (term.go): run finds out from the real files;
+	// tests set them to run a command "on a terminal" with buffers.
+	OutTTY   bool // standard output is a terminal
+	ErrTTY   bool // standard error is a terminal
+	OutWidth int  // standard output's terminal width in columns (0: unknown)
+	// Now is the clock (time.Now; tests drive progress with a fake one).
+	Now func() time.Time
+	// Argv is the command line as given (without the program name), for the
+	// next commands the text output suggests.
+	Argv []string
+
+	fromEnv map[string]string // flag name → the environment variable that set it
 }
 
 // envPrefix prefixes the environment variable of every flag: --rpc is
@@ -40,15 +55,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		<-ctx.Done()
 		stop()
 	}()
+	ios := &IOStreams{In: stdin, Out: stdout, ErrOut: stderr, Getenv: getenv,
+		OutTTY: isTerminal(stdout), ErrTTY: isTerminal(stderr), OutWidth: terminalWidth(stdout),
+		Argv: args}
+	return runIO(ctx, args, ios)
+}
+
+// runIO is run with the streams decided: tests call it with buffers that claim
+// to be a terminal of some width.
+func runIO(ctx context.Context, args []string, ios *IOStreams) int {
 	// Everything on standard error (warnings, notices, progress, errors)
 	// passes the transport's one redaction.
-	stderr = httpx.RedactWriter(stderr)
-	ios := &IOStreams{In: stdin, Out: stdout, ErrOut: stderr, Getenv: getenv}
+	ios.ErrOut = httpx.RedactWriter(ios.ErrOut)
+	if ios.Argv == nil {
+		ios.Argv = args
+	}
 	root := newRootCmd(ios)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := unknownCommand(root, args)
+	if err == nil {
+		err = root.ExecuteContext(ctx)
+	}
 	if err != nil {
-		reportError(stderr, err)
+		err = blameEnvironment(ios, err)
+		reportError(ios.ErrOut, err)
 	}
 	return exitCode(err)
 }
@@ -71,21 +101,19 @@ List flags (--labels, --stop-at, --through) take comma-separated values there.`,
 		// Bare `chaintrace` prints help; an unknown word is bad input (exit 2).
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return badInput("unknown command %q (commands: %s)", args[0], strings.Join(commandNames(cmd), ", "))
+				return unknownSubcommand(cmd, args[0])
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return applyEnv(cmd, ios.Getenv)
+			return applyEnv(cmd, ios)
 		},
 	}
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return badInput("%v (see '%s --help')", err, cmd.CommandPath())
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 
 	root.AddCommand(
@@ -111,9 +139,10 @@ func commandNames(root *cobra.Command) []string {
 
 // applyEnv sets every flag of cmd that the command line left unset from its
 // environment variable, if that is set. It runs once per invocation, over the
-// flag set, so a flag added anywhere gets its variable for free.
-func applyEnv(cmd *cobra.Command, getenv func(string) string) error {
-	if getenv == nil {
+// flag set, so a flag added anywhere gets its variable for free. It remembers
+// which flags the environment set, so an error about one of them can say so.
+func applyEnv(cmd *cobra.Command, ios *IOStreams) error {
+	if ios.Getenv == nil {
 		return nil
 	}
 	var err error
@@ -122,7 +151,7 @@ func applyEnv(cmd *cobra.Command, getenv func(string) string) error {
 			return
 		}
 		name := envName(f.Name)
-		v := getenv(name)
+		v := ios.Getenv(name)
 		if v == "" {
 			return
 		}
@@ -134,13 +163,17 @@ func applyEnv(cmd *cobra.Command, getenv func(string) string) error {
 				}
 			}
 			if e := sv.Replace(items); e != nil {
-				err = badInput("environment variable %s=%q: %v", name, v, e)
+				err = badInput("environment variable %s=%q (for --%s): %s", name, v, f.Name, valueProblem(f, e))
 			}
 		} else if e := f.Value.Set(v); e != nil {
-			err = badInput("environment variable %s=%q: %v (want what --%s takes)", name, v, e, f.Name)
+			err = badInput("environment variable %s=%q (for --%s): %s", name, v, f.Name, valueProblem(f, e))
 		}
 		if err == nil {
 			f.Changed = true
+			if ios.fromEnv == nil {
+				ios.fromEnv = map[string]string{}
+			}
+			ios.fromEnv[f.Name] = name + "=" + strconv.Quote(v)
 		}
 	})
 	return err

@@ -40,8 +40,9 @@ type TraceOptions struct {
 	Out      string
 	NodesOut string
 	Paths    bool
-	Width    int
-	Quiet    bool // no progress line on a terminal
+	Width    int    // text: columns to fit (0: no limit; widthAuto: the terminal's, see outputWidth)
+	Color    string // text: auto, always, never
+	Quiet    bool   // no progress line on a terminal
 
 	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
 	// half-way).
@@ -87,7 +88,9 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
-	f.IntVar(&o.Width, "width", 0, "text: fit the endpoint table into this many columns (0: no limit)")
+	o.Width = widthAuto
+	f.Var(widthFlag{&o.Width}, "width", "text: fit the output into this many columns (0: no limit; auto: $COLUMNS or the terminal's width, no limit in a pipe or file)")
+	f.StringVar(&o.Color, "color", "auto", "text: colour endpoint kinds: auto (on a terminal, unless NO_COLOR is set), always, never")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "do not show progress on the terminal")
 	o.AddRecordFlags(f)
 	addReportFlags(f, &o.ReportOptions)
@@ -121,8 +124,11 @@ func (o *TraceOptions) checkOutput() error {
 			return badInput("--%s %q: directory %q does not exist", p.flag, p.path, filepath.Dir(p.path))
 		}
 	}
-	if o.Width < 0 {
+	if o.Width < widthAuto {
 		return badInput("--width %d: want 0 or more", o.Width)
+	}
+	if o.Color != "" && !slices.Contains(colorModes, o.Color) {
+		return badInput("--color %q: want one of %s", o.Color, strings.Join(colorModes, ", "))
 	}
 	return nil
 }
@@ -137,8 +143,12 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if o.Timeout < 0 {
 		return badInput("--timeout %v: want 0 (no limit) or a positive duration such as 30s", o.Timeout)
 	}
+	if o.Case == "" && len(o.Seeds) == 0 {
+		// Said before any node is contacted: nothing could be traced anyway.
+		return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block (or --case FILE to replay a case with its own seeds)")
+	}
 	if err := o.Precheck(o.env()); err != nil {
-		return err
+		return otherFamilyHint(o.Chain, o.Seeds, err)
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -147,6 +157,11 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	}
 	src, err := opening.Open(ctx, &o.Options, o.env())
 	if err != nil {
+		if o.Case != "" && exitCode(err) == exitInput {
+			if m := caseFileMistake(o.Case); m != nil {
+				return m // a result or a check spec given as a case
+			}
+		}
 		return err
 	}
 	defer src.Close()
@@ -244,7 +259,11 @@ func (o *TraceOptions) write(res *graph.Result) error {
 			err = report.HTML(&buf, res, ro)
 		}
 	default:
-		err = render.WriteText(&buf, res, render.TextOptions{Width: o.Width, Paths: o.Paths})
+		toFile := !toStdout(o.Out)
+		err = render.WriteText(&buf, res, render.TextOptions{
+			Width: o.IO.outputWidth(o.Width, toFile), Paths: o.Paths,
+			Color: o.IO.colour(o.Color, toFile),
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s output: %w", o.Format, err)
