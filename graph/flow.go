@@ -79,6 +79,7 @@ func NewFlow() *Flow {
 // vertex is everything the index keeps under one id (one map lookup per end of
 // a transfer): the node, once created, and the transfers leaving and entering it.
 type vertex struct {
+	id      string // the id as first seen: edges and the node share its bytes
 	n       *Node
 	out, in []*Edge
 }
@@ -86,7 +87,7 @@ type vertex struct {
 func (f *Flow) vertex(id string) *vertex {
 	v := f.ids[id]
 	if v == nil {
-		v = &vertex{}
+		v = &vertex{id: id}
 		f.ids[id] = v
 	}
 	return v
@@ -99,7 +100,7 @@ func (f *Flow) Node(id, role string, hop int) *Node {
 	v := f.vertex(id)
 	n := v.n
 	if n == nil {
-		n = &Node{ID: id, Address: id, Role: role, Hop: hop}
+		n = &Node{ID: v.id, Address: v.id, Role: role, Hop: hop}
 		v.n = n
 		f.order = append(f.order, n)
 		return n
@@ -145,6 +146,9 @@ func (f *Flow) AddEdge(e *Edge) {
 	from.out = append(from.out, e)
 	to := f.vertex(e.To)
 	to.in = append(to.in, e)
+	// Equal strings, one copy: a large trace holds millions of edges whose ends
+	// each source answer spelled out anew.
+	e.From, e.To = from.id, to.id
 }
 
 // Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate

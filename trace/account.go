@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +31,7 @@ type holder struct {
 	deposit  *depositMatch
 	assets   []assetState // per asset: ledger and tainted inflows (a holder has one to a few)
 	hist     []graph.Transfer
+	pending  int               // events of hist still in the queue; at 0 hist is released (see releaseDone)
 	open     uint64            // ledgers open with the balance at the end of block open-1 …
 	startKey graph.TransferKey // … plus this block's transfers before startKey
 	// unexplained: per asset, node balance − traced balance at the end (reconcile.go).
@@ -85,7 +85,10 @@ type acctTracer struct {
 	holders  map[string]*holder
 	assets   map[string]graph.Asset // every asset a ledger was opened for
 	q        evHeap
-	queued   map[graph.TransferKey]struct{} // a set: no value byte per slot
+	pushes   uint64            // events pushed so far: ties in the queue pop first-pushed first
+	cur      graph.TransferKey // the transaction being replayed (TxHash, Block, TxIndex) …
+	curSeqs  []int             // … and the seqs of it already popped: a transfer is replayed once
+	done     []*holder         // holders whose last event was popped in the current transaction
 	seedTx   map[string]bool
 	followed int
 	maxHop   int
@@ -102,6 +105,7 @@ type acctTracer struct {
 	sw       swapTx                 // swap rule, per transaction (swap.go)
 	swapHist map[string]*histFuture // histories the swap rule fetched, for classify
 	notes    map[string]string      // why funds stayed in a venue
+	lastTx   string                 // see intern
 }
 
 // histFuture is a history fetched ahead of need: when a holder is followed, the
@@ -137,7 +141,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 	t := &acctTracer{
 		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
-		holders: map[string]*holder{}, assets: map[string]graph.Asset{}, queued: map[graph.TransferKey]struct{}{},
+		holders: map[string]*holder{}, assets: map[string]graph.Asset{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
 		pre: map[string]*histFuture{}, bal: map[balKey]*big.Int{}, code: map[string]bool{},
 	}
@@ -156,7 +160,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 				if trs[i].Block > toBlock {
 					return fmt.Errorf("%w: seed %s is in block %d, after --to-block %d", ErrBadInput, s.raw, trs[i].Block, toBlock)
 				}
-				t.push(&trs[i])
+				t.push(&trs[i], nil)
 			}
 			t.prefetchSeed(trs)
 		case s.address != "":
@@ -172,9 +176,13 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 			t.fail(err)
 			break
 		}
-		e := heap.Pop(&t.q).(*graph.Transfer)
-		t.process(e)
+		ev := t.q.pop()
+		if !t.replayOnce(ev) {
+			continue
+		}
+		t.process(ev.t)
 	}
+	t.releaseDone()
 	t.finish()
 	t.swapNotes()
 	return t.err
@@ -186,13 +194,61 @@ func (t *acctTracer) fail(err error) {
 	}
 }
 
-func (t *acctTracer) push(e *graph.Transfer) {
-	k := e.Key()
-	if _, ok := t.queued[k]; ok {
-		return
+// push queues e, an event of h's history (h is nil for a seed transaction's
+// transfers). A transfer between two followed holders is in both histories and
+// queued twice; replayOnce lets the first-pushed copy through.
+func (t *acctTracer) push(e *graph.Transfer, h *holder) {
+	if h != nil {
+		h.pending++
 	}
-	t.queued[k] = struct{}{}
-	heap.Push(&t.q, e)
+	t.pushes++
+	t.q.push(event{t: e, h: h, n: t.pushes})
+}
+
+// replayOnce accounts for a popped event and reports whether to replay it: a
+// transfer is replayed once, however many histories queued it. Only the current
+// transaction's transfers can be queued again behind the replay point (a swap's
+// output delivered before the transfer that pays for it), so remembering the
+// current transaction's seqs is enough. When the replay moves on to another
+// transaction, the histories of the holders whose events are all replayed are
+// released: no rule reads a holder's history outside its own transactions (the
+// swap rule, TIHO and the deposit rule read the transaction being replayed or
+// the history as fetched; reconciliation and the endpoints read ledgers only), so
+// the trace's memory is the followed frontier's histories, not every history.
+func (t *acctTracer) replayOnce(ev event) bool {
+	if ev.h != nil {
+		ev.h.pending--
+		if ev.h.pending == 0 {
+			t.done = append(t.done, ev.h)
+		}
+	}
+	e := ev.t
+	if e.TxHash != t.cur.TxHash || e.Block != t.cur.Block || e.TxIndex != t.cur.TxIndex {
+		t.releaseDone()
+		t.cur = graph.TransferKey{TxHash: e.TxHash, Block: e.Block, TxIndex: e.TxIndex}
+		t.curSeqs = t.curSeqs[:0]
+		if len(t.tiho) > 0 {
+			clear(t.tiho) // keyed by transaction: never read again
+		}
+	}
+	for _, s := range t.curSeqs {
+		if s == e.Seq {
+			return false
+		}
+	}
+	t.curSeqs = append(t.curSeqs, e.Seq)
+	return true
+}
+
+// releaseDone drops the histories of the holders in t.done (see replayOnce).
+func (t *acctTracer) releaseDone() {
+	for i, h := range t.done {
+		if h.pending == 0 {
+			h.hist = nil
+		}
+		t.done[i] = nil
+	}
+	t.done = t.done[:0]
 }
 
 func (t *acctTracer) seedAddress(addr string) error {
@@ -208,7 +264,10 @@ func (t *acctTracer) seedAddress(addr string) error {
 	h.startKey = graph.TransferKey{Block: t.o.FromBlock, TxIndex: -1}
 	t.followed++
 	for i := range h.hist {
-		t.push(&h.hist[i])
+		t.push(&h.hist[i], h)
+	}
+	if h.pending == 0 {
+		t.done = append(t.done, h)
 	}
 	// Open a ledger for every asset the address holds or receives, so what it held
 	// at the start block is counted even if it never moves.
@@ -298,7 +357,22 @@ func (t *acctTracer) process(e *graph.Transfer) {
 		}
 		td.WrappedIn.Add(td.WrappedIn, taint)
 	}
-	t.deliver(e, taint, hop, holding(e.From, src.ID))
+	from := e.From
+	if following {
+		from = fh.addr // the holder's copy of the string: results keep one
+	}
+	t.deliver(e, taint, hop, holding(from, src.ID))
+}
+
+// intern returns the copy of tx the previous call returned when they are equal:
+// consecutive transfers are mostly one transaction's, and the edges, inflows and
+// paths that keep a hash then share one string.
+func (t *acctTracer) intern(tx string) string {
+	if tx == t.lastTx {
+		return t.lastTx
+	}
+	t.lastTx = tx
+	return tx
 }
 
 // deliver credits e's recipient with taint (a share of e.Amount) at hop: a
@@ -318,22 +392,30 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hk
 		return
 	}
 	t.c.asset(e.Asset)
-	in := &graph.Inflow{Tx: e.TxHash, Block: e.Block, Time: e.Time, From: e.From, Amount: taint}
+	tx, payer := t.intern(e.TxHash), e.From
+	if from.b == payer {
+		payer = from.b
+	}
+	to := e.To
+	if th != nil {
+		to = th.addr
+	}
+	in := &graph.Inflow{Tx: tx, Block: e.Block, Time: e.Time, From: payer, Amount: taint}
 	if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 && !(th != nil && th.source) {
-		t.c.res.Flow.Node(e.To, graph.EndBelowThreshold, hop)
-		t.c.reach(holding(e.To, e.Asset.ID), from, e.TxHash)
-		t.c.end(graph.EndBelowThreshold, e.To, "", e.Asset.ID, taint, hop, nil, in)
-		t.edge(e, taint, hop)
+		t.c.res.Flow.Node(to, graph.EndBelowThreshold, hop)
+		t.c.reach(holding(to, e.Asset.ID), from, tx)
+		t.c.end(graph.EndBelowThreshold, to, "", e.Asset.ID, taint, hop, nil, in)
+		t.edge(e, tx, taint, hop)
 		if th != nil && th.state == hFollowing {
 			t.ledger(th, e.Asset).credit(e.Amount, new(big.Int))
 		}
 		return
 	}
 	if th == nil {
-		th = t.classify(e.To, hop, e)
+		th = t.classify(to, hop, e)
 	}
-	t.c.reach(holding(e.To, e.Asset.ID), from, e.TxHash)
-	t.edge(e, taint, hop)
+	t.c.reach(holding(to, e.Asset.ID), from, tx)
+	t.edge(e, tx, taint, hop)
 	if hop > t.maxHop {
 		t.maxHop = hop
 	}
@@ -351,9 +433,9 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hk
 	}
 }
 
-func (t *acctTracer) edge(e *graph.Transfer, taint *big.Int, hop int) {
+func (t *acctTracer) edge(e *graph.Transfer, tx string, taint *big.Int, hop int) {
 	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
-		Tx: e.TxHash, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset.ID,
+		Tx: tx, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset.ID,
 		Block: e.Block, Time: e.Time, Hop: hop, Kind: string(e.Kind),
 	}, e.Amount, taint))
 }
@@ -366,6 +448,7 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	t.holders[addr] = h
 	end := func(kind string) *holder {
 		h.state, h.endKind = hEnded, kind
+		h.hist = nil // an endpoint's history is never read again
 		n := t.c.res.Flow.Node(addr, kind, hop)
 		if h.label != nil {
 			n.Label, n.Category = h.label.Name, h.label.Category
@@ -415,8 +498,11 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	ek := e.Key()
 	for i := range h.hist {
 		if ek.Less(h.hist[i].Key()) {
-			t.push(&h.hist[i])
+			t.push(&h.hist[i], h)
 		}
+	}
+	if h.pending == 0 {
+		t.done = append(t.done, h)
 	}
 	if t.o.Progress != nil {
 		t.o.Progress(Progress{Addresses: t.followed, Transfers: t.nTrans, Hop: hop})
@@ -454,6 +540,7 @@ func (t *acctTracer) atHopLimit(h *holder, e *graph.Transfer, end func(string) *
 
 func (t *acctTracer) history(addr string, from uint64) (History, error) {
 	if f := t.swapHist[addr]; f != nil && f.from == from {
+		delete(t.swapHist, addr) // classify asks once per address: the holder keeps it now
 		return f.h, f.err
 	}
 	if f := t.pre[addr]; f != nil && f.from == from {
@@ -643,7 +730,11 @@ func (t *acctTracer) finish() {
 			kind = heldKind(kind, h.label)
 			t.c.res.Flow.Node(a, kind, h.hop)
 			ep := t.c.end(kind, a, "", id, rem, h.hop, h.label, nil)
-			ep.Inflows = append(ep.Inflows, h.asset(id).inflows...)
+			if ins := h.asset(id).inflows; len(ep.Inflows) == 0 {
+				ep.Inflows = ins // the holder is done with them: no copy
+			} else {
+				ep.Inflows = append(ep.Inflows, ins...)
+			}
 			if d := h.unexplained[id]; d != nil {
 				ep.Unexplained = new(big.Int).Set(d)
 			}
@@ -651,12 +742,23 @@ func (t *acctTracer) finish() {
 	}
 }
 
-// evHeap orders transfers in chain order.
-type evHeap []*graph.Transfer
+// event is a queued transfer: e, from holder h's history (nil: a seed
+// transaction's), pushed n-th.
+type event struct {
+	t *graph.Transfer
+	h *holder
+	n uint64
+}
+
+// evHeap orders events in chain order, ties (one transfer queued by two
+// histories) first-pushed first. A typed binary heap: container/heap would box
+// every event in an interface.
+type evHeap []event
 
 func (h evHeap) Len() int { return len(h) }
-func (h evHeap) Less(i, j int) bool {
-	a, b := h[i], h[j] // TransferKey.Less, without building the keys
+
+func (h evHeap) less(i, j int) bool {
+	a, b := h[i].t, h[j].t // TransferKey.Less, without building the keys
 	if a.Block != b.Block {
 		return a.Block < b.Block
 	}
@@ -666,13 +768,47 @@ func (h evHeap) Less(i, j int) bool {
 	if a.Seq != b.Seq {
 		return a.Seq < b.Seq
 	}
-	return a.TxHash < b.TxHash
+	if a.TxHash != b.TxHash {
+		return a.TxHash < b.TxHash
+	}
+	return h[i].n < h[j].n
 }
-func (h evHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *evHeap) Push(x any)   { *h = append(*h, x.(*graph.Transfer)) }
-func (h *evHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *evHeap) push(e event) {
+	*h = append(*h, e)
+	q := *h
+	for j := len(q) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !q.less(j, i) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		j = i
+	}
+}
+
+func (h *evHeap) pop() event {
+	q := *h
+	n := len(q) - 1
+	top := q[0]
+	q[0] = q[n]
+	q[n] = event{}
+	q = q[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		j := l
+		if r := l + 1; r < n && q.less(r, l) {
+			j = r
+		}
+		if !q.less(j, i) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		i = j
+	}
+	*h = q
+	return top
 }

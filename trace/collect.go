@@ -16,7 +16,8 @@ import (
 type collector struct {
 	res    *graph.Result
 	ends   map[endKey]*graph.Endpoint
-	preds  map[hkey]pred // holder → first tainted arrival
+	preds  map[hkey]*pred // holder → how it was first reached (placeholders for holders not reached yet)
+	nPreds int            // how many of preds are set
 	totals map[string]*graph.Totals
 	warned map[string]bool
 }
@@ -25,11 +26,14 @@ type endKey struct {
 	kind, address, outpoint, asset string
 }
 
-// pred is how a holder was first reached: from holder via tx (from is the zero
-// hkey for a seed).
+// pred is how a holder was first reached: from holder via tx (from is nil for a
+// seed). from points at the predecessor's record, which is a placeholder (set
+// false) until that holder is reached itself, so a path is a walk of pointers
+// and the index holds one key per holder, not two.
 type pred struct {
-	from hkey
+	from *pred
 	tx   string
+	set  bool
 }
 
 // hkey names a holder of taint whose path is rebuilt: one asset at one address on
@@ -65,7 +69,7 @@ func newCollector(res *graph.Result) *collector {
 	return &collector{
 		res:    res,
 		ends:   map[endKey]*graph.Endpoint{},
-		preds:  map[hkey]pred{},
+		preds:  map[hkey]*pred{},
 		totals: map[string]*graph.Totals{},
 		warned: map[string]bool{},
 	}
@@ -112,31 +116,73 @@ func (c *collector) reach(id, from hkey, tx string) {
 	if tx == "" {
 		return // a credit without a transaction (reward, withdrawal) is no step of a path
 	}
-	if _, ok := c.preds[id]; !ok && id != from {
-		c.preds[id] = pred{from: from, tx: tx}
+	if id == from {
+		return
 	}
+	if p := c.preds[id]; p == nil || !p.set {
+		c.setPred(id, from, tx)
+	}
+}
+
+// setPred records that holder id was reached from holder from (the zero hkey:
+// a seed) via tx, replacing what was recorded.
+func (c *collector) setPred(id, from hkey, tx string) {
+	p := c.rec(id)
+	if !p.set {
+		c.nPreds++
+	}
+	p.set, p.tx, p.from = true, tx, nil
+	if from != (hkey{}) {
+		p.from = c.rec(from)
+	}
+}
+
+// rec is id's record, a placeholder when id was not reached yet.
+func (c *collector) rec(id hkey) *pred {
+	p := c.preds[id]
+	if p == nil {
+		p = &pred{}
+		c.preds[id] = p
+	}
+	return p
+}
+
+// step is the last step of a path: every holder reached the same way (the
+// outputs of one payment) has the same path, which finish computes once.
+type step struct {
+	from *pred
+	tx   string
 }
 
 // path rebuilds the tx hashes from the seed to holder id. Predecessors always
 // were reached earlier, so the walk ends at a seed; the step bound only guards
 // against a bug turning into an endless loop.
-func (c *collector) path(id hkey) []string {
+func (c *collector) path(id hkey, memo map[step][]string) []string {
+	p := c.preds[id]
+	if p == nil || !p.set {
+		return nil
+	}
+	k := step{p.from, p.tx}
+	if out, ok := memo[k]; ok {
+		return out
+	}
 	var rev []string
-	cur := id
-	for steps := 0; steps <= len(c.preds); steps++ {
-		p, ok := c.preds[cur]
-		if !ok {
+	cur := p
+	for steps := 0; steps <= c.nPreds; steps++ {
+		if cur == nil || !cur.set {
 			break
 		}
-		if len(rev) == 0 || rev[len(rev)-1] != p.tx {
-			rev = append(rev, p.tx)
+		if len(rev) == 0 || rev[len(rev)-1] != cur.tx {
+			rev = append(rev, cur.tx)
 		}
-		cur = p.from
+		cur = cur.from
 	}
 	out := make([]string, len(rev))
 	for i, tx := range rev {
 		out[len(rev)-1-i] = tx
 	}
+	out = out[:len(out):len(out)] // shared: an append copies
+	memo[k] = out
 	return out
 }
 
@@ -164,11 +210,12 @@ func (c *collector) end(kind, address, outpoint string, asset string, amount *bi
 // finish turns the accumulated state into the result: endpoints sorted, paths
 // filled, totals summed and checked.
 func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
+	memo := map[step][]string{}
 	for _, e := range c.ends {
 		if e.Amount.Sign() == 0 {
 			continue
 		}
-		e.Path = c.path(holderOf(e))
+		e.Path = c.path(holderOf(e), memo)
 		if e.Path == nil {
 			e.Path = []string{}
 		}

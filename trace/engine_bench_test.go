@@ -217,8 +217,21 @@ func TestEngineChild(t *testing.T) {
 	if err != nil || len(r.Endpoints) == 0 {
 		t.Fatalf("trace: %v", err)
 	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if path := os.Getenv("CHAINTRACE_ENGINE_RESULTPROF"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	runtime.KeepAlive(r)
-	fmt.Printf("engine-child ok %d endpoints\n", len(r.Endpoints))
+	fmt.Printf("engine-child ok %d endpoints; result heap %d MiB\n", len(r.Endpoints), ms.HeapAlloc>>20)
 }
 
 // TestEngineWorkloads checks that the synthetic workloads are what the benchmark

@@ -428,7 +428,7 @@ func (t *acctTracer) swapApply(h *holder, x graph.Asset, vs []string, venue map[
 		taintIn.Add(taintIn, tt)
 		if tt.Sign() > 0 {
 			t.c.asset(x)
-			t.edge(legTransfer(in), tt, hop)
+			t.edge(legTransfer(in), in.t.TxHash, tt, hop)
 		}
 	}
 	for _, v := range vs {

@@ -140,7 +140,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 			o := tx.Outputs[j]
 			t.c.seed(t.asset.ID, o.Value)
 			st := t.newOut(tx, j, new(big.Int).Set(o.Value), 1, false)
-			t.c.preds[outKey(st.op)] = pred{tx: tx.TxID}
+			t.c.setPred(outKey(st.op), hkey{}, tx.TxID)
 			t.outEdge(tx, j, st.taint, 1, nil)
 			fresh = append(fresh, st)
 		}
@@ -168,7 +168,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 				}
 				t.c.seed(t.asset.ID, o.Value)
 				st := t.newOut(tx, j, new(big.Int).Set(o.Value), 0, false)
-				t.c.preds[outKey(op)] = pred{tx: tx.TxID}
+				t.c.setPred(outKey(op), hkey{}, tx.TxID)
 				fresh = append(fresh, st)
 			}
 		}
@@ -494,7 +494,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 			continue
 		}
 		st := t.newOut(tx, j, taints[j], nh, low)
-		t.c.preds[outKey(st.op)] = pred{from: from, tx: tx.TxID}
+		t.c.setPred(outKey(st.op), from, tx.TxID)
 		t.outEdge(tx, j, taints[j], nh, marks[j])
 		fresh = append(fresh, st)
 	}
