@@ -1,0 +1,21 @@
+// Package watch keeps watching the holdings a trace found (unspent outputs,
+// addresses that still hold taint, holders the trace did not follow past its
+// hop limit or could not fetch) and turns every movement of them into events:
+// moved, reached-exchange, reached-mixer, reached-bridge, new-holding, and
+// retracted when a reorganisation removes a block an event came from.
+//
+// On every new block it asks the node only what tells whether a watched holding
+// moved, in one batch (UTXO chains: gettxout per watched output). A holding that
+// moved is traced onward with the trace's own policy and options, on a source
+// with empty caches, up to the newest block that has the confirmations asked
+// for; the endpoints of that onward trace become the events and the next
+// watched holdings. Amounts are exact base units: the onward trace starts from
+// the whole output, so its amounts are scaled by the holding's tainted share
+// (⌊x × taint / value⌋), exact under poison (share 1) and haircut (proportional).
+//
+// State (holdings, the last block processed and its recent hashes, snapshots for
+// rolling back a reorg, events and whether each was delivered) lives in a
+// casestore.WatchLog and is committed before events are delivered, so a watch
+// that is killed and restarted sends every event, at least once, and a
+// delivered event is never sent again.
+package watch
