@@ -174,6 +174,9 @@ func New(cfg Config, res *graph.Result, extra []Holding) (*Watcher, error) {
 	for id, a := range res.Assets {
 		w.st.Assets[id] = a
 	}
+	if _, err := w.commit(nil, 0); err != nil { // a restart resumes from here
+		return nil, err
+	}
 	return w, nil
 }
 
