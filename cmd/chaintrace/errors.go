@@ -18,6 +18,7 @@ const (
 	exitRuntime = 1 // the data source failed, the trace was interrupted, an output could not be written
 	exitInput   = 2 // the command line, a seed, a case or label file is wrong
 	exitCheck   = 3 // `chaintrace check`: the trace ran but did not meet its expectations
+	exitReached = 4 // `chaintrace watch --until exchange`: tainted funds reached an exchange
 )
 
 // errCheckFailed is wrapped by commands that compare a trace with expectations.
@@ -52,6 +53,8 @@ func classify(err error, offline bool) int {
 		return exitOK
 	case errors.Is(err, errCheckFailed):
 		return exitCheck
+	case errors.Is(err, errReachedExchange):
+		return exitReached
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// Interrupted or timed out, whatever else the error says: a dial that
 		// was cancelled while opening a --rpc is not bad input.

@@ -122,6 +122,7 @@ List flags (--labels, --stop-at, --through) take comma-separated values there.`,
 		newCheckCmd(ios),
 		newCaseCmd(ios),
 		newLabelsCmd(ios),
+		newWatchCmd(ios),
 	)
 	return root
 }
