@@ -19,9 +19,38 @@ func (a *Adapter) Unspent(ctx context.Context, ops []graph.Outpoint) ([]bool, er
 	if !ok {
 		return nil, fmt.Errorf("%w: the %s backend cannot check outputs in a batch (watch needs a btcd or bitcoind JSON-RPC node)", trace.ErrUnsupported, a.backend.name())
 	}
+	// Each answer is tied to its output by value and script (from the
+	// transactions, fetched once and kept: they never change), so the calls
+	// share batches and a swapped answer is caught.
+	ids := make([]string, 0, len(ops))
+	seenID := map[string]bool{}
+	for _, op := range ops {
+		if !seenID[op.TxID] {
+			seenID[op.TxID] = true
+			ids = append(ids, op.TxID)
+		}
+	}
+	txs, err := a.load(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	calls := make([]*rpcCall, len(ops))
+	seen := map[string]bool{}
 	for i, op := range ops {
-		calls[i] = &rpcCall{Method: "gettxout", Params: []any{op.TxID, op.Vout, false}, Result: new(json.RawMessage)}
+		tx := txs[op.TxID]
+		if tx == nil || int(op.Vout) >= len(tx.Outputs) {
+			return nil, fmt.Errorf("%w: output %s does not exist", trace.ErrNotFound, op)
+		}
+		var script []byte
+		if raw := a.rawTx(op.TxID); raw != nil && int(op.Vout) < len(raw.Outs) {
+			script = raw.Outs[op.Vout].Script
+		}
+		var check func(json.RawMessage) error
+		if key := fmt.Sprintf("%s/%x", tx.Outputs[op.Vout].Value, script); !seen[key] {
+			seen[key] = true // an output just like another gets no check, so never shares a batch with it
+			check = outCheck(tx.Outputs[op.Vout].Value, script)
+		}
+		calls[i] = &rpcCall{Method: "gettxout", Params: []any{op.TxID, op.Vout, false}, Result: new(json.RawMessage), Check: check}
 	}
 	if err := b.c.batch(ctx, calls); err != nil {
 		return nil, err
