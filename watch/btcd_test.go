@@ -89,6 +89,10 @@ func (w *world) options() trace.Options {
 // watcher opens a watch with its state in path, starting from a trace of the
 // theft's first output when the state is new; got collects the events delivered.
 func (w *world) watcher(t *testing.T, path string, res *graph.Result, got *[]watch.Event) (*watch.Watcher, func()) {
+	return w.watcherConf(t, path, res, got, 1)
+}
+
+func (w *world) watcherConf(t *testing.T, path string, res *graph.Result, got *[]watch.Event, conf uint64) (*watch.Watcher, func()) {
 	t.Helper()
 	log, err := casestore.OpenWatchLog(path)
 	if err != nil {
@@ -101,9 +105,10 @@ func (w *world) watcher(t *testing.T, path string, res *graph.Result, got *[]wat
 			a := w.source(t)
 			return a, func() {}, nil
 		},
-		Options: w.options(),
-		Log:     log,
-		Emit:    func(e watch.Event) error { *got = append(*got, e); return nil },
+		Options:       w.options(),
+		Confirmations: conf,
+		Log:           log,
+		Emit:          func(e watch.Event) error { *got = append(*got, e); return nil },
 	}, res, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -258,5 +263,41 @@ retracted block=%d tx=%s amount=289980000 holding=%s retracts=%d
 	}
 	if wt.Last() != start+5 {
 		t.Fatalf("last block %d, want %d", wt.Last(), start+5)
+	}
+}
+
+// TestWatchConfirmations: with --confirmations 3 a movement's events wait until
+// its block has two more on top, and then come with the block they happened in.
+func TestWatchConfirmations(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	seed := w.theft.TxHash().String() + ":0"
+	res, err := trace.Run(ctx, w.source(t), []string{seed}, w.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := uint64(w.n.Height())
+	var got []watch.Event
+	wt, done := w.watcherConf(t, filepath.Join(t.TempDir(), "w.db"), res, &got, 3)
+	defer done()
+	coin := btcd.Coin{OutPoint: wire.OutPoint{Hash: w.theft.TxHash(), Index: 0}, Value: 5_0000_0000, Key: w.thief}
+	tx, _ := w.spend(t, coin, btcd.Output{Key: w.exch, Value: 4_9999_0000})
+	w.mine(t, tx)
+	for i := 0; i < 2; i++ {
+		poll(t, wt)
+		if len(got) != 0 {
+			t.Fatalf("%d confirmation(s): events already: %s", i+1, briefs(got))
+		}
+		w.mine(t)
+	}
+	poll(t, wt)
+	want := fmt.Sprintf(`moved block=%d tx=%s amount=500000000 holding=%s
+reached-exchange block=%d tx=%s amount=499990000 holding=%s at=%s endpoint=exchange exchange=ExchangeX hot wallet
+`, start+1, short(tx.TxHash().String()), short(seed), start+1, short(tx.TxHash().String()), short(seed), short(w.exch.Address))
+	if g := briefs(got); g != want {
+		t.Fatalf("after 3 confirmations:\n%s\nwant\n%s", g, want)
+	}
+	if wt.Last() != start+1 {
+		t.Fatalf("last processed block %d, want %d (tip %d minus 2)", wt.Last(), start+1, start+3)
 	}
 }
