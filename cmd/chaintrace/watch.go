@@ -29,7 +29,8 @@ type WatchOptions struct {
 	State         string        // --state: the watch's SQLite file (default: a --case SQLite file)
 	Interval      time.Duration // --interval between polls of the tip
 	Confirmations uint64        // --confirmations before an event is final
-	Format        string        // --format: text (stderr lines only) or jsonl (also stdout)
+	Format        string        // --format: text (stderr lines only), jsonl (also stdout), report or html (refreshed into --out)
+	Out           string        // --out: the refreshed report (--format report|html)
 	Exec          string        // --exec: a command run per event, the event JSON on stdin
 	Until         string        // --until exchange: stop when funds reach an exchange
 	UntilBlock    uint64        // --until-block: stop once this block is processed
@@ -37,7 +38,7 @@ type WatchOptions struct {
 
 	// tick, when set, replaces the --interval ticker (tests drive the loop).
 	tick func() <-chan time.Time
-	env opening.Env
+	env  opening.Env
 }
 
 // errReachedExchange ends `watch --until exchange` (exit code exitReached).
@@ -79,7 +80,8 @@ Exit codes: 0 stopped (--until-block reached, or interrupted with Ctrl-C),
 	f.StringVar(&o.State, "state", "", "SQLite FILE keeping the watch's state and events (default: the --case file, when it is a recorded case)")
 	f.DurationVar(&o.Interval, "interval", 30*time.Second, "time between polls of the chain tip")
 	f.Uint64Var(&o.Confirmations, "confirmations", 1, "blocks (the tip counting as 1) a movement needs before its events are sent")
-	f.StringVarP(&o.Format, "format", "f", "text", "events: text (one line each on standard error) or jsonl (also one JSON object per line on standard output)")
+	f.StringVarP(&o.Format, "format", "f", "text", "events: text (one line each on standard error), jsonl (also one JSON object per line on standard output), or report / html: also keep --out FILE a report (Markdown / HTML) of the trace refreshed with the new hops")
+	f.StringVarP(&o.Out, "out", "o", "", "with --format report|html: the report FILE, rewritten whole at the start and after every block with events")
 	f.StringVar(&o.Exec, "exec", "", "run this command (through sh -c) for every event, the event as JSON on its standard input")
 	f.StringVar(&o.Until, "until", "", "stop when: exchange (tainted funds reached an exchange; exit code 4)")
 	f.Uint64Var(&o.UntilBlock, "until-block", 0, "stop once this block is processed (0: run until interrupted)")
@@ -103,8 +105,15 @@ func (o *WatchOptions) statePath() (string, error) {
 func runWatch(ctx context.Context, o *WatchOptions) error {
 	switch o.Format {
 	case "text", "jsonl":
+		if o.Out != "" {
+			return badInput("--out is for --format report or html (the refreshed report); events go to standard error and, with jsonl, standard output")
+		}
+	case "report", "html":
+		if toStdout(o.Out) {
+			return badInput("--format %s needs --out FILE: the report is rewritten whole after every block with events", o.Format)
+		}
 	default:
-		return badInput("--format %q: watch writes text or jsonl", o.Format)
+		return badInput("--format %q: watch writes text, jsonl, report or html", o.Format)
 	}
 	if o.Until != "" && o.Until != "exchange" {
 		return badInput("--until %q: want exchange", o.Until)
@@ -194,7 +203,31 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "watch: resuming %d holdings after block %d from %s\n", len(w.State().Holdings), w.Last(), path)
 	}
+	// --format report|html: the whole trace again, from the seeds up to the
+	// last processed block, so the report shows the new hops under the same policy.
+	refresh := func() error {
+		if o.Format != "report" && o.Format != "html" {
+			return nil
+		}
+		s, err := opening.Open(ctx, &lo, o.env)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		ro := topts
+		ro.ToBlock, ro.Progress = w.Last(), nil
+		r, err := trace.Run(ctx, s.Source, w.State().Seeds, ro)
+		if err != nil {
+			return fmt.Errorf("refreshing the report: %w", err)
+		}
+		r.Tool = "chaintrace " + versionString()
+		t := &TraceOptions{IO: o.IO, Options: o.Options, Format: o.Format, Out: o.Out}
+		return t.write(r)
+	}
 	if _, err := w.Flush(); err != nil {
+		return err
+	}
+	if err := refresh(); err != nil {
 		return err
 	}
 	if em.reached && o.Until == "exchange" {
@@ -207,11 +240,17 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		tick = func() <-chan time.Time { return t.C }
 	}
 	for {
-		if _, err := w.Poll(ctx); err != nil {
+		evs, err := w.Poll(ctx)
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil // interrupted: the state is committed
 			}
 			return err
+		}
+		if len(evs) > 0 {
+			if err := refresh(); err != nil {
+				return err
+			}
 		}
 		if em.reached && o.Until == "exchange" {
 			return errReachedExchange

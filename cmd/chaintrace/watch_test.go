@@ -128,6 +128,16 @@ func TestWatchCLIBitcoin(t *testing.T) {
 	if got := strings.Count(string(b), "\n"); got != 6 {
 		t.Fatalf("--exec ran %d times, want 6 (once per event):\n%s", got, b)
 	}
+	// the report refreshed with the new hops
+	md := filepath.Join(dir, "case.md")
+	r = runCLI(t, nil, "watch", "--chain", "btc-regtest", "--rpc", n.URL(), "--state", state, "--labels", labels,
+		"--format", "report", "--out", md, "--until-block", fmt.Sprint(start+3), seed)
+	rep, _ := os.ReadFile(md)
+	for _, s := range []string{dep.Address, "HotWallet", pay.TxHash().String()} {
+		if r.code != 0 || !strings.Contains(string(rep), s) {
+			t.Fatalf("refreshed report (code %d, stderr %s) lacks %q:\n%s", r.code, r.errOut, s, rep)
+		}
+	}
 	r = runCLI(t, nil, "watch", "--state", state, "--status")
 	for _, s := range []string{"last block processed " + fmt.Sprint(start+3), "events: 6", "moved 2", "new-holding 3", "reached-exchange 1", "not yet delivered 0", "holdings watched: 2"} {
 		if r.code != 0 || !strings.Contains(r.out, s) {
