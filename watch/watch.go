@@ -154,7 +154,7 @@ func New(cfg Config, res *graph.Result, extra []Holding) (*Watcher, error) {
 	}
 	if raw != nil {
 		if err := json.Unmarshal(raw, &w.st); err != nil {
-			return nil, fmt.Errorf("%w: watch state in %s: %v", casestore.ErrCorrupt, cfg.Log.Path(), err)
+			return nil, fmt.Errorf("%w: watch state in %s: %w", casestore.ErrCorrupt, cfg.Log.Path(), err)
 		}
 		if w.st.Chain != cfg.Live.Info().Name {
 			return nil, fmt.Errorf("%w: the watch state in %s is for chain %s, not %s", trace.ErrBadInput, cfg.Log.Path(), w.st.Chain, cfg.Live.Info().Name)
@@ -197,7 +197,7 @@ func (w *Watcher) Flush() ([]Event, error) {
 	for _, le := range evs {
 		var e Event
 		if err := json.Unmarshal(le.Value, &e); err != nil {
-			return out, fmt.Errorf("%w: watch event %d in %s: %v", casestore.ErrCorrupt, le.Seq, w.cfg.Log.Path(), err)
+			return out, fmt.Errorf("%w: watch event %d in %s: %w", casestore.ErrCorrupt, le.Seq, w.cfg.Log.Path(), err)
 		}
 		if err := w.cfg.Emit(e); err != nil {
 			return out, err
@@ -511,8 +511,11 @@ func (w *Watcher) onwardUTXO(ctx context.Context, src trace.Source, h Holding, o
 	}
 	us, _ := src.(trace.UTXOSource)
 	sp, err := us.Spender(ctx, op)
-	if err != nil || sp == nil {
-		return nil, nil, fmt.Errorf("reading the spender of %s: %v", h.Key, err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the spender of %s: %w", h.Key, err)
+	}
+	if sp == nil {
+		return nil, nil, fmt.Errorf("the trace found %s spent, but the node names no spender up to block %d", h.Key, safe)
 	}
 	for id, a := range res.Assets {
 		w.st.Assets[id] = a

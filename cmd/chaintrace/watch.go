@@ -317,7 +317,7 @@ func watchStatus(o *WatchOptions, path string) error {
 	}
 	var st watch.State
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return fmt.Errorf("%w: watch state in %s: %v", casestore.ErrCorrupt, path, err)
+		return fmt.Errorf("%w: watch state in %s: %w", casestore.ErrCorrupt, path, err)
 	}
 	evs, err := log.Events(false)
 	if err != nil {
