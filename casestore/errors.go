@@ -14,7 +14,7 @@ var ErrCorrupt = errors.New("case file is corrupted")
 
 // notRecorded names the missing call so the analyst knows what to fetch.
 func notRecorded(call, arg string) error {
-	return fmt.Errorf("%w: %s(%s) was not fetched when the case was recorded; run again with --rpc URL to fetch it from a node and add it to the case", ErrNotRecorded, call, arg)
+	return fmt.Errorf("%w: %s(%s) was not fetched when the case was recorded; run again with --rpc URL and --record NEW.case (a new case holding it) or --update-case (add it to this case) to fetch it from a node", ErrNotRecorded, call, arg)
 }
 
 // storedErr replays an error the live source returned while recording, with the

@@ -147,6 +147,9 @@ func call[T any](ctx context.Context, c *core, name, kind, key string, have bool
 		return zero, notRecorded(name, describe(kind, key))
 	}
 	v, ferr := fetch()
+	if c.mode == modeCase && ferr == nil {
+		c.st.noteFetched(kind)
+	}
 	if ferr != nil {
 		cls := errClass(ferr)
 		if cls == "" || c.mode == modeCache {

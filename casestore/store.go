@@ -144,7 +144,34 @@ type Store struct {
 	dirty   bool
 	onClose []func()
 	closed  bool
+	// fetched counts, by kind, the answers a case lacked and a live source gave.
+	fetched map[string]int
 }
+
+func (s *Store) noteFetched(kind string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fetched == nil {
+		s.fetched = map[string]int{}
+	}
+	s.fetched[kind]++
+}
+
+// Fetched counts, by kind, the answers the case did not hold and the live
+// source gave (a replay with --rpc).
+func (s *Store) Fetched() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]int, len(s.fetched))
+	for k, v := range s.fetched {
+		m[k] = v
+	}
+	return m
+}
+
+// ReadOnly reports whether the store was opened read-only (answers a live
+// source gives are then not added to it).
+func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // flushEvery bounds how many answers wait in memory before one write transaction:
 // one transaction per answer would make a 100k-transaction case crawl.
@@ -532,6 +559,17 @@ type Summary struct {
 	Objects     int               `json:"objects"`
 	ByKind      map[string]int    `json:"by_kind"`
 	Bytes       int64             `json:"bytes"`
+	// TraceOptions and Labels are the recorded inputs (absent in cases
+	// recorded before cases stored them).
+	TraceOptions map[string][]string `json:"trace_options,omitempty"`
+	Labels       []LabelSetInfo      `json:"label_sets,omitempty"`
+}
+
+// LabelSetInfo describes one recorded label set.
+type LabelSetInfo struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Bytes  int    `json:"bytes"`
 }
 
 // Verify checks a case file: the SQLite structure, every object's content hash, the
@@ -622,7 +660,28 @@ func Verify(path string) (*Summary, error) {
 		}
 		sum.ByKind[k] = c
 	}
-	return sum, krows.Err()
+	if err := krows.Err(); err != nil {
+		return nil, corrupt(path, err.Error())
+	}
+	var raw string
+	switch err := db.QueryRow(`SELECT value FROM objects WHERE kind = ? AND key = ''`, KindInputs).Scan(&raw); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, corrupt(path, err.Error())
+	default:
+		var in Inputs
+		if err := json.Unmarshal([]byte(raw), &in); err != nil {
+			return nil, corrupt(path, "the recorded inputs do not decode: "+err.Error())
+		}
+		sum.TraceOptions = in.Options
+		for _, l := range in.Labels {
+			if NewLabelSet(l.Name, l.Data).SHA256 != l.SHA256 {
+				return nil, corrupt(path, fmt.Sprintf("label set %s: its content does not match its recorded hash %s", l.Name, l.SHA256))
+			}
+			sum.Labels = append(sum.Labels, LabelSetInfo{Name: l.Name, SHA256: l.SHA256, Bytes: len(l.Data)})
+		}
+	}
+	return sum, nil
 }
 
 // canonical encodes v as compact JSON without HTML escaping, so stored values read

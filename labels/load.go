@@ -91,20 +91,40 @@ func Builtin() (*Store, error) {
 	return s, nil
 }
 
+// Set is one label file's content under the name it is loaded as (a path,
+// "builtin:10-exchanges-eth.csv", "demo:ronin"): what a recorded case keeps so
+// that its replay labels exactly what the recording labelled.
+type Set struct {
+	Name string
+	Data []byte
+}
+
+// BuiltinSets are the embedded label files (builtin/*.csv, in name order).
+func BuiltinSets() ([]Set, error) {
+	names, err := builtinFS.ReadDir("builtin")
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
+	var out []Set
+	for _, n := range names {
+		data, err := builtinFS.ReadFile(path.Join("builtin", n.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Set{Name: "builtin:" + n.Name(), Data: data})
+	}
+	return out, nil
+}
+
 // AddBuiltin loads the embedded label set (builtin/*.csv, in name order).
 func (s *Store) AddBuiltin() error {
-	names, err := builtinFS.ReadDir("builtin")
+	sets, err := BuiltinSets()
 	if err != nil {
 		return err
 	}
-	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
-	for _, n := range names {
-		p := path.Join("builtin", n.Name())
-		data, err := builtinFS.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := s.AddData("builtin:"+n.Name(), data); err != nil {
+	for _, set := range sets {
+		if err := s.AddData(set.Name, set.Data); err != nil {
 			return fmt.Errorf("built-in labels are broken (a bug in chaintrace): %w", err)
 		}
 	}

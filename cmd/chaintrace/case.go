@@ -126,6 +126,23 @@ func runCaseInfo(o *CaseOptions) error {
 		for _, k := range kinds {
 			parts = append(parts, fmt.Sprintf("%s %d", t(k), sum.ByKind[k]))
 		}
+		if sum.TraceOptions != nil {
+			opts := "the defaults"
+			if nd := opening.NonDefault(sum.TraceOptions); len(nd) > 0 {
+				opts = strings.Join(nd, " ") + " (the rest the defaults)"
+			}
+			fmt.Fprintf(w, "options:     %s\n", t(opts))
+			for i, l := range sum.Labels {
+				head := "labels:     "
+				if i > 0 {
+					head = "            "
+				}
+				fmt.Fprintf(w, "%s %s (%d bytes, sha256 %s)\n", head, t(l.Name), l.Bytes, t(l.SHA256))
+			}
+			if len(sum.Labels) == 0 {
+				fmt.Fprintf(w, "labels:      none\n")
+			}
+		}
 		fmt.Fprintf(w, "objects:     %d (%s)\n", sum.Objects, strings.Join(parts, ", "))
 		for _, wn := range sum.Warnings {
 			fmt.Fprintf(w, "warning:     %s\n", t(wn))

@@ -52,7 +52,7 @@ func TestInterruptedRecordIsConsistentAndRerunFinishesIt(t *testing.T) {
 	}
 
 	hanging.Store(false)
-	fill := runCLI(t, nil, append(append([]string{"trace"}, common...), "--case", rec, "--rpc", hang.URL(), s.TheftETH.Hex())...)
+	fill := runCLI(t, nil, append(append([]string{"trace"}, common...), "--case", rec, "--rpc", hang.URL(), "--update-case", s.TheftETH.Hex())...)
 	if fill.code != 0 || fill.out != full.out {
 		t.Fatalf("filling the case from the node: exit %d, same JSON as the live trace %v: %s", fill.code, fill.out == full.out, fill.errOut)
 	}

@@ -273,7 +273,7 @@ func TestReplayWithRPCExtendsCase(t *testing.T) {
 		t.Fatalf("wider replay without --rpc: exit %d: %s", r.code, r.errOut)
 	}
 	live := runCLI(t, nil, "trace", "--chain", chain, "--rpc", s.Node.URL(), "--labels", labels, "--format", "json", "--hops", "6", seed)
-	ext := runCLI(t, nil, append(wide, "--rpc", s.Node.URL())...)
+	ext := runCLI(t, nil, append(wide, "--rpc", s.Node.URL(), "--update-case")...)
 	if ext.code != 0 || ext.out != live.out {
 		t.Fatalf("replay with --rpc: exit %d (%s); same as live: %v", ext.code, ext.errOut, ext.out == live.out)
 	}

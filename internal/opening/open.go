@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,13 @@ type Opened struct {
 	// Info is what a case file says about itself (the report's case header).
 	Info    CaseInfo
 	closers []func() error
+
+	// recordedLabels are the label sets a replayed case recorded, used
+	// instead of the built-in and given ones (nil: none recorded or labels given).
+	recordedLabels []casestore.LabelSet
+	// rec is the new recording (--record); update the case extended in place
+	// (--update-case): both get this trace's inputs.
+	rec, update *casestore.Store
 }
 
 // CaseInfo is the description a case file carries.
@@ -218,12 +226,20 @@ func openCase(o *Options) (*Opened, error) {
 }
 
 // openRecorded opens Case when it is a recorded (SQLite) case; ok is false for
-// anything else (a JSON case, an embedded demo). With RPC the case is
-// extended: what it lacks is fetched from the node and added.
+// anything else (a JSON case, an embedded demo).
+//
+// A command line (env.Flags) replaying a case gets the options and label sets
+// the case recorded for every option it does not give, so `--case FILE` alone
+// reproduces the recorded result. With RPC what the case lacks is fetched from
+// the node: added to the case only with UpdateCase, else kept in the new
+// recording (Record); a recorded case is never changed otherwise.
 func openRecorded(ctx context.Context, o *Options, env Env) (src *Opened, ok bool, err error) {
 	isDB, err := casestore.IsSQLite(o.Case)
 	if err != nil || !isDB {
 		return nil, false, nil
+	}
+	if o.RPC != "" && !o.UpdateCase && o.Record == "" {
+		return nil, true, badInput("--case %s --rpc: the answers the case lacks would be fetched from the node, and a recorded case is evidence that is not changed silently: add --update-case to add them to %s, or --record NEW.case to write the extended case to a new file", o.Case, o.Case)
 	}
 	var live trace.Source
 	if o.RPC != "" {
@@ -239,23 +255,92 @@ func openRecorded(ctx context.Context, o *Options, env Env) (src *Opened, ok boo
 			return nil, true, fmt.Errorf("--chain %s: %w", chain, err)
 		}
 	}
-	cf, err := casestore.OpenCase(o.Case, live)
-	if err != nil {
-		return nil, true, fmt.Errorf("--case %s: %w", o.Case, CaseErr(err))
-	}
-	if o.Chain != "" && !strings.EqualFold(o.Chain, cf.Source.Info().Name) {
-		cf.Close()
-		return nil, true, badInput("--chain %s does not match the recorded case's chain %s", o.Chain, cf.Source.Info().Name)
-	}
-	out := &Opened{Source: cf.Source, Seeds: cf.Seeds, closers: []func() error{cf.Close}, Info: CaseInfo{Name: filepath.Base(o.Case)}}
-	if live != nil {
-		out.Logs, _ = live.(demix.LogSource)
-	}
-	if err := wrapRecord(o, env, out); err != nil {
+	out := &Opened{closers: closerOf(live), Info: CaseInfo{Name: filepath.Base(o.Case)}}
+	fail := func(err error) (*Opened, bool, error) {
 		out.Close()
 		return nil, true, err
 	}
+	st, err := casestore.Open(o.Case, o.UpdateCase)
+	if err != nil {
+		return fail(fmt.Errorf("--case %s: %w", o.Case, CaseErr(err)))
+	}
+	out.closers = append(out.closers, st.Close)
+	if out.Source, err = casestore.ReplayLive(st, live); err != nil {
+		return fail(fmt.Errorf("--case %s: %w", o.Case, CaseErr(err)))
+	}
+	out.Seeds = st.Seeds()
+	if o.Chain != "" && !strings.EqualFold(o.Chain, out.Source.Info().Name) {
+		return fail(badInput("--chain %s does not match the recorded case's chain %s", o.Chain, out.Source.Info().Name))
+	}
+	if live != nil {
+		out.Logs, _ = live.(demix.LogSource)
+	}
+	var differ []string
+	recorded := false
+	if env.Flags != nil {
+		in, has, err := st.RecordedInputs()
+		if err != nil {
+			return fail(fmt.Errorf("--case %s: %w", o.Case, CaseErr(err)))
+		}
+		if has {
+			recorded = true
+			given := func(name string) bool { return env.Flags.Changed(name) }
+			if differ, err = o.applyValues(in.Options, given); err != nil {
+				return fail(badInput("--case %s: %v", o.Case, err))
+			}
+			if !given("labels") && !given("no-builtin-labels") {
+				out.recordedLabels = in.Labels
+				if out.recordedLabels == nil {
+					out.recordedLabels = []casestore.LabelSet{}
+				}
+			}
+		}
+	}
+	if o.UpdateCase {
+		out.update = st
+	}
+	if live != nil {
+		out.closers = append(out.closers, func() error {
+			reportFetched(env.Stderr, o, st, recorded, differ)
+			return nil
+		})
+	}
+	if err := wrapRecord(o, env, out); err != nil {
+		return fail(err)
+	}
 	return out, true, nil
+}
+
+// reportFetched says what a replay with --rpc fetched from the node, why, and
+// where it went.
+func reportFetched(w io.Writer, o *Options, st *casestore.Store, recorded bool, differ []string) {
+	if w == nil {
+		return
+	}
+	got := st.Fetched()
+	kinds := make([]string, 0, len(got))
+	n := 0
+	for k, c := range got {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, c))
+		n += c
+	}
+	slices.Sort(kinds)
+	if n == 0 {
+		fmt.Fprintf(w, "chaintrace: case %s held every answer this trace needed: nothing was fetched from --rpc, and the case is unchanged\n", o.Case)
+		return
+	}
+	why := "the trace asked for data the recording did not"
+	switch {
+	case len(differ) > 0:
+		why += " (options differ from the recording: " + strings.Join(differ, ", ") + ")"
+	case !recorded:
+		why += " (the case does not record the options it was made with)"
+	}
+	where := fmt.Sprintf("added to %s (--update-case)", o.Case)
+	if o.Record != "" {
+		where = fmt.Sprintf("written with the rest to %s; %s is unchanged", o.Record, o.Case)
+	}
+	fmt.Fprintf(w, "chaintrace: case %s lacked %d answer(s) (%s): %s; fetched from --rpc and %s\n", o.Case, n, strings.Join(kinds, ", "), why, where)
 }
 
 // CaseErr names a corrupted or incomplete case as bad input in the message
@@ -325,6 +410,7 @@ func wrapRecord(o *Options, env Env, src *Opened) error {
 		return badInput("--record: %v", err)
 	}
 	src.Source = casestore.Record(src.Source, st)
+	src.rec = st
 	src.closers = append(src.closers, func() error {
 		if err := st.Close(); err != nil {
 			return fmt.Errorf("--record: %w", err)
@@ -394,22 +480,52 @@ func (o *Options) recordedOptions(flags *pflag.FlagSet, defaultSeeds []string) m
 
 // LoadLabels builds the label set: the built-in labels (unless
 // NoBuiltinLabels), then the source's own (an embedded demo's), then each
-// label file in order, later ones winning.
+// label file in order, later ones winning — or, replaying a case that
+// recorded its label sets with no label option given, exactly those. A
+// recording (and a case extended in place) stores the sets used.
 func (s *Opened) LoadLabels(o *Options) (trace.Labels, error) {
+	var sets []casestore.LabelSet
+	if s.recordedLabels != nil {
+		sets = s.recordedLabels
+	} else {
+		if !o.NoBuiltinLabels {
+			b, err := labels.BuiltinSets()
+			if err != nil {
+				return nil, err
+			}
+			for _, l := range b {
+				sets = append(sets, casestore.NewLabelSet(l.Name, l.Data))
+			}
+		}
+		for _, l := range s.Labels {
+			sets = append(sets, casestore.NewLabelSet(l.Name, l.Data))
+		}
+		for _, f := range o.Labels {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w: label file: %w", o.name("labels"), f, trace.ErrBadInput, err)
+			}
+			sets = append(sets, casestore.NewLabelSet(f, data))
+		}
+	}
 	st := labels.New()
-	if !o.NoBuiltinLabels {
-		if err := st.AddBuiltin(); err != nil {
-			return nil, err
-		}
-	}
-	for _, l := range s.Labels {
+	for _, l := range sets {
 		if err := st.AddData(l.Name, l.Data); err != nil {
+			if slices.Contains(o.Labels, l.Name) {
+				return nil, fmt.Errorf("%s %s: %w", o.name("labels"), l.Name, err)
+			}
+			if strings.HasPrefix(l.Name, "builtin:") && s.recordedLabels == nil {
+				return nil, fmt.Errorf("built-in labels are broken (a bug in chaintrace): %w", err)
+			}
 			return nil, err
 		}
 	}
-	for _, f := range o.Labels {
-		if err := st.AddFile(f); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", o.name("labels"), f, err)
+	in := casestore.Inputs{Options: o.traceValues(), Labels: sets}
+	for _, c := range []*casestore.Store{s.rec, s.update} {
+		if c != nil {
+			if err := c.PutInputs(in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return st, nil

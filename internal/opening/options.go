@@ -36,6 +36,9 @@ type Options struct {
 	CacheDir      string // --cache
 	NoCache       bool
 	Confirmations uint64 // blocks below the tip before data is cached as final
+	// UpdateCase lets --case FILE --rpc URL add what it fetches to FILE; without
+	// it a recorded case is never changed (--record NEW writes a new one).
+	UpdateCase bool
 
 	Seeds []string
 
@@ -118,6 +121,7 @@ func (o *Options) AddRecordFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.CacheDir, "cache", o.CacheDir, "cache finalised chain data in DIR across runs (default: the user cache directory/chaintrace; local dev chains are cached only when DIR is given)")
 	f.BoolVar(&o.NoCache, "no-cache", o.NoCache, "do not read or write the cache")
 	f.Uint64Var(&o.Confirmations, "cache-confirmations", o.Confirmations, "blocks below the tip before data counts as final and is cached")
+	f.BoolVar(&o.UpdateCase, "update-case", o.UpdateCase, "with --case FILE --rpc URL: add what the trace fetches to FILE, and make this trace's options and labels the case's (without it a recorded case is never changed; --record NEW writes the extended case to a new file)")
 }
 
 // AddLabelFlags registers the label files.
@@ -178,6 +182,12 @@ func (o *Options) Check() error {
 	_, err := o.trace(graph.Asset{Decimals: 255})
 	if err != nil {
 		return err
+	}
+	if o.UpdateCase && (o.Case == "" || o.RPC == "") {
+		return fmt.Errorf("%w: --update-case extends a recorded case from a node: it needs --case FILE and --rpc URL", trace.ErrBadInput)
+	}
+	if o.UpdateCase && o.Record != "" {
+		return fmt.Errorf("%w: --update-case and --record exclude each other: extend the case in place (--update-case) or write the extended case to a new file (--record NEW)", trace.ErrBadInput)
 	}
 	if o.NoCache && o.CacheDir != "" {
 		return fmt.Errorf("%w: --no-cache and --cache %s exclude each other: keep one (--no-cache: neither read nor write a cache)", trace.ErrBadInput, o.CacheDir)
@@ -270,11 +280,85 @@ func (o *Options) trace(native graph.Asset) (trace.Options, error) {
 	return to, nil
 }
 
+// traceValues are the trace options by flag name with their values, as a
+// recorded case stores them (casestore.Inputs).
+func (o *Options) traceValues() map[string][]string {
+	c := *o // registering flags must not touch o
+	fs := pflag.NewFlagSet("values", pflag.ContinueOnError)
+	c.AddTraceFlags(fs)
+	m := map[string][]string{}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			m[f.Name] = append([]string{}, sv.GetSlice()...)
+			return
+		}
+		m[f.Name] = []string{f.Value.String()}
+	})
+	return m
+}
+
+// applyValues sets the trace options named in vals (as traceValues gives
+// them) that given says were not given on the command line; it returns the
+// options whose recorded value differs from the one in force, for messages.
+func (o *Options) applyValues(vals map[string][]string, given func(string) bool) (differ []string, err error) {
+	fs := pflag.NewFlagSet("recorded", pflag.ContinueOnError)
+	o.AddTraceFlags(fs)
+	now := o.traceValues()
+	names := make([]string, 0, len(vals))
+	for k := range vals {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := vals[name]
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // an option this version does not have
+		}
+		if given(name) {
+			if !slices.Equal(now[name], v) {
+				differ = append(differ, fmt.Sprintf("--%s %s (recorded: %s)", name, strings.Join(now[name], ","), strings.Join(v, ",")))
+			}
+			continue
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			err = sv.Replace(v)
+		} else if len(v) == 1 {
+			err = f.Value.Set(v[0])
+		} else {
+			err = fmt.Errorf("%d values", len(v))
+		}
+		if err != nil {
+			return differ, fmt.Errorf("the recorded option --%s %q does not apply: %w", name, strings.Join(v, ","), err)
+		}
+	}
+	return differ, nil
+}
+
 func nonEmpty(ss []string) []string {
 	var out []string
 	for _, s := range ss {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// NonDefault lists the recorded trace options (casestore.Inputs.Options) that
+// differ from Defaults(), as flags ("--hops 2"), in name order.
+func NonDefault(vals map[string][]string) []string {
+	d := Defaults()
+	def := d.traceValues()
+	names := make([]string, 0, len(vals))
+	for k := range vals {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var out []string
+	for _, k := range names {
+		if !slices.Equal(def[k], vals[k]) {
+			out = append(out, "--"+k+" "+strings.Join(vals[k], ","))
 		}
 	}
 	return out

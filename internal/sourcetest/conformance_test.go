@@ -1,6 +1,7 @@
 package sourcetest
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/chaintrace/chaintrace/cases"
 	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/internal/opening"
 )
 
 // firstTx is the first seed of a case that names a transaction.
@@ -36,7 +38,9 @@ func TestJSONCases(t *testing.T) {
 			if err := os.WriteFile(p, d.JSON, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cf, err := casestore.OpenCase(p, nil)
+			o := opening.Defaults()
+			o.Case = p
+			cf, err := opening.Open(context.Background(), &o, opening.Env{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +58,9 @@ func TestRecordedCases(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			cf, err := casestore.OpenCase(f, nil)
+			o := opening.Defaults()
+			o.Case = f
+			cf, err := opening.Open(context.Background(), &o, opening.Env{})
 			if err != nil {
 				t.Fatal(err)
 			}
