@@ -1,6 +1,7 @@
 package bitcoin
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/sourcetest"
@@ -19,12 +20,29 @@ func TestConformanceEsploraRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sourcetest.RunWith(t, ea, id(s.Theft), sourcetest.Options{Skip: map[string]string{
-		// Found by this suite: the recording holds no /address/…/txs answer for
-		// the theft's outputs, the replay answers 404 for what it lacks, and the
-		// adapter reads an Esplora 404 on address history as "no transactions"
-		// (esplora.go addressTxs) instead of an error. Real Esplora answers 200 []
-		// for an unused address, so a 404 there deserves an error.
-		"AddressTxs": "recording lacks the theft outputs' address histories; a 404 there reads as empty (see comment)",
-	}})
+	// The recording holds the address histories of the theft's parties: the
+	// suite found that a 404 there used to read as "no transactions" (now an
+	// error, TestEsploraAddressHistory404IsAnError).
+	sourcetest.Run(t, ea, id(s.Theft))
+}
+
+// Esplora answers 200 [] for an unused address; a 404 on an address's history
+// (a wrong base path, a proxy, here the replay's "not recorded") is an error,
+// never an empty history that would end a trace at an address holding funds.
+func TestEsploraAddressHistory404IsAnError(t *testing.T) {
+	_, s := scenario(t)
+	r := newReplay(t)
+	ea, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "esplora", URL: r.url()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := s.Peers[len(s.Peers)-1].Address // no recorded history
+	txs, err := ea.AddressTxs(ctx, addr, 0)
+	if err == nil || !strings.Contains(err.Error(), "the Esplora API answered 404 for the transactions of address "+addr) {
+		t.Fatalf("AddressTxs on a 404 = %d txs, %v; want an error naming the 404", len(txs), err)
+	}
+	// a recorded history still reads
+	if txs, err := ea.AddressTxs(ctx, s.E1.Address, 0); err != nil || len(txs) == 0 {
+		t.Fatalf("recorded history: %d txs, %v", len(txs), err)
+	}
 }

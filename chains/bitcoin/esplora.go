@@ -228,7 +228,11 @@ func (e *esplora) addressTxs(ctx context.Context, a *Adapter, addr string) ([]*r
 		var page []esploraTx
 		err := e.get(ctx, path, &page)
 		if errors.Is(err, trace.ErrNotFound) {
-			return out, nil
+			// Esplora answers 200 [] for an address with no transactions; a
+			// 404 is a wrong base path, a proxy or a server that does not know
+			// the address, and read as "no transactions" it would end the
+			// trace at an address that may hold the funds.
+			return nil, fmt.Errorf("the Esplora API answered 404 for the transactions of address %s (%s): a real Esplora answers [] for an unused address, so check --rpc (the API base, e.g. https://blockstream.info/api) or use another backend: %w", addr, path, err)
 		}
 		if err != nil {
 			return nil, err
