@@ -22,19 +22,23 @@ const (
 	EndContract        = "contract"      // an unlabelled contract that still holds the funds
 	EndAddressLimit    = "address-limit" // the global address budget ran out before this holder
 	EndIncomplete      = "incomplete"    // the data source failed; the holder was not followed
+	// EndBudget: a budget the caller set (--max-requests, --timeout) ran out
+	// before this holder was followed: the untraced remainder, and which budget
+	// ended the trace is Result.Budget.
+	EndBudget = "budget"
 )
 
 // EndpointKinds lists every kind in report order.
 var EndpointKinds = []string{
 	EndExchange, EndExchangeDeposit, EndMixer, EndBridge, EndService, EndContract,
-	EndUnspent, EndHopLimit, EndBelowThreshold, EndHighActivity, EndAddressLimit, EndIncomplete,
+	EndUnspent, EndHopLimit, EndBelowThreshold, EndHighActivity, EndAddressLimit, EndIncomplete, EndBudget,
 }
 
 // Untraced reports whether taint ending in kind is "lost from view" rather than
 // located (the summary's "untraced" line).
 func Untraced(kind string) bool {
 	switch kind {
-	case EndHopLimit, EndBelowThreshold, EndHighActivity, EndAddressLimit, EndIncomplete:
+	case EndHopLimit, EndBelowThreshold, EndHighActivity, EndAddressLimit, EndIncomplete, EndBudget:
 		return true
 	}
 	return false
@@ -178,10 +182,29 @@ type Result struct {
 	Discrepancies []*Discrepancy
 	Warnings      []string
 	Error         string // set when the trace stopped early
-	Flow          *Flow
+	// Budget is the budget that ended the trace (nil: none did); the holders it
+	// left unfollowed are endpoints of kind budget.
+	Budget *Budget
+	Flow   *Flow
 	// Demix holds the mixer candidate search (leads past mixers, never taint);
 	// nil when it did not run.
 	Demix *Demix
+}
+
+// Budget names a budget that ran out: Kind "requests" (--max-requests, HTTP
+// requests to the node or API, retries included) or "time" (--timeout), and its
+// limit as given ("40", "30s").
+type Budget struct {
+	Kind  string
+	Limit string
+}
+
+// Flag is the option that sets the budget.
+func (b *Budget) Flag() string {
+	if b.Kind == "time" {
+		return "--timeout"
+	}
+	return "--max-requests"
 }
 
 // SortEndpoints orders endpoints largest first, then by asset, kind, address,

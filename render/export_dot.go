@@ -41,6 +41,7 @@ var dotStyles = map[string]nodeStyle{
 	graph.EndHighActivity:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
 	graph.EndAddressLimit:    {"#eeeeee", "#757575", "rounded,filled,dashed", ""},
 	graph.EndIncomplete:      {"#eeeeee", "#c62828", "rounded,filled,dashed", ""},
+	graph.EndBudget:          {"#eeeeee", "#6a1b9a", "rounded,filled,dashed", ""},
 }
 
 // dotRoleOrder is the legend's order.

@@ -36,6 +36,8 @@ const JSONSchemaVersion = 1
 //	  "params": {"hops": "5"},     // trace parameters, string values, sorted keys
 //	  "tip": 19000000,             // last block considered (tip or --to-block)
 //	  "complete": true,            // false when the trace stopped early (see "error")
+//	  "budget": {"kind": "requests", "limit": "40"}, // the budget that ended the trace:
+//	                               // "requests" (--max-requests) or "time" (--timeout); omitted when none did
 //	  "assets": {                  // every asset that appears below, by asset id
 //	    "ETH": {"id": "ETH", "symbol": "ETH", "decimals": 18, "contract": "", "native": true}
 //	  },
@@ -62,9 +64,9 @@ const JSONSchemaVersion = 1
 //	    "ETH": {
 //	      "seed": "…",             // taint at the start
 //	      "fees": "…",             // taint burnt as fees
-//	      "by_kind": {"exchange": "…", …}, // every endpoint kind, "0" when none
+//	      "by_kind": {"exchange": "…", …}, // every endpoint kind, "0" when none ("budget" only when a budget ended the trace)
 //	      "located": "…",          // sum of the kinds that are not untraced
-//	      "untraced": "…",         // hop-limit + below-threshold + high-activity + address-limit + incomplete
+//	      "untraced": "…",         // hop-limit + below-threshold + high-activity + address-limit + incomplete + budget
 //	      "growth": "0",           // poison only: taint created by the policy
 //	      "wrapped_in": "0",       // taint that arrived from another asset (WETH Deposit: ETH → WETH)
 //	      "wrapped_out": "0",      // taint that left for another asset
@@ -144,6 +146,7 @@ type jsonDoc struct {
 	Params    map[string]string    `json:"params"`
 	Tip       uint64               `json:"tip"`
 	Complete  bool                 `json:"complete"`
+	Budget    *jsonBudget          `json:"budget,omitempty"`
 	Assets    map[string]jsonAsset `json:"assets"`
 	Endpoints []jsonEndpoint       `json:"endpoints"`
 	// Conversions is omitted when no swap moved taint, so traces without swaps
@@ -160,6 +163,12 @@ type jsonDoc struct {
 	FollowedCandidates *jsonDoc         `json:"followed_candidates,omitempty"`
 	Warnings           []string         `json:"warnings"`
 	Error              string           `json:"error"`
+}
+
+// jsonBudget is the budget that ended a trace.
+type jsonBudget struct {
+	Kind  string `json:"kind"`
+	Limit string `json:"limit"`
 }
 
 // jsonAsset is Asset with every field always present.
@@ -296,6 +305,9 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		Warnings:  sortedStrings(r.Warnings),
 		Error:     r.Error,
 	}
+	if r.Budget != nil {
+		d.Budget = &jsonBudget{Kind: r.Budget.Kind, Limit: r.Budget.Limit}
+	}
 	if d.Params == nil {
 		d.Params = map[string]string{}
 	}
@@ -358,6 +370,9 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			jt.ByKind[k] = dec(v)
 		}
 		for _, k := range graph.EndpointKinds {
+			if k == graph.EndBudget && r.Budget == nil {
+				continue // only traces a budget ended list it: the others keep their bytes
+			}
 			if _, ok := jt.ByKind[k]; !ok {
 				jt.ByKind[k] = "0"
 			}

@@ -98,7 +98,12 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		if opts.Color {
 			status = "\x1b[1;31m" + status + sgrReset
 		}
-		p("  status  %s: the trace stopped early (error below); amounts cover what was fetched\n", status)
+		if r.Budget != nil {
+			p("  status  %s: the %s budget (%s %s) ran out; the untraced remainder is in budget endpoints (error below)\n",
+				status, r.Budget.Kind, r.Budget.Flag(), cleanText(r.Budget.Limit))
+		} else {
+			p("  status  %s: the trace stopped early (error below); amounts cover what was fetched\n", status)
+		}
 	}
 
 	ends := sortedEndpoints(r)

@@ -465,7 +465,7 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 		return t.atHopLimit(h, e, end)
 	}
 	if t.err != nil {
-		return end(graph.EndIncomplete)
+		return end(stopKind(t.ctx))
 	}
 	if t.followed >= t.o.MaxAddresses {
 		t.c.warn("address limit of %d reached: further holders were not followed (raise --max-addresses)", t.o.MaxAddresses)
@@ -474,8 +474,10 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	hist, err := t.history(addr, e.Block)
 	if err != nil {
 		t.fail(fmt.Errorf("history of %s: %w", addr, err))
-		t.c.warn("could not fetch the history of %s: %v", addr, err)
-		return end(graph.EndIncomplete)
+		if budgetOf(t.ctx) == nil {
+			t.c.warn("could not fetch the history of %s: %v", addr, err)
+		}
+		return end(stopKind(t.ctx))
 	}
 	if hist.Truncated || len(hist.Transfers) > t.o.AddressBudget {
 		return end(graph.EndHighActivity)
@@ -691,10 +693,17 @@ func (t *acctTracer) finish() {
 	}
 	sort.Strings(addrs)
 	t.reconcile(addrs)
+	if err := t.ctx.Err(); err != nil && t.err == nil {
+		// Stopped (a budget, Ctrl-C) while reading the end balances: the holdings
+		// are not all checked, so they are reported as what the trace did not finish.
+		t.fail(err)
+	}
 	cc, _ := t.src.(ContractChecker)
-	interrupted := t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
+	interrupted := func() bool {
+		return t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
+	}
 	var isC map[string]bool
-	if cb, ok := t.src.(ContractBatcher); ok && cc != nil && t.err == nil && !interrupted {
+	if cb, ok := t.src.(ContractBatcher); ok && cc != nil && t.err == nil && !interrupted() {
 		isC = t.contracts(cb, addrs)
 	}
 	for _, a := range addrs {
@@ -716,16 +725,21 @@ func (t *acctTracer) finish() {
 				continue
 			}
 			kind := graph.EndUnspent
-			if interrupted {
-				kind = graph.EndIncomplete
-			} else if v, ok := isC[a]; ok {
+			if v, ok := isC[a]; ok && !interrupted() {
 				if v {
 					kind = graph.EndContract
 				}
-			} else if cc != nil && t.err == nil {
-				if isC, err := cc.IsContract(t.ctx, a, t.toBlock); err == nil && isC {
+			} else if !interrupted() && cc != nil && t.err == nil {
+				c, err := cc.IsContract(t.ctx, a, t.toBlock)
+				switch {
+				case err == nil && c:
 					kind = graph.EndContract
+				case err != nil && t.ctx.Err() != nil:
+					t.fail(t.ctx.Err()) // stopped here: this holding and the rest are unfinished
 				}
+			}
+			if interrupted() {
+				kind = stopKind(t.ctx)
 			}
 			kind = heldKind(kind, h.label)
 			t.c.res.Flow.Node(a, kind, h.hop)

@@ -1,11 +1,54 @@
 package trace
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/chaintrace/chaintrace/graph"
 )
+
+// ErrBudget is what a BudgetError is: a budget the caller set ran out.
+var ErrBudget = errors.New("budget exhausted")
+
+// BudgetError is the cause (context.WithCancelCause, context.WithTimeoutCause)
+// with which a caller ends a trace's context when one of its budgets runs out.
+// Run then stops cleanly: what it reached is reported as usual, every holder it
+// had not finished following becomes an endpoint of kind budget (graph.EndBudget:
+// the untraced remainder), and Result.Budget names the budget.
+type BudgetError struct {
+	Kind  string // "requests" or "time"
+	Limit string // as given: "40", "30s"
+	Flag  string // the option that set it, for messages ("--max-requests")
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("%s %s reached", e.Flag, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrBudget) true.
+func (e *BudgetError) Is(target error) bool { return target == ErrBudget }
+
+// budgetOf is the budget that ended ctx, nil when none did.
+func budgetOf(ctx context.Context) *BudgetError {
+	var be *BudgetError
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &be) {
+		return be
+	}
+	return nil
+}
+
+// stopKind is the kind of endpoint a holder left unfollowed because the trace
+// stopped early becomes: budget when a budget ended ctx, incomplete otherwise.
+func stopKind(ctx context.Context) string {
+	if budgetOf(ctx) != nil {
+		return graph.EndBudget
+	}
+	return graph.EndIncomplete
+}
 
 // Policy names a taint-splitting rule (../shared/TRACING.md).
 type Policy string

@@ -100,6 +100,10 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		}
 	}
 	c.finish(holderOf)
+	if be := budgetOf(ctx); be != nil && runErr != nil {
+		res.Budget = &graph.Budget{Kind: be.Kind, Limit: be.Limit}
+		runErr = fmt.Errorf("%w: the trace stopped there, and the holders it had not finished are endpoints of kind budget", be)
+	}
 	if runErr != nil {
 		res.Error = runErr.Error()
 	}

@@ -329,7 +329,7 @@ func (t *utxoTracer) preEnd(st *outState) bool {
 		st.atLimit = true
 		return false
 	case t.err != nil:
-		t.endOut(st, graph.EndIncomplete, st.label, nil)
+		t.endOut(st, stopKind(t.ctx), st.label, nil)
 	case t.followed >= t.o.MaxAddresses:
 		t.c.warn("address limit of %d reached: further outputs were not followed (raise --max-addresses)", t.o.MaxAddresses)
 		t.endOut(st, graph.EndAddressLimit, st.label, nil)
@@ -343,8 +343,10 @@ func (t *utxoTracer) preEnd(st *outState) bool {
 func (t *utxoTracer) afterSpender(st *outState, sp *graph.UTXOTx, err error) {
 	if err != nil {
 		t.fail(fmt.Errorf("spender of %s: %w", st.op, err))
-		t.c.warn("could not find who spent %s: %v", st.op, err)
-		t.endOut(st, graph.EndIncomplete, st.label, nil)
+		if budgetOf(t.ctx) == nil {
+			t.c.warn("could not find who spent %s: %v", st.op, err)
+		}
+		t.endOut(st, stopKind(t.ctx), st.label, nil)
 		return
 	}
 	if sp == nil || (sp.Confirmed() && sp.Block > t.toBlock) || (!sp.Confirmed() && t.o.ToBlock != 0) {
@@ -587,7 +589,7 @@ func (t *utxoTracer) finish() {
 	sort.Slice(left, func(i, j int) bool { return left[i].op.String() < left[j].op.String() })
 	for _, st := range left {
 		st.status = oEnded
-		ep := t.c.end(graph.EndIncomplete, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, nil,
+		ep := t.c.end(stopKind(t.ctx), st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, nil,
 			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
 		ep.LowConfidence = st.lowConf
 	}

@@ -19,6 +19,7 @@ const (
 	exitInput   = 2 // the command line, a seed, a case or label file is wrong
 	exitCheck   = 3 // `chaintrace check`: the trace ran but did not meet its expectations
 	exitReached = 4 // `chaintrace watch --until exchange`: tainted funds reached an exchange
+	exitBudget  = 5 // a budget (--max-requests, --timeout) ran out: the output holds the partial trace
 )
 
 // errCheckFailed is wrapped by commands that compare a trace with expectations.
@@ -55,6 +56,8 @@ func classify(err error, offline bool) int {
 		return exitCheck
 	case errors.Is(err, errReachedExchange):
 		return exitReached
+	case errors.Is(err, trace.ErrBudget):
+		return exitBudget
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		// Interrupted or timed out, whatever else the error says: a dial that
 		// was cancelled while opening a --rpc is not bad input.

@@ -193,7 +193,7 @@ func TestFaultsWholeTraces(t *testing.T) {
 	}
 }
 
-// --timeout ends a trace whose node hangs: exit 1, a message that says so,
+// --timeout ends a trace whose node hangs: exit 4 (a budget), a message that says so,
 // the partial result written, and what was fetched stays in the cache, so a
 // rerun asks the node only for the rest.
 func TestTimeoutKeepsPartialAndRerunResumes(t *testing.T) {
@@ -239,10 +239,10 @@ func TestTimeoutKeepsPartialAndRerunResumes(t *testing.T) {
 	}
 	defer hang.Close()
 	r := runCLI(t, nil, args(hang, cache, "--timeout", "1s", "--request-timeout", "10s")...)
-	if r.code != exitRuntime || !strings.Contains(r.errOut, "--timeout 1s reached") || !strings.Contains(r.errOut, "rerun") {
+	if r.code != exitBudget || !strings.Contains(r.errOut, "--timeout 1s reached") || !strings.Contains(r.errOut, "rerun") {
 		t.Fatalf("timeout: exit %d: %s", r.code, r.errOut)
 	}
-	if !strings.Contains(r.out, `"incomplete"`) {
+	if !strings.Contains(r.out, `"kind": "budget"`) || !strings.Contains(r.out, `"budget": {`) {
 		t.Errorf("no partial result after --timeout (%d bytes):\n%.800s", len(r.out), r.out)
 	}
 	interrupted := hang.Requests()

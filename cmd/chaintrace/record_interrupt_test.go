@@ -44,8 +44,8 @@ func TestInterruptedRecordIsConsistentAndRerunFinishesIt(t *testing.T) {
 	rec := filepath.Join(t.TempDir(), "c.db")
 	r := runCLI(t, nil, append(append([]string{"trace"}, common...), "--rpc", hang.URL(), "--record", rec,
 		"--timeout", "1s", "--request-timeout", "10s", s.TheftETH.Hex())...)
-	if r.code != exitRuntime || !strings.Contains(r.out, `"incomplete"`) {
-		t.Fatalf("interrupted record: exit %d, partial result %v: %s", r.code, strings.Contains(r.out, `"incomplete"`), r.errOut)
+	if r.code != exitBudget || !strings.Contains(r.out, `"kind": "budget"`) {
+		t.Fatalf("interrupted record: exit %d (want %d), partial result %v: %s", r.code, exitBudget, strings.Contains(r.out, `"kind": "budget"`), r.errOut)
 	}
 	if v := runCLI(t, nil, "case", "verify", rec); v.code != 0 {
 		t.Fatalf("the interrupted recording does not verify: exit %d: %s%s", v.code, v.out, v.errOut)

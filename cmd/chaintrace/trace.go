@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,8 +34,13 @@ type TraceOptions struct {
 	// mixer candidates: the options every command shares (internal/opening).
 	opening.Options
 
-	// Timeout bounds the whole trace (0: none).
-	Timeout time.Duration
+	// Timeout and MaxRequests are the trace's budgets (0: none): the time it
+	// may take, and the HTTP requests it may send to the node or API, retries
+	// included. When one runs out the trace stops cleanly, the holders it had
+	// not finished are endpoints of kind budget, and the exit code is 5.
+	Timeout     time.Duration
+	MaxRequests int
+	budget      *httpx.Budget // set by runTrace when MaxRequests > 0
 
 	Format   string
 	Out      string
@@ -81,7 +87,8 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f := cmd.Flags()
 	o.flags = f
 	o.AddSourceFlags(f)
-	f.DurationVar(&o.Timeout, "timeout", 0, "stop the whole trace after this long (e.g. 10m) and write what was traced so far (0: no limit)")
+	f.DurationVar(&o.Timeout, "timeout", 0, "time budget: stop the whole trace after this long (e.g. 10m), write what was traced with the rest as budget endpoints, exit 5 (0: no limit)")
+	f.IntVar(&o.MaxRequests, "max-requests", 0, "request budget: send at most N HTTP requests to the node or API (retries included); when the trace needs more it stops, writes what was traced with the rest as budget endpoints, exit 5 (0: no limit)")
 	o.AddTraceFlags(f)
 	o.AddLabelFlags(f)
 	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report)")
@@ -99,8 +106,12 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 
 // env is what the opening layer needs from this command.
 func (o *TraceOptions) env() opening.Env {
-	return opening.Env{Stderr: o.IO.ErrOut, Getenv: o.IO.Getenv, Policy: newPolicy(),
+	env := opening.Env{Stderr: o.IO.ErrOut, Getenv: o.IO.Getenv, Policy: newPolicy(),
 		Version: "chaintrace " + versionString(), Flags: o.flags}
+	if o.budget != nil {
+		env.HTTPClient = o.budget.HTTPClient() // every request counts against --max-requests
+	}
+	return env
 }
 
 // newPolicy returns the transport's retry policy for a live source (nil: the
@@ -135,7 +146,7 @@ func (o *TraceOptions) checkOutput() error {
 
 // runTrace is `chaintrace trace`: open the source, run the tracer, write the
 // result. An interrupted or failed trace still writes what it found, then
-// returns the error (exit code 1).
+// returns the error (exit code 1; 5 when a budget ended it).
 func runTrace(ctx context.Context, o *TraceOptions) error {
 	if err := o.checkOutput(); err != nil {
 		return err
@@ -150,13 +161,29 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if err := o.Precheck(o.env()); err != nil {
 		return otherFamilyHint(o.Chain, o.Seeds, err)
 	}
+	if o.MaxRequests < 0 {
+		return badInput("--max-requests %d: want 0 (no limit) or a positive number of requests", o.MaxRequests)
+	}
+	// Budgets end the trace's context with a trace.BudgetError as the cause:
+	// the tracer then reports the holders it had not finished as budget
+	// endpoints, and describeRunError says which budget it was.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, errTimeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, &trace.BudgetError{Kind: "time", Limit: o.Timeout.String(), Flag: "--timeout"})
 		defer cancel()
+	}
+	if o.MaxRequests > 0 {
+		be := &trace.BudgetError{Kind: "requests", Limit: strconv.Itoa(o.MaxRequests), Flag: "--max-requests"}
+		o.budget = &httpx.Budget{Max: int64(o.MaxRequests), Exhausted: func() { stop(be) }}
+		defer o.budget.CloseIdle()
 	}
 	src, err := opening.Open(ctx, &o.Options, o.env())
 	if err != nil {
+		if budgetOf(ctx) != nil {
+			return describeRunError(ctx, o, err) // the budget ran out while opening the source
+		}
 		if o.Case != "" && exitCode(err) == exitInput {
 			if m := caseFileMistake(o.Case); m != nil {
 				return m // a result or a check spec given as a case
@@ -216,12 +243,22 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	return runErr
 }
 
-// errTimeout is the cause of a context ended by --timeout.
-var errTimeout = errors.New("--timeout reached")
+// budgetOf is the budget that ended ctx, nil when none did.
+func budgetOf(ctx context.Context) *trace.BudgetError {
+	var be *trace.BudgetError
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &be) {
+		return be
+	}
+	return nil
+}
 
 func describeRunError(ctx context.Context, o *TraceOptions, err error) error {
-	if errors.Is(context.Cause(ctx), errTimeout) {
-		return fmt.Errorf("--timeout %v reached; the output holds what was traced so far, and what was fetched is cached: rerun with a longer --timeout to finish: %w", o.Timeout, err)
+	if be := budgetOf(ctx); be != nil {
+		more := "a longer " + be.Flag
+		if be.Kind == "requests" {
+			more = "a larger " + be.Flag
+		}
+		return fmt.Errorf("%w: the output holds what was traced so far, with the untraced remainder as endpoints of kind budget, and what was fetched is cached: rerun with %s to finish", be, more)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted; the output holds what was traced so far: %w", err)

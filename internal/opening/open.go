@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,9 @@ type Env struct {
 	// Flags is the command's flag set: a recording stores the command line
 	// and every flag's value from it.
 	Flags *pflag.FlagSet
+	// HTTPClient, when set, is the live adapters' HTTP client (trace's request
+	// budget counts through its transport); nil: each adapter its own.
+	HTTPClient *http.Client
 }
 
 // EnvExplorerKey is the environment variable holding the explorer API key. It
@@ -97,7 +101,7 @@ func (o *Options) ChainConfig(chain string, env Env) chains.Config {
 	cfg := chains.Config{
 		Chain: chain, RPC: o.RPC, Backend: o.Backend, History: o.History,
 		Explorer: o.Explorer, RPS: o.RPS, Stderr: env.Stderr, ToBlock: o.ToBlock,
-		RequestTimeout: o.RequestTimeout, Policy: env.Policy,
+		RequestTimeout: o.RequestTimeout, Policy: env.Policy, HTTPClient: env.HTTPClient,
 	}
 	if env.Getenv != nil {
 		cfg.ExplorerKey = env.Getenv(EnvExplorerKey)
