@@ -22,6 +22,7 @@ type (
 	}
 	acctCCWB struct {
 		trace.AccountSource
+		trace.CrossingSource
 		trace.ContractChecker
 		trace.Warner
 		acctBatcher
@@ -44,9 +45,9 @@ var (
 // offers exactly what the common adapters offer; nil otherwise.
 func composeBatch(c *core, src trace.Source) trace.Source {
 	switch ifaces(src) {
-	case ifaceAccount + "," + ifaceContract + "," + ifaceWarner:
+	case ifaceAccount + "," + ifaceContract + "," + ifaceWarner, ifaceAccount + "," + ifaceContract + "," + ifaceWarner + "," + ifaceCrossing:
 		if _, ok := src.(acctBatcher); ok {
-			return acctCCWB{c, c, c, c}
+			return acctCCWB{c, c, c, c, c}
 		}
 	case ifaceUTXO + "," + ifaceWarner:
 		if _, ok := src.(trace.SpenderBatcher); ok {
@@ -57,7 +58,7 @@ func composeBatch(c *core, src trace.Source) trace.Source {
 }
 
 func (c *core) stored(kind, key string) bool {
-	o, err := c.st.get(kind, key)
+	o, err := c.st.get(c.ns+kind, key)
 	return err == nil && o != nil
 }
 

@@ -68,6 +68,9 @@ type core struct {
 	st   *Store
 	mode mode
 	info trace.ChainInfo
+	// ns prefixes the kinds and chain meta keys of a linked chain's answers in
+	// a multi-chain case (links.go); "" for the case's own chain.
+	ns string
 
 	live trace.Source // nil: replay only
 	acct trace.AccountSource
@@ -75,6 +78,10 @@ type core struct {
 	cc   trace.ContractChecker
 	warn trace.Warner
 	bt   trace.BlockTimer
+	xs   trace.CrossingSource
+	// crossing: the recorded source decoded cross-chain events, so a missing
+	// answer is "not recorded" rather than "not offered".
+	crossing bool
 
 	conf    uint64
 	toBlock uint64 // cache: the trace's --to-block (CacheOptions.ToBlock)
@@ -91,6 +98,8 @@ func (c *core) setLive(src trace.Source) {
 	c.cc, _ = src.(trace.ContractChecker)
 	c.warn, _ = src.(trace.Warner)
 	c.bt, _ = src.(trace.BlockTimer)
+	c.xs, _ = src.(trace.CrossingSource)
+	c.crossing = c.crossing || c.xs != nil
 }
 
 // keyAddr makes EVM addresses case-insensitive keys; Bitcoin base58 addresses are
@@ -133,7 +142,7 @@ type placement struct {
 // (stored when it may be), else ErrNotRecorded.
 func call[T any](ctx context.Context, c *core, name, kind, key string, have bool, fetch func() (T, error), place func(T) placement) (T, error) {
 	var zero T
-	o, err := c.st.get(kind, key)
+	o, err := c.st.get(c.ns+kind, key)
 	if err != nil {
 		return zero, err
 	}
@@ -156,7 +165,7 @@ func call[T any](ctx context.Context, c *core, name, kind, key string, have bool
 			return v, ferr
 		}
 		env, _ := canonical(envelope{Err: cls, Msg: ferr.Error()})
-		if err := c.st.put(&object{Kind: kind, Key: key, Value: env}); err != nil {
+		if err := c.st.put(&object{Kind: c.ns + kind, Key: key, Value: env}); err != nil {
 			return zero, err
 		}
 		return v, ferr
@@ -173,7 +182,7 @@ func call[T any](ctx context.Context, c *core, name, kind, key string, have bool
 		return zero, fmt.Errorf("store %s(%s): %w", name, key, err)
 	}
 	env, _ := canonical(envelope{V: raw})
-	if err := c.st.put(&object{Kind: kind, Key: key, Address: p.addr, FromBlock: p.fromBlock, Block: p.block, Value: env}); err != nil {
+	if err := c.st.put(&object{Kind: c.ns + kind, Key: key, Address: p.addr, FromBlock: p.fromBlock, Block: p.block, Value: env}); err != nil {
 		return zero, err
 	}
 	return v, nil
@@ -224,13 +233,13 @@ func (c *core) Tip(ctx context.Context) (uint64, error) {
 		return c.tip, nil
 	}
 	if c.mode == modeCache {
-		if t, err := strconv.ParseUint(c.st.getMeta(MetaTip), 10, 64); err == nil && c.toBlock != 0 && c.toBlock <= t {
+		if t, err := strconv.ParseUint(c.st.getMeta(c.ns+MetaTip), 10, 64); err == nil && c.toBlock != 0 && c.toBlock <= t {
 			// a chain this high was seen: all the trace reads lies below it
 			c.tip, c.tipOK = t, true
 			return t, nil
 		}
-		if at, err := time.Parse(time.RFC3339Nano, c.st.getMeta(metaTipAt)); err == nil && time.Since(at) < c.tipTTL && time.Since(at) >= 0 {
-			if t, err := strconv.ParseUint(c.st.getMeta(MetaTip), 10, 64); err == nil {
+		if at, err := time.Parse(time.RFC3339Nano, c.st.getMeta(c.ns+metaTipAt)); err == nil && time.Since(at) < c.tipTTL && time.Since(at) >= 0 {
+			if t, err := strconv.ParseUint(c.st.getMeta(c.ns+MetaTip), 10, 64); err == nil {
 				c.tip, c.tipOK = t, true
 				return t, nil
 			}
@@ -239,8 +248,8 @@ func (c *core) Tip(ctx context.Context) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		c.st.setMeta(MetaTip, u64(t))
-		c.st.setMeta(metaTipAt, time.Now().UTC().Format(time.RFC3339Nano))
+		c.st.setMeta(c.ns+MetaTip, u64(t))
+		c.st.setMeta(c.ns+metaTipAt, time.Now().UTC().Format(time.RFC3339Nano))
 		c.tip, c.tipOK = t, true
 		return t, nil
 	}
@@ -249,7 +258,7 @@ func (c *core) Tip(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c.st.setMeta(MetaTip, u64(t))
+	c.st.setMeta(c.ns+MetaTip, u64(t))
 	c.tip, c.tipOK = t, true
 	return t, nil
 }
@@ -297,7 +306,7 @@ func (c *core) History(ctx context.Context, q trace.HistoryQuery) (trace.History
 func (c *core) history(ctx context.Context, q trace.HistoryQuery, fetch func() (trace.History, error)) (trace.History, error) {
 	key := historyKey(q)
 	addr := keyAddr(q.Address)
-	if o, err := c.st.get(KindHistory, key); err != nil || o != nil {
+	if o, err := c.st.get(c.ns+KindHistory, key); err != nil || o != nil {
 		if err != nil {
 			return trace.History{}, err
 		}
@@ -318,7 +327,7 @@ func (c *core) historyFromCover(addr string, q trace.HistoryQuery) (trace.Histor
 	if q.ToBlock == 0 {
 		return trace.History{}, false, nil
 	}
-	objs, err := c.st.byAddress(KindHistory, addr)
+	objs, err := c.st.byAddress(c.ns+KindHistory, addr)
 	if err != nil {
 		return trace.History{}, false, err
 	}
@@ -433,7 +442,7 @@ func (c *core) AddressTxs(ctx context.Context, addr string, toBlock uint64) ([]*
 func (c *core) Warnings() []string {
 	var ws []string
 	if c.mode == modeCase {
-		_ = json.Unmarshal([]byte(c.st.getMeta(MetaWarnings)), &ws)
+		_ = json.Unmarshal([]byte(c.st.getMeta(c.ns+MetaWarnings)), &ws)
 	}
 	if c.warn != nil {
 		seen := map[string]bool{}
@@ -448,7 +457,7 @@ func (c *core) Warnings() []string {
 		}
 		if c.mode == modeCase {
 			b, _ := canonical(ws)
-			c.st.setMeta(MetaWarnings, string(b))
+			c.st.setMeta(c.ns+MetaWarnings, string(b))
 		}
 	}
 	return ws
@@ -460,7 +469,7 @@ func (c *core) Warnings() []string {
 // --to-block is at least Confirmations below it; otherwise the node is asked
 // again and the newer answer replaces it.
 func (c *core) cachedSpender(ctx context.Context, key string, fetch func() (*graph.UTXOTx, error)) (*graph.UTXOTx, error) {
-	o, err := c.st.get(KindSpender, key)
+	o, err := c.st.get(c.ns+KindSpender, key)
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +503,7 @@ func (c *core) cachedSpender(ctx context.Context, key string, fetch func() (*gra
 		return nil, fmt.Errorf("store Spender(%s): %w", key, err)
 	}
 	env, _ := canonical(envelope{V: raw})
-	if err := c.st.put(&object{Kind: KindSpender, Key: key, Block: block, Value: env}); err != nil {
+	if err := c.st.put(&object{Kind: c.ns + KindSpender, Key: key, Block: block, Value: env}); err != nil {
 		return nil, err
 	}
 	return tx, nil
@@ -516,7 +525,7 @@ func (c *core) unspentValid(tip uint64) bool {
 
 // spenderStored: Spender of key is answered from the store.
 func (c *core) spenderStored(key string) bool {
-	o, err := c.st.get(KindSpender, key)
+	o, err := c.st.get(c.ns+KindSpender, key)
 	if err != nil || o == nil {
 		return false
 	}

@@ -28,6 +28,11 @@ const (
 	ifaceUTXO     = "utxo"
 	ifaceContract = "contract_checker"
 	ifaceWarner   = "warner"
+	// ifaceCrossing: the source decoded cross-chain events. Account wrappers
+	// always answer them; without this mark a case that lacks an answer says
+	// "not offered" (trace.ErrUnsupported), as the adapter it was recorded
+	// from did not offer them.
+	ifaceCrossing = "crossing"
 )
 
 // Record wraps src so that every answer it gives is stored in st (a store from
@@ -63,6 +68,9 @@ func ifaces(src trace.Source) string {
 	if _, ok := src.(trace.Warner); ok {
 		parts = append(parts, ifaceWarner)
 	}
+	if _, ok := src.(trace.CrossingSource); ok {
+		parts = append(parts, ifaceCrossing)
+	}
 	return strings.Join(parts, ",")
 }
 
@@ -88,7 +96,7 @@ func ReplayLive(st *Store, live trace.Source) (trace.Source, error) {
 	if info.Name == "" || (info.Family != graph.FamilyAccount && info.Family != graph.FamilyUTXO) {
 		return nil, fmt.Errorf("case %s records no chain: it was created but nothing was traced into it", st.path)
 	}
-	c := &core{st: st, mode: modeCase, info: info}
+	c := &core{st: st, mode: modeCase, info: info, crossing: hasIface(m[MetaInterfaces], ifaceCrossing)}
 	if live != nil {
 		li := live.Info()
 		if li.Name != info.Name || li.ChainID != info.ChainID {
@@ -226,20 +234,24 @@ func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
 type (
 	acct struct {
 		trace.AccountSource
+		trace.CrossingSource
 		trace.BlockTimer
 	}
 	acctCC struct {
 		trace.AccountSource
+		trace.CrossingSource
 		trace.ContractChecker
 		trace.BlockTimer
 	}
 	acctW struct {
 		trace.AccountSource
+		trace.CrossingSource
 		trace.Warner
 		trace.BlockTimer
 	}
 	acctCCW struct {
 		trace.AccountSource
+		trace.CrossingSource
 		trace.ContractChecker
 		trace.Warner
 		trace.BlockTimer
@@ -278,13 +290,13 @@ func compose(c *core, ifs string) trace.Source {
 	cc, w := has[ifaceContract], has[ifaceWarner]
 	switch {
 	case has[ifaceAccount] && cc && w:
-		return acctCCW{c, c, c, c}
+		return acctCCW{c, c, c, c, c}
 	case has[ifaceAccount] && cc:
-		return acctCC{c, c, c}
+		return acctCC{c, c, c, c}
 	case has[ifaceAccount] && w:
-		return acctW{c, c, c}
+		return acctW{c, c, c, c}
 	case has[ifaceAccount]:
-		return acct{c, c}
+		return acct{c, c, c}
 	case has[ifaceUTXO] && cc && w:
 		return utxoCCW{c, c, c, c}
 	case has[ifaceUTXO] && cc:

@@ -10,12 +10,13 @@ import (
 
 // Node roles (styling and the nodes CSV). An endpoint node carries its endpoint kind.
 const (
-	RoleSeed    = "seed"
-	RoleHop     = "hop"     // a holder the tracer followed through
-	RoleTx      = "tx"      // a UTXO transaction node
-	RoleVictim  = "victim"  // sender of a seed transfer
-	RoleUnknown = "unknown" // touched but not followed (clean counterparty)
-	RoleSwap    = "swap"    // a pool or router the swap rule converted taint through
+	RoleSeed     = "seed"
+	RoleHop      = "hop"      // a holder the tracer followed through
+	RoleTx       = "tx"       // a UTXO transaction node
+	RoleVictim   = "victim"   // sender of a seed transfer
+	RoleUnknown  = "unknown"  // touched but not followed (clean counterparty)
+	RoleSwap     = "swap"     // a pool or router the swap rule converted taint through
+	RoleCrossing = "crossing" // a bridge, vault or router that paid a crossing out on its chain
 )
 
 // Node is a vertex of the fund-flow graph: an address, or on UTXO chains a
@@ -28,6 +29,7 @@ type Node struct {
 	Label    string `json:"label,omitempty"`
 	Category string `json:"category,omitempty"`
 	Hop      int    `json:"hop"`
+	Chain    string `json:"chain,omitempty"` // multi-chain traces only
 }
 
 // Edge is one transfer in the traced graph with the taint it carried.
@@ -44,6 +46,13 @@ type Edge struct {
 	Hop        int      `json:"hop"`
 	Kind       string   `json:"kind,omitempty"`
 	Heuristics []string `json:"heuristics,omitempty"` // e.g. "change", "coinjoin"
+	// Multi-chain traces only: the edge's chain; on a crossing edge (Kind
+	// "crossing", From on one chain, To on another) the rule, its confidence
+	// (permille) and the inbound tx (Tx is the payout).
+	Chain      string `json:"chain,omitempty"`
+	Rule       string `json:"rule,omitempty"`
+	Confidence int    `json:"confidence,omitempty"`
+	InTx       string `json:"in_tx,omitempty"`
 }
 
 // Aggregate is the edge data kept in the dominikbraun graph: every transfer

@@ -146,6 +146,9 @@ type TxOut struct {
 	Address    string   `json:"address"` // "" for OP_RETURN and non-standard scripts
 	Value      *big.Int `json:"value"`
 	ScriptType string   `json:"script_type"` // p2pkh, p2sh, p2wpkh, p2wsh, p2tr, p2pk, multisig, op_return, nonstandard
+	// Data is an OP_RETURN output's pushed data (hex), which carries THORChain-style
+	// memos; empty for every other output.
+	Data string `json:"data,omitempty"`
 }
 
 // OpReturn reports whether the output is provably unspendable; it carries no taint.

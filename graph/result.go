@@ -67,10 +67,19 @@ type Endpoint struct {
 	Inflows  []Inflow
 	// Exchange deposits: the exchange the sweep went to, the sweep tx and the
 	// confidence κ of the deposit rule in thousandths (0–1000), an integer so output stays exact.
-	Exchange      string
-	SweepTx       string
-	Confidence    int
-	DestChain     string // bridges, when known
+	Exchange   string
+	SweepTx    string
+	Confidence int
+	DestChain  string // bridges, when known
+	// Multi-chain traces: the chain this endpoint is on (empty in single-chain
+	// results, where Result.Chain says it).
+	Chain string
+	// Crossings that were decoded but not followed: the destination as the
+	// transaction itself names it (memo, event), not only from a label.
+	DestAddress   string
+	DestAmount    *big.Int
+	DestAsset     string
+	Rule          string
 	LowConfidence bool
 	Note          string
 	// Unexplained is set when the holder's balance at the end of the window
@@ -112,6 +121,10 @@ type Totals struct {
 	// WrappedIn + SwappedIn = Σ ByKind + Fees + WrappedOut + SwappedOut.
 	SwappedIn  *big.Int
 	SwappedOut *big.Int
+	// Crossings move taint between chains: CrossedOut left this asset over a
+	// bridge or swap to another chain, CrossedIn arrived from one.
+	CrossedIn  *big.Int
+	CrossedOut *big.Int
 }
 
 // Conversion is the evidence for one swap: in transaction Tx, Holder's FromAmount
@@ -186,6 +199,11 @@ type Result struct {
 	// left unfollowed are endpoints of kind budget.
 	Budget *Budget
 	Flow   *Flow
+	// Crossings lists the cross-chain crossings the taint reached (followed or
+	// not); Chains the chains of a multi-chain trace, primary first (nil for a
+	// single-chain trace).
+	Crossings []*Crossing
+	Chains    []ChainPart
 	// Demix holds the mixer candidate search (leads past mixers, never taint);
 	// nil when it did not run.
 	Demix *Demix

@@ -10,11 +10,17 @@ import (
 	"github.com/chaintrace/chaintrace/internal/escape"
 )
 
-// CSV columns. dest_chain is optional: for bridges, where the funds go.
+// CSV columns. dest_chain is optional: for bridges, where the funds go;
+// bridge_kind too: how a bridge crosses (BridgeKinds).
 var (
 	csvRequired = []string{"chain", "address", "label", "category", "source", "confidence"}
-	csvOptional = []string{"dest_chain"}
+	csvOptional = []string{"dest_chain", "bridge_kind"}
 )
+
+// BridgeKinds are the values of the bridge_kind column: THORChain-style vaults
+// and routers (memo rule), lock-and-mint routers (event rule), same-address
+// bridges, and the relayers that pay same-address payouts.
+var BridgeKinds = []string{"vault", "router", "event", "same-address", "relayer"}
 
 // ParseCSV reads a CSV label file. name is used in messages. It returns every
 // entry and, when the file has problems, a FileErrors listing all of them (the
@@ -100,7 +106,7 @@ func ParseCSV(name string, r io.Reader) ([]Entry, error) {
 		ent, ok := buildEntry(e, line, fields{
 			chain: get("chain"), address: get("address"), label: get("label"),
 			category: strings.ToLower(get("category")), source: get("source"),
-			destChain: get("dest_chain"),
+			destChain: get("dest_chain"), bridgeKind: strings.ToLower(get("bridge_kind")),
 		})
 		if ok && conf >= 0 {
 			ent.Confidence = conf
@@ -113,7 +119,7 @@ func ParseCSV(name string, r io.Reader) ([]Entry, error) {
 
 // fields are the values of one entry before validation.
 type fields struct {
-	chain, address, label, category, source, destChain string
+	chain, address, label, category, source, destChain, bridgeKind string
 }
 
 // buildEntry validates the parts every format shares, adding errors to e.
@@ -150,7 +156,16 @@ func buildEntry(e *errs, line int, f fields) (Entry, bool) {
 			ok = false
 		}
 	}
+	if f.bridgeKind != "" && !contains(BridgeKinds, f.bridgeKind) {
+		e.add(line, "bridge_kind", "%q is not one of %s", f.bridgeKind, strings.Join(BridgeKinds, ", "))
+		ok = false
+	}
+	if f.bridgeKind != "" && f.category != "bridge" {
+		e.add(line, "bridge_kind", "is for category bridge, not %q", f.category)
+		ok = false
+	}
 	ent := Entry{Line: line}
+	ent.BridgeKind = f.bridgeKind
 	ent.Chain, ent.Address, ent.Name, ent.Category, ent.Source, ent.DestChain = chain, addr, f.label, f.category, f.source, dest
 	return ent, ok
 }

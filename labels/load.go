@@ -192,10 +192,22 @@ func ValidateData(name string, data []byte) Report {
 // WriteCSV writes entries as a CSV label file (the format ParseCSV reads).
 func WriteCSV(w io.Writer, es []Entry) error {
 	var b strings.Builder
-	b.WriteString("chain,address,label,category,source,confidence,dest_chain\n")
+	kinds := false // the bridge_kind column only when an entry has one, so older files keep their bytes
 	for _, e := range es {
-		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%d,%s\n", csvField(e.Chain), csvField(e.Address),
+		kinds = kinds || e.BridgeKind != ""
+	}
+	b.WriteString("chain,address,label,category,source,confidence,dest_chain")
+	if kinds {
+		b.WriteString(",bridge_kind")
+	}
+	b.WriteString("\n")
+	for _, e := range es {
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%d,%s", csvField(e.Chain), csvField(e.Address),
 			csvField(e.Name), csvField(e.Category), csvField(e.Source), e.Confidence, csvField(e.DestChain))
+		if kinds {
+			b.WriteString("," + csvField(e.BridgeKind))
+		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -178,3 +178,25 @@ func Entity(label string) string {
 	}
 	return s
 }
+
+// BridgeAddresses lists the addresses labelled as bridges of kind (a
+// bridge_kind value) for chain, sorted: where the tracer looks for a crossing's
+// payout on a destination chain (THORChain-style vaults and routers there).
+func (s *Store) BridgeAddresses(chain, kind string) []string {
+	if s == nil {
+		return nil
+	}
+	chain = strings.ToLower(strings.TrimSpace(chain))
+	scopes := map[string]bool{scopeKey(chain): true, ScopeAll: true}
+	if !IsBitcoin(chain) {
+		scopes[ScopeEVM] = true
+	}
+	var out []string
+	for k, e := range s.m {
+		if scopes[k.scope] && e.BridgeKind == kind && e.Category == "bridge" {
+			out = append(out, e.Address)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

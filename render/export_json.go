@@ -137,10 +137,12 @@ func escapeC1(b []byte) []byte {
 }
 
 type jsonDoc struct {
-	Schema    int                  `json:"schema"`
-	Tool      string               `json:"tool"`
-	Chain     string               `json:"chain"`
-	Family    string               `json:"family"`
+	Schema int    `json:"schema"`
+	Tool   string `json:"tool"`
+	Chain  string `json:"chain"`
+	Family string `json:"family"`
+	// Chains: a multi-chain trace's chains, primary first (omitted otherwise).
+	Chains    []jsonChain          `json:"chains,omitempty"`
 	Policy    string               `json:"policy"`
 	Seeds     []string             `json:"seeds"`
 	Params    map[string]string    `json:"params"`
@@ -151,8 +153,10 @@ type jsonDoc struct {
 	Endpoints []jsonEndpoint       `json:"endpoints"`
 	// Conversions is omitted when no swap moved taint, so traces without swaps
 	// keep their exact bytes.
-	Conversions []jsonConversion       `json:"conversions,omitempty"`
-	Totals      map[string]*jsonTotals `json:"totals"`
+	Conversions []jsonConversion `json:"conversions,omitempty"`
+	// Crossings is omitted when the taint crossed no bridge that said where it goes.
+	Crossings []jsonCrossing         `json:"crossings,omitempty"`
+	Totals    map[string]*jsonTotals `json:"totals"`
 	// Omitted when empty, so traces that reconcile keep their bytes.
 	Discrepancies []jsonDiscrepancy `json:"discrepancies,omitempty"`
 	Nodes         []jsonNode        `json:"nodes"`
@@ -190,6 +194,47 @@ type jsonNode struct {
 	Label    string `json:"label"`
 	Category string `json:"category"`
 	Hop      int    `json:"hop"`
+	Chain    string `json:"chain,omitempty"`
+}
+
+type jsonChain struct {
+	Name   string `json:"name"`
+	Family string `json:"family"`
+	Tip    uint64 `json:"tip"`
+}
+
+// jsonCrossing is graph.Crossing: the inbound on one chain, its decoded
+// destination, and the payout matched on the other chain (out_* empty when
+// none was).
+type jsonCrossing struct {
+	Rule        string `json:"rule"`
+	Confidence  int    `json:"confidence_permille"`
+	Status      string `json:"status"`
+	FromChain   string `json:"from_chain"`
+	ToChain     string `json:"to_chain"`
+	Hop         int    `json:"hop"`
+	InTx        string `json:"in_tx"`
+	InBlock     uint64 `json:"in_block"`
+	InTime      string `json:"in_time"`
+	InTimeUnix  int64  `json:"in_time_unix"`
+	InFrom      string `json:"in_from"`
+	InTo        string `json:"in_to"`
+	InAsset     string `json:"in_asset"`
+	InAmount    string `json:"in_amount"`
+	InTaint     string `json:"in_taint"`
+	Memo        string `json:"memo,omitempty"`
+	DestAddress string `json:"dest_address"`
+	DestAsset   string `json:"dest_asset,omitempty"`
+	OutTx       string `json:"out_tx,omitempty"`
+	OutBlock    uint64 `json:"out_block,omitempty"`
+	OutTime     string `json:"out_time,omitempty"`
+	OutTimeUnix int64  `json:"out_time_unix,omitempty"`
+	OutFrom     string `json:"out_from,omitempty"`
+	OutTo       string `json:"out_to,omitempty"`
+	OutAsset    string `json:"out_asset,omitempty"`
+	OutAmount   string `json:"out_amount,omitempty"`
+	OutTaint    string `json:"out_taint,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 type jsonInflow struct {
@@ -216,6 +261,11 @@ type jsonEndpoint struct {
 	SweepTx       string       `json:"sweep_tx,omitempty"`
 	Confidence    int          `json:"confidence_permille,omitempty"`
 	DestChain     string       `json:"dest_chain,omitempty"`
+	DestAddress   string       `json:"dest_address,omitempty"`
+	DestAsset     string       `json:"dest_asset,omitempty"`
+	DestAmount    string       `json:"dest_amount,omitempty"`
+	Rule          string       `json:"crossing_rule,omitempty"`
+	Chain         string       `json:"chain,omitempty"`
 	LowConfidence bool         `json:"low_confidence,omitempty"`
 	Note          string       `json:"note,omitempty"`
 	Unexplained   string       `json:"unexplained,omitempty"`
@@ -242,6 +292,8 @@ type jsonTotals struct {
 	WrappedOut string            `json:"wrapped_out"`
 	SwappedIn  string            `json:"swapped_in,omitempty"`
 	SwappedOut string            `json:"swapped_out,omitempty"`
+	CrossedIn  string            `json:"crossed_in,omitempty"`
+	CrossedOut string            `json:"crossed_out,omitempty"`
 }
 
 type jsonConversion struct {
@@ -284,6 +336,10 @@ type jsonEdge struct {
 	Hop        int      `json:"hop"`
 	Kind       string   `json:"kind"`
 	Heuristics []string `json:"heuristics"`
+	Chain      string   `json:"chain,omitempty"`
+	Rule       string   `json:"rule,omitempty"`
+	Confidence int      `json:"confidence_permille,omitempty"`
+	InTx       string   `json:"in_tx,omitempty"`
 }
 
 func buildJSON(r *graph.Result) *jsonDoc {
@@ -324,6 +380,10 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			Path: nonNil(e.Path), Inflows: []jsonInflow{},
 			Exchange: e.Exchange, SweepTx: e.SweepTx, Confidence: e.Confidence,
 			DestChain: e.DestChain, LowConfidence: e.LowConfidence, Note: e.Note,
+			DestAddress: e.DestAddress, DestAsset: e.DestAsset, Rule: e.Rule, Chain: e.Chain,
+		}
+		if e.DestAmount != nil {
+			je.DestAmount = e.DestAmount.String()
 		}
 		if e.Unexplained != nil {
 			je.Unexplained = e.Unexplained.String()
@@ -341,6 +401,22 @@ func buildJSON(r *graph.Result) *jsonDoc {
 			Address: x.Address, Asset: x.Asset, Block: x.Block, NodeBalance: dec(x.NodeBalance),
 			Traced: dec(x.Traced), Unexplained: dec(x.Unexplained), Treatment: x.Treatment,
 		})
+	}
+	for _, c := range r.Chains {
+		d.Chains = append(d.Chains, jsonChain{Name: c.Name, Family: c.Family, Tip: c.Tip})
+	}
+	for _, c := range r.Crossings {
+		jc := jsonCrossing{
+			Rule: c.Rule, Confidence: c.Confidence, Status: c.Status, FromChain: c.FromChain, ToChain: c.ToChain, Hop: c.Hop,
+			InTx: c.InTx, InBlock: c.InBlock, InTime: rfc3339(c.InTime), InTimeUnix: c.InTime, InFrom: c.InFrom, InTo: c.InTo,
+			InAsset: c.InAsset, InAmount: dec(c.InAmount), InTaint: dec(c.InTaint), Memo: c.Memo, DestAddress: c.DestAddress,
+			DestAsset: c.DestAsset, Note: c.Note,
+		}
+		if c.OutTx != "" {
+			jc.OutTx, jc.OutBlock, jc.OutTime, jc.OutTimeUnix = c.OutTx, c.OutBlock, rfc3339(c.OutTime), c.OutTime
+			jc.OutFrom, jc.OutTo, jc.OutAsset, jc.OutAmount, jc.OutTaint = c.OutFrom, c.OutTo, c.OutAsset, dec(c.OutAmount), dec(c.OutTaint)
+		}
+		d.Crossings = append(d.Crossings, jc)
 	}
 	for _, c := range r.Conversions {
 		jc := jsonConversion{
@@ -364,6 +440,9 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		}
 		if t.SwappedIn != nil || t.SwappedOut != nil {
 			jt.SwappedIn, jt.SwappedOut = dec(t.SwappedIn), dec(t.SwappedOut)
+		}
+		if t.CrossedIn != nil || t.CrossedOut != nil {
+			jt.CrossedIn, jt.CrossedOut = dec(t.CrossedIn), dec(t.CrossedOut)
 		}
 		located, untraced := new(big.Int), new(big.Int)
 		for k, v := range t.ByKind {
@@ -397,7 +476,7 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		for _, n := range r.Flow.Nodes() {
 			d.Nodes = append(d.Nodes, jsonNode{
 				ID: n.ID, Address: n.Address, Tx: n.Tx, Role: n.Role, Label: n.Label,
-				Category: n.Category, Hop: n.Hop,
+				Category: n.Category, Hop: n.Hop, Chain: n.Chain,
 			})
 		}
 		for _, e := range sortedEdges(r.Flow) {
@@ -406,6 +485,7 @@ func buildJSON(r *graph.Result) *jsonDoc {
 				Amount: dec(e.Amount), Taint: dec(e.Taint), Block: e.Block,
 				Time: rfc3339(e.Time), TimeUnix: e.Time, Hop: e.Hop, Kind: e.Kind,
 				Heuristics: sortedStrings(e.Heuristics),
+				Chain:      e.Chain, Rule: e.Rule, Confidence: e.Confidence, InTx: e.InTx,
 			})
 		}
 	}

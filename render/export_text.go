@@ -81,6 +81,13 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	if r.Tip != 0 {
 		p("  tip     block %d\n", r.Tip)
 	}
+	if len(r.Chains) > 0 {
+		cs := make([]string, len(r.Chains))
+		for i, c := range r.Chains {
+			cs[i] = fmt.Sprintf("%s (tip %d)", cleanText(c.Name), c.Tip)
+		}
+		p("  chains  %s\n", strings.Join(cs, ", "))
+	}
 	if len(r.Params) > 0 {
 		keys := make([]string, 0, len(r.Params))
 		for k := range r.Params {
@@ -131,6 +138,18 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 			p("  %s\n", cleanText(head))
 			for _, d := range detail {
 				p("      %s\n", cleanText(d))
+			}
+		}
+	}
+	if len(r.Crossings) > 0 {
+		p("\ncrossings (taint into another chain: tainted out = payout × tainted in / sent in)\n")
+		for _, c := range r.Crossings {
+			for i, l := range CrossingLines(r, c) {
+				if i == 0 {
+					p("  %s\n", l)
+				} else {
+					p("      %s\n", l)
+				}
 			}
 		}
 	}
@@ -200,7 +219,11 @@ func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.End
 	if !a.Native() {
 		kindName = "token " + a.Contract
 	}
-	fmt.Fprintf(w, "%s (%s, %d decimals)\n", graph.DisplaySymbol(a), cleanText(kindName), a.Decimals)
+	sym := graph.DisplaySymbol(a)
+	if i := strings.LastIndexByte(a.ID, '/'); i > 0 {
+		sym += " on " + cleanText(a.ID[:i]) // a multi-chain trace: one section per chain and asset
+	}
+	fmt.Fprintf(w, "%s (%s, %d decimals)\n", sym, cleanText(kindName), a.Decimals)
 
 	sum := graph.KindSums(t, ends, a.ID)
 	type line struct {
@@ -265,6 +288,12 @@ func writeSummary(w io.Writer, a graph.Asset, t *graph.Totals, ends []*graph.End
 	}
 	if t.SwappedOut != nil && t.SwappedOut.Sign() != 0 {
 		lines = append(lines, line{"swapped out", t.SwappedOut, "taint that left for another asset in a swap (see swaps)"})
+	}
+	if t.CrossedIn != nil && t.CrossedIn.Sign() != 0 {
+		lines = append(lines, line{"crossed in", t.CrossedIn, "taint that arrived from another chain (see crossings)"})
+	}
+	if t.CrossedOut != nil && t.CrossedOut.Sign() != 0 {
+		lines = append(lines, line{"crossed out", t.CrossedOut, "taint that left for another chain (see crossings)"})
 	}
 
 	nums := make([]*big.Int, len(lines))
@@ -496,6 +525,9 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 		}
 		if e.DestChain != "" {
 			fmt.Fprintf(w, "      destination chain: %s\n", escape.Display(e.DestChain, textLabelMax))
+		}
+		if e.DestAddress != "" {
+			fmt.Fprintf(w, "      destination: %s, %s (%s)\n", escape.Display(e.DestAddress, textLabelMax), escape.Display(firstNonEmpty(e.DestAsset, "?"), textLabelMax), escape.Display(e.Rule, textLabelMax))
 		}
 		if e.Note != "" {
 			fmt.Fprintf(w, "      note: %s\n", escape.Display(e.Note, escape.LineMax))

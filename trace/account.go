@@ -106,6 +106,8 @@ type acctTracer struct {
 	swapHist map[string]*histFuture // histories the swap rule fetched, for classify
 	notes    map[string]string      // why funds stayed in a venue
 	lastTx   string                 // see intern
+
+	credits map[graph.TransferKey]*creditSeed // crossing payouts seeded with a share of taint (crossing.go)
 }
 
 // histFuture is a history fetched ahead of need: when a holder is followed, the
@@ -163,6 +165,10 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 				t.push(&trs[i], nil)
 			}
 			t.prefetchSeed(trs)
+		case s.credit != nil:
+			if err := t.seedCredit(s.credit, toBlock); err != nil {
+				return fmt.Errorf("seed %s: %w", s.raw, err)
+			}
 		case s.address != "":
 			if err := t.seedAddress(s.address); err != nil {
 				return fmt.Errorf("seed %s: %w", s.raw, err)
@@ -305,6 +311,9 @@ func assetThreshold(o *Options, cache map[string]*big.Int, a graph.Asset) *big.I
 
 func (t *acctTracer) process(e *graph.Transfer) {
 	t.nTrans++
+	if t.credits != nil && t.credit(e) {
+		return
+	}
 	if t.swapBefore(e) {
 		return
 	}

@@ -254,12 +254,18 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 		if t.SwappedOut != nil {
 			sum.Add(sum, t.SwappedOut)
 		}
+		if t.CrossedOut != nil {
+			sum.Add(sum, t.CrossedOut)
+		}
 		in := new(big.Int).Set(t.Seed)
 		if t.WrappedIn != nil {
 			in.Add(in, t.WrappedIn)
 		}
 		if t.SwappedIn != nil {
 			in.Add(in, t.SwappedIn)
+		}
+		if t.CrossedIn != nil {
+			in.Add(in, t.CrossedIn)
 		}
 		switch d := new(big.Int).Sub(sum, in); {
 		case d.Sign() > 0 && c.res.Policy == string(Poison):

@@ -113,6 +113,9 @@ type Options struct {
 	// the taint is then an endpoint or a holder like any other address.
 	NoSwaps bool
 
+	// Crossing steers cross-chain continuation (crossing.go, RunChains).
+	Crossing CrossOptions
+
 	// UTXO heuristics, each reported by name on the edges it marks.
 	ChangeHeuristic   bool
 	CoinJoinHeuristic bool

@@ -14,6 +14,7 @@ type seedSpec struct {
 	tx       string          // a transaction hash (account: the theft tx; UTXO: all its outputs)
 	outpoint *graph.Outpoint // UTXO: one output
 	address  string          // an address from Options.FromBlock on
+	credit   *creditSeed     // a crossing's payout on this chain (crossing.go)
 }
 
 // parseSeed recognises a transaction hash (64 hex digits, 0x-prefixed on account

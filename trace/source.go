@@ -116,6 +116,10 @@ type Label struct {
 	Source     string `json:"source"`
 	Confidence int    `json:"confidence"` // 0–100
 	DestChain  string `json:"dest_chain,omitempty"`
+	// BridgeKind says how a bridge-category address crosses chains (crossing.go):
+	// "vault" or "router" (THORChain-style memos), "event" (lock-and-mint
+	// events), "same-address", "relayer" (pays same-address payouts); "" unknown.
+	BridgeKind string `json:"bridge_kind,omitempty"`
 	// Entity is the organisation behind the label ("Binance" for "Binance 14"),
 	// when the label store knows it: deposits are attributed to the entity, since
 	// that is who receives a freeze request.

@@ -105,6 +105,8 @@ func (t *utxoTracer) fail(err error) {
 
 func (t *utxoTracer) seed(s seedSpec) error {
 	switch {
+	case s.credit != nil:
+		return t.seedCredit(s.credit)
 	case s.tx != "" || s.outpoint != nil:
 		txid := s.tx
 		if s.outpoint != nil {

@@ -477,6 +477,9 @@ func (a *Adapter) convert(r *rawTx) (*graph.UTXOTx, error) {
 	for i, o := range r.Outs {
 		typ, addr, _ := classify(o.Script, a.net.Params)
 		t.Outputs[i] = graph.TxOut{Index: uint32(i), Address: addr, Value: big.NewInt(o.Value), ScriptType: typ}
+		if typ == TypeOpReturn {
+			t.Outputs[i].Data = opReturnData(o.Script)
+		}
 	}
 	if r.Coinbase {
 		return t, nil // a coinbase spends nothing: no inputs, fee 0

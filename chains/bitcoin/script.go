@@ -1,6 +1,8 @@
 package bitcoin
 
 import (
+	"encoding/hex"
+
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
@@ -68,4 +70,17 @@ func classify(pkScript []byte, params *chaincfg.Params) (typ, addr, searchAddr s
 	}
 	a := addrs[0].EncodeAddress()
 	return typ, a, a
+}
+
+// opReturnData returns the data an OP_RETURN script pushes, concatenated, as hex
+// (THORChain-style memos are one push of ASCII text; longer memos are split over
+// several pushes by some wallets). A script that does not parse gives what was
+// read before the error.
+func opReturnData(pkScript []byte) string {
+	var data []byte
+	tok := txscript.MakeScriptTokenizer(0, pkScript)
+	for tok.Next() {
+		data = append(data, tok.Data()...)
+	}
+	return hex.EncodeToString(data)
 }

@@ -212,7 +212,7 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	}
 	progress, clearProgress := newProgress(o.IO, o.Quiet)
 	topts.Progress = progress
-	res, runErr := trace.Run(ctx, src.Source, seeds, topts)
+	res, runErr := trace.RunChains(ctx, src.Source, src.Links, seeds, topts)
 	clearProgress()
 	if res == nil {
 		if runErr == nil {

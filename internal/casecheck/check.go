@@ -43,7 +43,7 @@ func Trace(ctx context.Context, s *Spec) (*graph.Result, error) {
 	if topts.Labels, err = src.LoadLabels(&o); err != nil {
 		return nil, fmt.Errorf("%w: %s: labels: %w", ErrBadSpec, s.path, err)
 	}
-	return trace.Run(ctx, src.Source, seeds, topts)
+	return trace.RunChains(ctx, src.Source, src.Links, seeds, topts)
 }
 
 // Failure is one expectation that does not hold.

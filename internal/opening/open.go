@@ -59,7 +59,10 @@ type Opened struct {
 	// candidate search; a cache or recorder does not store them).
 	Logs demix.LogSource
 	// Info is what a case file says about itself (the report's case header).
-	Info    CaseInfo
+	Info CaseInfo
+	// Links are the other chains of a multi-chain trace: those a recorded case
+	// holds, then --link (links.go).
+	Links   []trace.Source
 	closers []func() error
 
 	// recordedLabels are the label sets a replayed case recorded, used
@@ -153,6 +156,18 @@ func (o *Options) Precheck(env Env) error {
 // or an embedded demo (Case), otherwise the live adapter for Chain, with the
 // cache and the recorder around it. Every command opens its source here.
 func Open(ctx context.Context, o *Options, env Env) (*Opened, error) {
+	src, err := open(ctx, o, env)
+	if err != nil {
+		return src, err
+	}
+	if err := openLinks(ctx, o, env, src); err != nil {
+		src.Close()
+		return nil, err
+	}
+	return src, nil
+}
+
+func open(ctx context.Context, o *Options, env Env) (*Opened, error) {
 	if o.Case != "" {
 		if src, ok, err := openRecorded(ctx, o, env); ok {
 			return src, err
@@ -273,6 +288,9 @@ func openRecorded(ctx context.Context, o *Options, env Env) (src *Opened, ok boo
 		return fail(fmt.Errorf("--case %s: %w", o.Case, CaseErr(err)))
 	}
 	out.Seeds = st.Seeds()
+	if out.Links, err = casestore.ReplayLinks(st); err != nil {
+		return fail(fmt.Errorf("--case %s: %w", o.Case, CaseErr(err)))
+	}
 	if o.Chain != "" && !strings.EqualFold(o.Chain, out.Source.Info().Name) {
 		return fail(badInput("--chain %s does not match the recorded case's chain %s", o.Chain, out.Source.Info().Name))
 	}

@@ -62,6 +62,13 @@ type Options struct {
 	Concurrency     int      // parallel requests to the source
 	Heuristics      []string // UTXO heuristics to apply: change, coinjoin
 
+	// Multi-chain traces (links.go, docs/crossings.md).
+	Links             []string      // --link CHAIN=URL
+	MemoChains        []string      // --memo-chain CODE=CHAIN
+	CrossingWindow    time.Duration // --crossing-window
+	CrossingTolerance string        // --crossing-tolerance, a percentage
+	NoCrossings       bool          // --no-crossings
+
 	// Mixer candidates (docs/mixers.md).
 	MixerCandidates  bool   // look past mixer endpoints
 	MixerWindow      uint64 // blocks after a deposit searched
@@ -82,21 +89,23 @@ var StopCategories = append([]string{trace.StopDeposit}, labels.Categories...)
 // Defaults are the documented defaults, the same for every command.
 func Defaults() Options {
 	return Options{
-		History:          "auto",
-		Confirmations:    casestore.DefaultConfirmations,
-		Policy:           string(trace.Haircut),
-		Hops:             5,
-		MaxAddresses:     10000,
-		AddressBudget:    1000,
-		StopAt:           slices.Clone(trace.DefaultStopAt),
-		DepositRule:      true,
-		DepositAlpha:     "0.01",
-		DepositTau:       3200,
-		Concurrency:      4,
-		Heuristics:       slices.Clone(HeuristicNames),
-		MixerCandidates:  true,
-		MixerWindow:      50000,
-		FollowCandidates: 0,
+		History:           "auto",
+		Confirmations:     casestore.DefaultConfirmations,
+		Policy:            string(trace.Haircut),
+		Hops:              5,
+		MaxAddresses:      10000,
+		AddressBudget:     1000,
+		StopAt:            slices.Clone(trace.DefaultStopAt),
+		DepositRule:       true,
+		DepositAlpha:      "0.01",
+		DepositTau:        3200,
+		Concurrency:       4,
+		Heuristics:        slices.Clone(HeuristicNames),
+		MixerCandidates:   true,
+		MixerWindow:       50000,
+		FollowCandidates:  0,
+		CrossingWindow:    24 * time.Hour,
+		CrossingTolerance: "1%",
 	}
 }
 
@@ -113,6 +122,7 @@ func (o *Options) AddSourceFlags(f *pflag.FlagSet) {
 	f.Float64Var(&o.RPS, "rps", o.RPS, "most requests per second to the node or API (0: the adapter's default)")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout, "give up on one request to the node or API after this long and retry it (0: 60s)")
 	f.StringVar(&o.Case, "case", o.Case, "offline case file, or an embedded demo name (demo, ronin, demo-btc, bitfinex)")
+	o.addLinkFlags(f)
 }
 
 // AddRecordFlags registers --record and the cache flags.
@@ -151,6 +161,7 @@ func (o *Options) AddTraceFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.MixerCandidates, "mixer-candidates", o.MixerCandidates, "EVM: list candidate withdrawals past Tornado Cash-style mixer pools (leads scored by published heuristics, never counted as traced funds)")
 	f.Uint64Var(&o.MixerWindow, "mixer-window", o.MixerWindow, "EVM: blocks after a mixer deposit in which withdrawals are examined (0: the default)")
 	f.IntVar(&o.FollowCandidates, "follow-candidates", o.FollowCandidates, "trace onward from candidate withdrawals scoring at least SCORE (1–100), in a separate section of the output; 0: do not")
+	o.addCrossingFlags(f)
 }
 
 // name is how a message refers to one option: the flag, or the spec's key.
@@ -267,6 +278,9 @@ func (o *Options) trace(native graph.Asset) (trace.Options, error) {
 		return to, o.bad("concurrency", "%d: want 1 or more", o.Concurrency)
 	}
 	to.Concurrency = o.Concurrency
+	if to.Crossing, err = o.crossOptions(); err != nil {
+		return to, err
+	}
 	for _, h := range nonEmpty(o.Heuristics) {
 		switch strings.ToLower(h) {
 		case "change":
