@@ -106,6 +106,18 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 		p("\n")
 	}
 
+	if len(v.Crossings) > 0 {
+		p("## Crossings\n\n")
+		p("Stolen funds sent into another chain (a THORChain-style swap or a bridge): the inbound, the destination it names, and the payout matched on the destination chain with the rule and its confidence; the taint follows at the observed rate (tainted out = payout × tainted in / sent in).\n\n")
+		for _, c := range v.Crossings {
+			p("- **%s**\n", md(c.Head))
+			for _, d := range c.Details {
+				p("  - %s\n", md(d))
+			}
+		}
+		p("\n")
+	}
+
 	p("## Freeze requests\n\n")
 	if len(v.Exchanges) == 0 {
 		p("No stolen funds reached a known exchange or an address the deposit rule attributes to one.\n\n")

@@ -74,6 +74,7 @@ type view struct {
 	Assets       []assetView
 	Exchanges    []exchangeView
 	Swaps        []swapView
+	Crossings    []swapView // crossings into other chains: head line and evidence lines
 	Paths        []pathView
 	Warnings     []string
 	Explorer     explorer
@@ -240,6 +241,14 @@ func buildView(r *graph.Result, opts Options) *view {
 			sv.Details = append(sv.Details, clean(d))
 		}
 		v.Swaps = append(v.Swaps, sv)
+	}
+	for _, c := range r.Crossings {
+		ls := render.CrossingLines(r, c)
+		cv := swapView{Head: clean(ls[0])}
+		for _, d := range ls[1:] {
+			cv.Details = append(cv.Details, clean(d))
+		}
+		v.Crossings = append(v.Crossings, cv)
 	}
 	for i, e := range ends {
 		a := r.AssetOf(e.Asset)

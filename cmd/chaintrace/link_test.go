@@ -74,6 +74,9 @@ func TestLinkRecordReplay(t *testing.T) {
 			if again.out != rep.out {
 				t.Errorf("--format %s: two replays differ", f)
 			}
+			if f == "report" && (!strings.Contains(rep.out, "## Crossings") || !strings.Contains(rep.out, strings.ToLower(s.SwapIn.Hex()))) {
+				t.Errorf("the report has no Crossings section naming the SwapIn inbound")
+			}
 			if !strings.Contains(rep.out, xworld.ChainBTC) {
 				t.Errorf("--format %s output names no Bitcoin chain", f)
 			}
