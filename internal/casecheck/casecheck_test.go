@@ -59,11 +59,11 @@ func TestFailingSpecDiff(t *testing.T) {
 	for _, want := range []string{
 		"FAIL " + p,
 		"expect.endpoints[0] {kind: exchange, label: TestEx, asset: ETH}",
-		"- want amount 2001",
-		"+ got  amount 2000 in 1 endpoint(s) at 0x4444444444444444444444444444444444444444",
+		"- want amount 2001 (0.000000000000002001 ETH)",
+		"+ got  amount 2000 (0.000000000000002 ETH) in 1 endpoint(s) at 0x4444444444444444444444444444444444444444",
 		"expect.totals.ETH.by_kind.unspent",
-		"- want 4000..5000",
-		"+ got  3998",
+		"- want 4000..5000 (0.000000000000004..0.000000000000005 ETH)",
+		"+ got  3998 (0.000000000000003998 ETH)",
 		"0 of 1 case spec(s) passed",
 	} {
 		if !strings.Contains(out, want) {
@@ -94,6 +94,14 @@ func TestBadSpecs(t *testing.T) {
 		{"missing case", "case: small.json", "case: nope.json", "nope.json"},
 		{"wrong chain", "chain: eth", "chain: btc", `chain "btc"`},
 		{"empty range", `amount: "900..1100"`, `amount: "1100..900"`, "empty"},
+		// a misspelt key is named with the keys that part takes, no Go type name
+		{"misspelt top key", "policy: haircut", "polcy: haircut", `unknown key "polcy" (keys here: name, case, chain, seeds, policy, options`},
+		{"misspelt endpoint key", "label: TestEx", "lable: TestEx", `unknown key "lable" (keys here: kind, label, address, asset, amount, count)`},
+		{"count not a number", "count: 2", "count: two", `"two" is not a whole number`},
+		// an invalid kind is a spec error, not an expectation that fails
+		{"invalid kind", "kind: exchange", "kind: exchnage", `expect.endpoints[0].kind "exchnage" is not an endpoint kind (want one of exchange, exchange-deposit`},
+		{"invalid by_kind", "exchange: \"2000\"", "exchnage: \"2000\"", `expect.totals.ETH.by_kind.exchnage: "exchnage" is not an endpoint kind`},
+		{"misspelt option", "hops: 5", "hopz: 5", "options.hopz (line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := Check(context.Background(), copySpec(t, [2]string{tc.from, tc.to}), false)
@@ -102,6 +110,9 @@ func TestBadSpecs(t *testing.T) {
 			}
 			if tc.name != "missing case" && !o.BadSpec() {
 				t.Errorf("not classified as a bad spec: %v", o.Err)
+			}
+			if strings.Contains(o.Err.Error(), "casecheck.") || strings.Contains(o.Err.Error(), "unmarshal") {
+				t.Errorf("a Go name leaks into the message: %v", o.Err)
 			}
 		})
 	}
@@ -152,7 +163,8 @@ func TestJUnitWellFormed(t *testing.T) {
 }
 
 func TestUpdateRewritesExpectations(t *testing.T) {
-	p := copySpec(t, [2]string{`amount: "2000"`, `amount: "1"`})
+	p := copySpec(t, [2]string{`amount: "2000"`, `amount: "1" # was wrong`}, [2]string{`count: 2`, `count: 7`},
+		[2]string{`unspent: "3998"`, `unspent: "1"`}, [2]string{"    - address:", "    # the mule, by hand\n    - address:"})
 	if o := Check(context.Background(), p, false); o.Passed() {
 		t.Fatal("edited spec passes")
 	}
@@ -162,16 +174,24 @@ func TestUpdateRewritesExpectations(t *testing.T) {
 	b, _ := os.ReadFile(p)
 	s := string(b)
 	for _, want := range []string{
-		"# A passing spec", // comments outside expect are kept
+		"# A passing spec", // comments are kept, outside expect and in it
+		"# was wrong",
+		"# the mule, by hand",
 		"max_untraced_share: \"0\"",
-		"address: 0x4444444444444444444444444444444444444444",
-		"amount: \"2000\"",
+		"amount: \"2000\"", // what no longer held is set exactly
+		"count: 2",
+		"unspent: \"3998\"",
+		"amount: \"900..1100\"", // a range that still holds stays a range
 		"exchange: \"2000\"",
 		"seed: \"6000\"",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("updated spec lacks %q:\n%s", want, s)
 		}
+	}
+	// the expectations keep their order: exchange, unspent, the mule
+	if i, j, k := strings.Index(s, "label: TestEx"), strings.Index(s, "kind: unspent"), strings.Index(s, "0x2222"); !(i < j && j < k) {
+		t.Errorf("the expectations were reordered:\n%s", s)
 	}
 	if o := Check(context.Background(), p, false); !o.Passed() {
 		t.Fatalf("updated spec fails: %v %v", o.Err, o.Failures)
@@ -204,5 +224,21 @@ func TestSpecOnRecordedCase(t *testing.T) {
 	}
 	if errors.Is(nil, casestore.ErrCorrupt) {
 		t.Fatal()
+	}
+}
+
+// --update appends what no expectation covers and drops what selects nothing.
+func TestUpdateAppendsUncovered(t *testing.T) {
+	p := copySpec(t, [2]string{"    - kind: unspent\n      asset: ETH\n      amount: \"3998\"\n      count: 2\n", "    - kind: mixer\n      amount: \"5\"\n"})
+	if o := Check(context.Background(), p, true); o.Err != nil || !o.Updated {
+		t.Fatalf("update: %+v", o)
+	}
+	b, _ := os.ReadFile(p)
+	s := string(b)
+	if strings.Contains(s, "kind: mixer") || !strings.Contains(s, "kind: unspent") || strings.Index(s, "label: TestEx") > strings.Index(s, "kind: unspent") {
+		t.Errorf("update did not drop the empty selection and append the uncovered unspent endpoints after the kept ones:\n%s", s)
+	}
+	if o := Check(context.Background(), p, false); !o.Passed() {
+		t.Fatalf("updated spec fails: %v %v", o.Err, o.Failures)
 	}
 }

@@ -69,14 +69,20 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 		}
 		where := fmt.Sprintf("expect.endpoints[%d] {%s}", i, strings.Join(sel, ", "))
 		sum, n, addrs := new(big.Int), 0, []string{}
+		asset := e.Asset
 		for _, ep := range r.Endpoints {
 			if matches(e, ep) {
 				sum.Add(sum, ep.Amount)
 				n++
 				addrs = append(addrs, ep.Address)
+				if e.Asset == "" && n == 1 {
+					asset = ep.Asset
+				} else if e.Asset == "" && asset != ep.Asset {
+					asset = "" // several assets: no one unit
+				}
 			}
 		}
-		got := fmt.Sprintf("amount %s in %d endpoint(s)", sum, n)
+		got := fmt.Sprintf("amount %s%s in %d endpoint(s)", sum, human(r, asset, sum), n)
 		if n > 0 && n <= 3 {
 			got += " at " + strings.Join(addrs, ", ")
 		}
@@ -87,7 +93,7 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 		if e.Amount != "" {
 			b, _ := ParseBound(e.Amount)
 			if n == 0 || !b.Holds(sum) {
-				fs = append(fs, Failure{where, "amount " + e.Amount, got})
+				fs = append(fs, Failure{where, "amount " + e.Amount + humanBound(r, asset, b), got})
 			}
 		}
 	}
@@ -109,7 +115,7 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 			}
 			b, _ := ParseBound(bound)
 			if !b.Holds(v) {
-				fs = append(fs, Failure{"expect.totals." + a + "." + name, bound, orZero(v).String()})
+				fs = append(fs, Failure{"expect.totals." + a + "." + name, bound + humanBound(r, a, b), orZero(v).String() + human(r, a, orZero(v))})
 			}
 		}
 		check("seed", want.Seed, got.Seed)
@@ -139,6 +145,42 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 		}
 	}
 	return fs
+}
+
+// human is v in the asset's human units, " (1.5 ETH)", beside the base units
+// a spec is written in; "" when the result does not describe the asset.
+func human(r *graph.Result, asset string, v *big.Int) string {
+	a, ok := r.Assets[asset]
+	if asset == "" || !ok || a.Decimals == 0 {
+		return ""
+	}
+	sym := a.Symbol
+	if sym == "" {
+		sym = asset
+	}
+	return " (" + graph.FormatUnits(v, a.Decimals) + " " + sym + ")"
+}
+
+func humanBound(r *graph.Result, asset string, b Bound) string {
+	h := func(v *big.Int) string {
+		s := human(r, asset, v)
+		return strings.TrimSuffix(strings.TrimPrefix(s, " ("), ")")
+	}
+	if human(r, asset, new(big.Int)) == "" {
+		return ""
+	}
+	switch {
+	case b.Min != nil && b.Max != nil && b.Min.Cmp(b.Max) == 0:
+		return " (" + h(b.Min) + ")"
+	case b.Min != nil && b.Max != nil:
+		lo := h(b.Min)
+		return " (" + lo[:strings.LastIndexByte(lo, ' ')] + ".." + h(b.Max) + ")"
+	case b.Min != nil:
+		return " (≥ " + h(b.Min) + ")"
+	case b.Max != nil:
+		return " (≤ " + h(b.Max) + ")"
+	}
+	return ""
 }
 
 func matches(e EndpointExpect, ep *graph.Endpoint) bool {
@@ -236,8 +278,12 @@ func Expectations(r *graph.Result, old Expect) Expect {
 	return e
 }
 
-// Update rewrites the spec file's expect section from r, keeping everything else
-// in the file (comments included) as it was.
+// Update rewrites the spec file's expectations from r in place, keeping
+// everything else in the file — the order of the expectations, comments, and
+// bounds that still hold (a deliberate range stays a range): an amount, count
+// or total that no longer holds is set to the exact current value, an
+// expectation that now selects nothing is dropped, and endpoints and assets no
+// expectation covers are appended. A spec without expectations gets them all.
 func Update(s *Spec, r *graph.Result) error {
 	data, err := os.ReadFile(s.path)
 	if err != nil {
@@ -245,26 +291,26 @@ func Update(s *Spec, r *graph.Result) error {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBadSpec, s.path, err)
+		return fmt.Errorf("%w: %s: %s", ErrBadSpec, s.path, plainYAML(err))
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return fmt.Errorf("%w: %s: the spec is not a YAML mapping", ErrBadSpec, s.path)
 	}
-	var val yaml.Node
-	exp := Expectations(r, s.Expect)
-	if err := val.Encode(exp); err != nil {
-		return err
-	}
 	m := doc.Content[0]
-	replaced := false
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == "expect" {
-			m.Content[i+1] = &val
-			replaced = true
+	gen := Expectations(r, s.Expect)
+	exp := mapGet(m, "expect")
+	if exp == nil || exp.Kind != yaml.MappingNode || len(exp.Content) == 0 {
+		var val yaml.Node
+		if err := val.Encode(gen); err != nil {
+			return err
 		}
-	}
-	if !replaced {
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "expect"}, &val)
+		if exp != nil {
+			*exp = val
+		} else {
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "expect"}, &val)
+		}
+	} else if err := updateExpect(exp, s.Expect, gen, r); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -273,6 +319,147 @@ func Update(s *Spec, r *graph.Result) error {
 		return err
 	}
 	enc.Close()
-	s.Expect = exp
-	return os.WriteFile(s.path, buf.Bytes(), 0o644)
+	if err := os.WriteFile(s.path, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	ns, err := Load(s.path)
+	if err != nil {
+		return err
+	}
+	s.Expect = ns.Expect
+	return nil
+}
+
+func updateExpect(exp *yaml.Node, old, gen Expect, r *graph.Result) error {
+	covered := map[int]bool{}
+	if eps := mapGet(exp, "endpoints"); eps != nil && eps.Kind == yaml.SequenceNode && len(eps.Content) == len(old.Endpoints) {
+		var keep []*yaml.Node
+		for i, e := range old.Endpoints {
+			node := eps.Content[i]
+			sum, n, idx := selectEndpoints(e, r)
+			if n == 0 {
+				continue // selects nothing now: an amount or count would never hold
+			}
+			for _, j := range idx {
+				covered[j] = true
+			}
+			if e.Amount != "" {
+				if b, _ := ParseBound(e.Amount); !b.Holds(sum) {
+					setScalar(node, "amount", sum.String())
+				}
+			}
+			if e.Count != nil && *e.Count != n {
+				setScalar(node, "count", fmt.Sprint(n))
+				mapGet(node, "count").Style = 0
+			}
+			keep = append(keep, node)
+		}
+		eps.Content = keep
+		for _, g := range gen.Endpoints {
+			_, _, idx := selectEndpoints(g, r)
+			newOne := false
+			for _, j := range idx {
+				newOne = newOne || !covered[j]
+			}
+			if !newOne {
+				continue
+			}
+			for _, j := range idx {
+				covered[j] = true
+			}
+			var n yaml.Node
+			if err := n.Encode(g); err != nil {
+				return err
+			}
+			eps.Content = append(eps.Content, &n)
+		}
+	}
+	if tots := mapGet(exp, "totals"); tots != nil && tots.Kind == yaml.MappingNode {
+		for _, a := range totalAssets(r) {
+			g := gen.Totals[a]
+			t := mapGet(tots, a)
+			if t == nil {
+				var n yaml.Node
+				if err := n.Encode(g); err != nil {
+					return err
+				}
+				tots.Content = append(tots.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: a}, &n)
+				continue
+			}
+			have := old.Totals[a]
+			for _, f := range []struct{ key, bound, now string }{{"seed", have.Seed, g.Seed}, {"fees", have.Fees, g.Fees}, {"untraced", have.Untraced, g.Untraced}} {
+				if f.bound == "" {
+					continue
+				}
+				v, _ := new(big.Int).SetString(f.now, 10)
+				if b, _ := ParseBound(f.bound); !b.Holds(v) {
+					setScalar(t, f.key, f.now)
+				}
+			}
+			bk := mapGet(t, "by_kind")
+			if bk == nil || bk.Kind != yaml.MappingNode {
+				continue
+			}
+			for _, k := range sortedKeys(have.ByKind) {
+				now := g.ByKind[k]
+				if now == "" {
+					now = "0"
+				}
+				v, _ := new(big.Int).SetString(now, 10)
+				if b, _ := ParseBound(have.ByKind[k]); !b.Holds(v) {
+					setScalar(bk, k, now)
+				}
+			}
+			for _, k := range sortedKeys(g.ByKind) {
+				if _, ok := have.ByKind[k]; !ok {
+					bk.Content = append(bk.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k},
+						&yaml.Node{Kind: yaml.ScalarNode, Value: g.ByKind[k], Style: yaml.DoubleQuotedStyle})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func selectEndpoints(e EndpointExpect, r *graph.Result) (*big.Int, int, []int) {
+	sum, idx := new(big.Int), []int(nil)
+	for i, ep := range r.Endpoints {
+		if matches(e, ep) {
+			sum.Add(sum, ep.Amount)
+			idx = append(idx, i)
+		}
+	}
+	return sum, len(idx), idx
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func mapGet(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// setScalar sets key's value in mapping m, keeping the node (and its comments).
+func setScalar(m *yaml.Node, key, v string) {
+	if n := mapGet(m, key); n != nil {
+		n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "", v, yaml.DoubleQuotedStyle
+		n.Content = nil
+		return
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key},
+		&yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: yaml.DoubleQuotedStyle})
 }

@@ -7,10 +7,13 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/opening"
 )
 
@@ -80,7 +83,7 @@ func Load(path string) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, path, err)
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadSpec, path, plainYAML(err))
 	}
 	s.path = path
 	s.dir = filepath.Dir(path)
@@ -91,6 +94,49 @@ func Load(path string) (*Spec, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadSpec, path, err)
 	}
 	return &s, nil
+}
+
+// specKeys are the keys each part of a spec takes, for messages.
+var specKeys = map[string]string{
+	"casecheck.Spec":           "name, case, chain, seeds, policy, options, labels, no_builtin_labels, expect",
+	"casecheck.Expect":         "endpoints, totals, max_untraced_share",
+	"casecheck.EndpointExpect": "kind, label, address, asset, amount, count",
+	"casecheck.Total":          "seed, fees, untraced, by_kind",
+}
+
+var (
+	unknownField = regexp.MustCompile(`field (\S+) not found in type ([\w.]+)`)
+	badValue     = regexp.MustCompile("cannot unmarshal !!(\\w+) `([^`]*)` into ([\\w.\\[\\]*]+)")
+)
+
+// plainYAML rewords the YAML decoder's errors without Go type names: an
+// unknown key is named with the keys that part of the spec takes.
+func plainYAML(err error) string {
+	msg := unknownField.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		p := unknownField.FindStringSubmatch(m)
+		if keys, ok := specKeys[p[2]]; ok {
+			return fmt.Sprintf("unknown key %q (keys here: %s)", p[1], keys)
+		}
+		return fmt.Sprintf("unknown key %q", p[1])
+	})
+	msg = badValue.ReplaceAllStringFunc(msg, func(m string) string {
+		p := badValue.FindStringSubmatch(m)
+		want := "a value of another kind"
+		switch t := p[3]; {
+		case strings.HasPrefix(t, "[]"):
+			want = "a list"
+		case strings.HasPrefix(t, "map") || strings.HasPrefix(t, "casecheck."):
+			want = "a mapping (key: value)"
+		case t == "int" || t == "*int" || t == "uint64":
+			want = "a whole number"
+		case t == "bool":
+			want = "true or false"
+		case t == "string":
+			want = "a plain value"
+		}
+		return fmt.Sprintf("%q is not %s", p[2], want)
+	})
+	return strings.Replace(msg, "yaml: unmarshal errors:\n  ", "", 1)
 }
 
 // Path is the spec file.
@@ -139,6 +185,9 @@ func (s *Spec) check() error {
 		return err
 	}
 	for i, e := range s.Expect.Endpoints {
+		if e.Kind != "" && !slices.Contains(graph.EndpointKinds, e.Kind) {
+			return fmt.Errorf("expect.endpoints[%d].kind %q is not an endpoint kind (want one of %s)", i, e.Kind, strings.Join(graph.EndpointKinds, ", "))
+		}
 		if e.Kind == "" && e.Label == "" && e.Address == "" && e.Asset == "" {
 			return fmt.Errorf("expect.endpoints[%d]: select endpoints by kind, label, address or asset", i)
 		}
@@ -161,6 +210,9 @@ func (s *Spec) check() error {
 			}
 		}
 		for k, v := range t.ByKind {
+			if !slices.Contains(graph.EndpointKinds, k) {
+				return fmt.Errorf("expect.totals.%s.by_kind.%s: %q is not an endpoint kind (want one of %s)", asset, k, k, strings.Join(graph.EndpointKinds, ", "))
+			}
 			if _, err := ParseBound(v); err != nil {
 				return fmt.Errorf("expect.totals.%s.by_kind.%s: %w", asset, k, err)
 			}
