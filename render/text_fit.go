@@ -56,6 +56,19 @@ func roundUnits(v *big.Int, decimals uint8, keep int) string {
 	return digits
 }
 
+// RoundAmount is an amount for people, rounded to keep decimal places, with
+// the asset's symbol ("6.4866 ETH"); hints and notes use it, never evidence.
+func RoundAmount(v *big.Int, a graph.Asset, keep int) string {
+	s := roundUnits(v, a.Decimals, keep)
+	if exactAt(v, a.Decimals, keep) {
+		s = graph.FormatUnits(v, a.Decimals)
+	}
+	if sym := graph.DisplaySymbol(a); sym != "" {
+		s += " " + sym
+	}
+	return s
+}
+
 // exactAt reports whether v (base units, decimals places) has no digits
 // beyond keep decimal places, so rounding to keep loses nothing.
 func exactAt(v *big.Int, decimals uint8, keep int) bool {

@@ -24,6 +24,9 @@ func newCaseCmd(ios *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "case",
 		Short: "Inspect and verify recorded case files",
+		Example: `  chaintrace trace --record theft.db --chain eth --rpc http://127.0.0.1:8545 0x<tx hash>
+  chaintrace case verify theft.db
+  chaintrace case info theft.db`,
 		Long: `A recorded case (chaintrace trace --record CASE) is a SQLite file holding everything
 a trace fetched, with a SHA-256 content hash of every stored object and a root hash
 over all of them. docs/case-store.md documents the schema for sqlite3.`,
@@ -39,7 +42,9 @@ over all of them. docs/case-store.md documents the schema for sqlite3.`,
 	verify := &cobra.Command{
 		Use:   "verify CASE...",
 		Short: "Check every content hash and the root hash of recorded cases",
-		Args:  needCases,
+		Example: `  chaintrace case verify theft.db
+  chaintrace case verify testdata/cases/*.case`,
+		Args: needCases,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v.Cases = args
 			return runCaseVerify(v)
@@ -49,7 +54,9 @@ over all of them. docs/case-store.md documents the schema for sqlite3.`,
 	info := &cobra.Command{
 		Use:   "info CASE",
 		Short: "Summarise a recorded case: chain, tip, command line, objects, root hash",
-		Args:  needCases,
+		Example: `  chaintrace case info theft.db
+  chaintrace case info --json theft.db | jq .root`,
+		Args: needCases,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			i.Cases = args
 			return runCaseInfo(i)

@@ -30,6 +30,9 @@ func newLabelsCmd(ios *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "labels",
 		Short: "List, look up and validate address labels",
+		Example: `  chaintrace labels list --category exchange
+  chaintrace labels show 0x28C6c06298d514Db089934071355E5743bf21d60
+  chaintrace labels validate mine.csv`,
 		Long: `Labels say who owns an address: an exchange's hot wallet, a mixer pool, a bridge.
 chaintrace ships a curated built-in set (every entry with its public source and a
 confidence) and reads label files given with --labels: CSV with the header
@@ -64,6 +67,8 @@ label are printed as conflicts.`,
 	show := &cobra.Command{
 		Use:   "show ADDRESS",
 		Short: "Print what is known about one address, on every chain or on --chain",
+		Example: `  chaintrace labels show 0x28C6c06298d514Db089934071355E5743bf21d60
+  chaintrace labels show --chain btc --labels mine.csv 1KEPBdtT97u3H9WiJUjHjtyLdQYFFhT3VG`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return badInput("labels show takes one ADDRESS, got %d arguments", len(args))
@@ -81,6 +86,8 @@ label are printed as conflicts.`,
 	validate := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check label files; print every error with its line and field (exit 2 if any)",
+		Example: `  chaintrace labels validate mine.csv
+  chaintrace labels validate tagpacks/*.yaml`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return badInput("labels validate needs at least one FILE")

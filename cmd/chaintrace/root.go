@@ -95,6 +95,10 @@ Every flag can also be set through an environment variable named CHAINTRACE_ and
 the flag's name in upper case with dashes as underscores (--rpc: CHAINTRACE_RPC,
 --min-amount: CHAINTRACE_MIN_AMOUNT); a flag given on the command line wins.
 List flags (--labels, --stop-at, --through) take comma-separated values there.`,
+		Example: `  chaintrace trace --case demo
+  chaintrace trace --chain eth --rpc http://127.0.0.1:8545 0x<theft tx hash>
+  chaintrace trace --chain btc <txid>:<vout> --format report --out freeze-request.md
+  chaintrace check testdata/cases/*.yaml`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -124,6 +128,7 @@ List flags (--labels, --stop-at, --through) take comma-separated values there.`,
 		newLabelsCmd(ios),
 		newWatchCmd(ios),
 	)
+	finishRoot(root, ios)
 	return root
 }
 

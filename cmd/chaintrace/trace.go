@@ -300,6 +300,7 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		err = render.WriteText(&buf, res, render.TextOptions{
 			Width: o.IO.outputWidth(o.Width, toFile), Paths: o.Paths,
 			Color: o.IO.colour(o.Color, toFile),
+			Hints: traceHints(res, o, o.IO.Argv),
 		})
 	}
 	if err != nil {

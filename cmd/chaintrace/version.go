@@ -50,9 +50,10 @@ func versionString() string {
 
 func newVersionCmd(ios *IOStreams) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of chaintrace",
-		Args:  noArgs,
+		Use:     "version",
+		Short:   "Print the version of chaintrace",
+		Example: "  chaintrace version",
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprintf(ios.Out, "chaintrace %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
