@@ -30,7 +30,7 @@ var flagGroups = []struct {
 	{"Output flags", []string{
 		"format", "out", "force", "nodes-out", "paths", "width", "color", "quiet",
 		"csv-dialect"}},
-	{"Report flags (the case header of --format report, html, pdf)", []string{
+	{"Report flags (the freeze request's case header)", []string{
 		"investigator", "case-name", "case-description", "case-source"}},
 	{"Limits (budgets for slow or rate-limited nodes)", []string{
 		"max-addresses", "address-budget", "max-requests", "timeout", "request-timeout", "rps", "concurrency"}},
