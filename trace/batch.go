@@ -123,8 +123,7 @@ func (t *acctTracer) flush() {
 				}
 			}
 			inner := balances
-			balances = func() {
-				inner()
+			contracts := func() {
 				if len(addrs) > 0 {
 					for i, r := range cb.AreContracts(t.ctx, addrs, t.toBlock) {
 						if i < len(addrs) && r.Err == nil {
@@ -132,6 +131,18 @@ func (t *acctTracer) flush() {
 						}
 					}
 				}
+			}
+			balances = func() {
+				if t.o.Concurrency <= 1 {
+					inner()
+					contracts()
+					return
+				}
+				// independent of the balances: the same round trip
+				done := make(chan struct{})
+				go func() { defer close(done); contracts() }()
+				inner()
+				<-done
 			}
 		}
 	}

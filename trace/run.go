@@ -52,7 +52,13 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 		seen[key] = true
 		specs = append(specs, sp)
 	}
+	// The tip and the seed transactions do not depend on each other: ask for
+	// both in one round trip (issue 18). The seeds' answers land in the
+	// source's caches, where the trace below finds them; their errors are
+	// left to the trace's own calls, which ask again and report them.
+	stopWarm := warmSeeds(ctx, src, specs)
 	tip, err := src.Tip(ctx)
+	stopWarm()
 	if err != nil {
 		return nil, fmt.Errorf("reading the chain tip: %w", err)
 	}
@@ -178,4 +184,41 @@ func decimalsOf(r *big.Rat) int {
 // empty, with its error, so the caller can write the partial result it promises.
 func seedError(err error) bool {
 	return errors.Is(err, ErrBadInput) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrReverted)
+}
+
+// warmSeeds asks src for the seed transactions concurrently with what the
+// caller does next, and returns a function that waits for them. Only sources
+// that keep what they fetched gain from it: those that answer frontiers in
+// batches (the adapters, and a cache over them) do.
+func warmSeeds(ctx context.Context, src Source, specs []seedSpec) (wait func()) {
+	_, sb := src.(SpenderBatcher)
+	_, hb := src.(HistoryBatcher)
+	if !sb && !hb {
+		return func() {}
+	}
+	var txs []string
+	for _, sp := range specs {
+		switch {
+		case sp.outpoint != nil:
+			txs = append(txs, sp.outpoint.TxID)
+		case sp.tx != "":
+			txs = append(txs, sp.tx)
+		}
+	}
+	if len(txs) == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, tx := range txs {
+			switch s := src.(type) {
+			case UTXOSource:
+				s.Tx(ctx, tx)
+			case AccountSource:
+				s.TxTransfers(ctx, tx)
+			}
+		}
+	}()
+	return func() { <-done }
 }

@@ -25,7 +25,7 @@ var (
 
 // parallelChunks bounds how many batch chunks of one frontier are in flight at
 // once: they are independent, so they share a round trip.
-const parallelChunks = 16
+const parallelChunks = 64
 
 // batchAll is client.batch for the calls of a whole frontier: chunks of the
 // batch size go out at once instead of one after the other.

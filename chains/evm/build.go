@@ -183,17 +183,49 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 		for i, h := range need {
 			elems[i] = rpc.BatchElem{Method: "eth_getTransactionByHash", Args: []any{h}, Result: &txs[i]}
 		}
+		// The receipts ride along (a receipt is asked by the transaction's
+		// hash alone): one round trip fewer per transaction. Each is checked
+		// against its transaction once both are in; one that does not fit is
+		// dropped and asked again below, with the check, as before.
+		c.mu.Lock()
+		var rIdx []int
+		for i, h := range need {
+			if _, ok := c.receipts[h]; !ok {
+				rIdx = append(rIdx, i)
+			}
+		}
+		c.mu.Unlock()
+		raws := make([]json.RawMessage, len(rIdx))
+		for k, i := range rIdx {
+			elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{need[i]}, Result: &raws[k]})
+		}
 		if err := a.batchAll(ctx, elems); err != nil {
 			return err
 		}
 		c.mu.Lock()
-		for i := range elems {
+		for i := range need {
 			if elems[i].Error == nil && txs[i] != nil {
 				c.txs[need[i]] = txs[i]
 			}
 		}
+		for k, i := range rIdx {
+			e := elems[len(need)+k]
+			if e.Error != nil || txs[i] == nil || txs[i].BlockNumber == nil || len(raws[k]) == 0 || string(raws[k]) == "null" {
+				continue
+			}
+			if receiptCheck(txs[i])(raws[k]) != nil {
+				continue
+			}
+			var r rpcReceipt
+			if json.Unmarshal(raws[k], &r) != nil {
+				continue
+			}
+			if _, ok := c.receipts[need[i]]; !ok {
+				c.receipts[need[i]] = &r
+			}
+		}
 		c.mu.Unlock()
-		for i := range elems {
+		for i := range need {
 			if elems[i].Error != nil {
 				return elems[i].Error
 			}
