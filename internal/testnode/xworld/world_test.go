@@ -324,6 +324,50 @@ func TestScenario(t *testing.T) {
 		}
 	})
 
+	// The hand-worked expectation balances on every chain: seed + crossed in =
+	// Σ endpoints + fees + crossed out (the endpoints and the totals are worked
+	// out separately, so this catches a slip in either).
+	t.Run("expectation balances", func(t *testing.T) {
+		e := s.Expect()
+		if len(e.Endpoints) != 16 || len(e.Crossings) != 6 || len(e.Totals) != 3 {
+			t.Fatalf("expectation has %d endpoints, %d crossings, %d chains", len(e.Endpoints), len(e.Crossings), len(e.Totals))
+		}
+		for chain, tot := range e.Totals {
+			in := new(big.Int).Add(tot.Seed, tot.CrossedIn)
+			out := new(big.Int).Add(tot.Fees, tot.CrossedOut)
+			for _, ep := range e.Endpoints {
+				if ep.Chain == chain {
+					out.Add(out, ep.Amount)
+				}
+			}
+			if in.Cmp(out) != 0 {
+				t.Errorf("%s: seed + crossed in = %s, endpoints + fees + crossed out = %s", chain, in, out)
+			}
+		}
+		// Crossings in and out per chain agree with the totals.
+		for chain, tot := range e.Totals {
+			in, out := new(big.Int), new(big.Int)
+			for _, c := range e.Crossings {
+				if c.FromChain == chain {
+					out.Add(out, c.InAmount)
+				}
+				if c.ToChain == chain && c.OutAmount != nil {
+					in.Add(in, c.OutAmount)
+				}
+			}
+			if c := e.Totals[chain]; in.Cmp(c.CrossedIn) != 0 {
+				t.Errorf("%s: crossings bring %s, totals say %s", chain, in, tot.CrossedIn)
+			}
+			// The unlinked crossing leaves as a bridge endpoint, not as crossed out.
+			if chain == xworld.ChainA {
+				out.Sub(out, xworld.NoLinkAmount)
+			}
+			if out.Cmp(tot.CrossedOut) != 0 {
+				t.Errorf("%s: crossings take %s, totals say %s", chain, out, tot.CrossedOut)
+			}
+		}
+	})
+
 	t.Run("labels", func(t *testing.T) {
 		csv := w.LabelsCSV(s, "xworld test")
 		for _, want := range []string{
