@@ -44,7 +44,7 @@ type WantCrossing struct {
 
 // WantTotals are one chain's totals in its native asset.
 type WantTotals struct {
-	Asset                           string
+	Asset                             string
 	Seed, Fees, CrossedIn, CrossedOut *big.Int
 }
 
