@@ -62,7 +62,7 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 	var fs []Failure
 	for i, e := range s.Expect.Endpoints {
 		var sel []string
-		for _, kv := range [][2]string{{"kind", e.Kind}, {"label", e.Label}, {"address", e.Address}, {"asset", e.Asset}} {
+		for _, kv := range [][2]string{{"chain", e.Chain}, {"kind", e.Kind}, {"label", e.Label}, {"address", e.Address}, {"asset", e.Asset}} {
 			if kv[1] != "" {
 				sel = append(sel, kv[0]+": "+kv[1])
 			}
@@ -121,6 +121,8 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 		check("seed", want.Seed, got.Seed)
 		check("fees", want.Fees, got.Fees)
 		check("untraced", want.Untraced, got.Untraced)
+		check("crossed_out", want.CrossedOut, got.CrossedOut)
+		check("crossed_in", want.CrossedIn, got.CrossedIn)
 		kinds := make([]string, 0, len(want.ByKind))
 		for k := range want.ByKind {
 			kinds = append(kinds, k)
@@ -130,6 +132,7 @@ func Evaluate(s *Spec, r *graph.Result) []Failure {
 			check("by_kind."+k, want.ByKind[k], got.ByKind[k])
 		}
 	}
+	fs = append(fs, evaluateCrossings(s, r)...)
 	if s.Expect.MaxUntracedShare != "" {
 		limit, _ := new(big.Rat).SetString(s.Expect.MaxUntracedShare)
 		for _, a := range totalAssets(r) {
@@ -184,7 +187,8 @@ func humanBound(r *graph.Result, asset string, b Bound) string {
 }
 
 func matches(e EndpointExpect, ep *graph.Endpoint) bool {
-	return (e.Kind == "" || e.Kind == ep.Kind) &&
+	return (e.Chain == "" || strings.EqualFold(e.Chain, ep.Chain)) &&
+		(e.Kind == "" || e.Kind == ep.Kind) &&
 		(e.Label == "" || strings.EqualFold(e.Label, ep.Label) || strings.EqualFold(e.Label, ep.Exchange)) &&
 		(e.Address == "" || strings.EqualFold(e.Address, ep.Address) || strings.EqualFold(e.Address, ep.Outpoint)) &&
 		(e.Asset == "" || strings.EqualFold(e.Asset, ep.Asset))
@@ -216,17 +220,17 @@ var locatedKind = map[string]bool{
 // Expectations derives exact expectations from a result (for --update), keeping
 // max_untraced_share from old.
 func Expectations(r *graph.Result, old Expect) Expect {
-	e := Expect{Totals: map[string]Total{}, MaxUntracedShare: old.MaxUntracedShare}
+	e := Expect{Totals: map[string]Total{}, MaxUntracedShare: old.MaxUntracedShare, Crossings: crossingExpectations(r)}
 	type gk struct{ kind, asset string }
 	groups := map[gk]*big.Int{}
 	counts := map[gk]int{}
 	var order []gk
-	type lk struct{ kind, addr, asset, label string }
+	type lk struct{ chain, kind, addr, asset, label string }
 	located := map[lk]*big.Int{}
 	var lorder []lk
 	for _, ep := range r.Endpoints {
 		if locatedKind[ep.Kind] {
-			k := lk{ep.Kind, ep.Address, ep.Asset, ep.Label}
+			k := lk{ep.Chain, ep.Kind, ep.Address, ep.Asset, ep.Label}
 			if located[k] == nil {
 				located[k] = new(big.Int)
 				lorder = append(lorder, k)
@@ -253,7 +257,7 @@ func Expectations(r *graph.Result, old Expect) Expect {
 		return a.addr < b.addr
 	})
 	for _, k := range lorder {
-		e.Endpoints = append(e.Endpoints, EndpointExpect{Kind: k.kind, Label: k.label, Address: k.addr, Asset: k.asset, Amount: located[k].String()})
+		e.Endpoints = append(e.Endpoints, EndpointExpect{Chain: k.chain, Kind: k.kind, Label: k.label, Address: k.addr, Asset: k.asset, Amount: located[k].String()})
 	}
 	sort.Slice(order, func(i, j int) bool {
 		if order[i].asset != order[j].asset {
@@ -268,6 +272,12 @@ func Expectations(r *graph.Result, old Expect) Expect {
 	for _, a := range totalAssets(r) {
 		t := r.Totals[a]
 		tot := Total{Seed: orZero(t.Seed).String(), Fees: orZero(t.Fees).String(), Untraced: orZero(t.Untraced).String(), ByKind: map[string]string{}}
+		if t.CrossedOut != nil && t.CrossedOut.Sign() != 0 {
+			tot.CrossedOut = t.CrossedOut.String()
+		}
+		if t.CrossedIn != nil && t.CrossedIn.Sign() != 0 {
+			tot.CrossedIn = t.CrossedIn.String()
+		}
 		for k, v := range t.ByKind {
 			if v != nil && v.Sign() != 0 {
 				tot.ByKind[k] = v.String()
@@ -462,4 +472,75 @@ func setScalar(m *yaml.Node, key, v string) {
 	}
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key},
 		&yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: yaml.DoubleQuotedStyle})
+}
+
+func crossingMatches(e CrossingExpect, c *graph.Crossing) bool {
+	return (e.Rule == "" || e.Rule == c.Rule) && (e.Status == "" || e.Status == c.Status) &&
+		(e.FromChain == "" || strings.EqualFold(e.FromChain, c.FromChain)) &&
+		(e.ToChain == "" || strings.EqualFold(e.ToChain, c.ToChain)) &&
+		(e.InTx == "" || strings.EqualFold(e.InTx, c.InTx)) &&
+		(e.OutTx == "" || strings.EqualFold(e.OutTx, c.OutTx))
+}
+
+func evaluateCrossings(s *Spec, r *graph.Result) []Failure {
+	var fs []Failure
+	for i, e := range s.Expect.Crossings {
+		var sel []string
+		for _, kv := range [][2]string{{"rule", e.Rule}, {"status", e.Status}, {"from_chain", e.FromChain}, {"to_chain", e.ToChain}, {"in_tx", e.InTx}, {"out_tx", e.OutTx}} {
+			if kv[1] != "" {
+				sel = append(sel, kv[0]+": "+kv[1])
+			}
+		}
+		where := fmt.Sprintf("expect.crossings[%d] {%s}", i, strings.Join(sel, ", "))
+		out, taint, n := new(big.Int), new(big.Int), 0
+		var seen []string
+		for _, c := range r.Crossings {
+			if !crossingMatches(e, c) {
+				continue
+			}
+			n++
+			out.Add(out, orZero(c.OutAmount))
+			taint.Add(taint, orZero(c.OutTaint))
+			seen = append(seen, fmt.Sprintf("%s %s %s→%s in %s out %s", c.Rule, c.Status, c.FromChain, c.ToChain, c.InTx, c.OutTx))
+		}
+		got := fmt.Sprintf("%d crossing(s), payout %s, taint %s", n, out, taint)
+		if n > 0 && n <= 3 {
+			got += ": " + strings.Join(seen, "; ")
+		}
+		switch {
+		case e.Count != nil && *e.Count != n:
+			fs = append(fs, Failure{where, fmt.Sprintf("count %d", *e.Count), got})
+			continue
+		case e.Count == nil && n == 0:
+			fs = append(fs, Failure{where, "at least one crossing", got})
+			continue
+		}
+		for _, c := range [][3]string{{"out_amount", e.OutAmount, out.String()}, {"out_taint", e.OutTaint, taint.String()}} {
+			if c[1] == "" {
+				continue
+			}
+			b, _ := ParseBound(c[1])
+			v, _ := new(big.Int).SetString(c[2], 10)
+			if !b.Holds(v) {
+				fs = append(fs, Failure{where, c[0] + " " + c[1], got})
+			}
+		}
+	}
+	return fs
+}
+
+// crossingExpectations lists every crossing exactly (for --update).
+func crossingExpectations(r *graph.Result) []CrossingExpect {
+	var out []CrossingExpect
+	for _, c := range r.Crossings {
+		e := CrossingExpect{Rule: c.Rule, Status: c.Status, FromChain: c.FromChain, ToChain: c.ToChain, InTx: c.InTx, OutTx: c.OutTx}
+		if c.OutAmount != nil {
+			e.OutAmount = c.OutAmount.String()
+		}
+		if c.OutTaint != nil {
+			e.OutTaint = c.OutTaint.String()
+		}
+		out = append(out, e)
+	}
+	return out
 }

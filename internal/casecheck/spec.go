@@ -50,11 +50,32 @@ type Expect struct {
 	// MaxUntracedShare bounds untraced/seed for every asset, a decimal fraction
 	// ("0.05" = 5 %).
 	MaxUntracedShare string `yaml:"max_untraced_share,omitempty"`
+	// Crossings bounds the cross-chain crossings of a multi-chain case.
+	Crossings []CrossingExpect `yaml:"crossings,omitempty"`
+}
+
+// CrossingExpect selects crossings (every given selector must match; hashes
+// and chains case-insensitively) and bounds how many there are and the sums of
+// their payouts and of the taint those carried (base units of the destination
+// asset, as in EndpointExpect.Amount). With neither count nor a bound, at
+// least one crossing must match.
+type CrossingExpect struct {
+	Rule      string `yaml:"rule,omitempty"`
+	Status    string `yaml:"status,omitempty"`
+	FromChain string `yaml:"from_chain,omitempty"`
+	ToChain   string `yaml:"to_chain,omitempty"`
+	InTx      string `yaml:"in_tx,omitempty"`
+	OutTx     string `yaml:"out_tx,omitempty"`
+	OutAmount string `yaml:"out_amount,omitempty"`
+	OutTaint  string `yaml:"out_taint,omitempty"`
+	Count     *int   `yaml:"count,omitempty"`
 }
 
 // EndpointExpect selects endpoints (every given selector must match) and bounds
 // the sum of their amounts and, optionally, how many there are.
 type EndpointExpect struct {
+	// Chain selects endpoints of one chain of a multi-chain case.
+	Chain   string `yaml:"chain,omitempty"`
 	Kind    string `yaml:"kind,omitempty"`
 	Label   string `yaml:"label,omitempty"`
 	Address string `yaml:"address,omitempty"`
@@ -71,6 +92,10 @@ type Total struct {
 	Fees     string            `yaml:"fees,omitempty"`
 	Untraced string            `yaml:"untraced,omitempty"`
 	ByKind   map[string]string `yaml:"by_kind,omitempty"`
+	// Multi-chain cases: taint that left this chain's asset over a crossing,
+	// and that arrived over one.
+	CrossedOut string `yaml:"crossed_out,omitempty"`
+	CrossedIn  string `yaml:"crossed_in,omitempty"`
 }
 
 // Load reads and checks a spec file.
@@ -188,8 +213,8 @@ func (s *Spec) check() error {
 		if e.Kind != "" && !slices.Contains(graph.EndpointKinds, e.Kind) {
 			return fmt.Errorf("expect.endpoints[%d].kind %q is not an endpoint kind (want one of %s)", i, e.Kind, strings.Join(graph.EndpointKinds, ", "))
 		}
-		if e.Kind == "" && e.Label == "" && e.Address == "" && e.Asset == "" {
-			return fmt.Errorf("expect.endpoints[%d]: select endpoints by kind, label, address or asset", i)
+		if e.Kind == "" && e.Label == "" && e.Address == "" && e.Asset == "" && e.Chain == "" {
+			return fmt.Errorf("expect.endpoints[%d]: select endpoints by chain, kind, label, address or asset", i)
 		}
 		if e.Amount == "" && e.Count == nil {
 			return fmt.Errorf("expect.endpoints[%d]: give an amount or a count to check", i)
@@ -201,7 +226,7 @@ func (s *Spec) check() error {
 		}
 	}
 	for asset, t := range s.Expect.Totals {
-		for name, v := range map[string]string{"seed": t.Seed, "fees": t.Fees, "untraced": t.Untraced} {
+		for name, v := range map[string]string{"seed": t.Seed, "fees": t.Fees, "untraced": t.Untraced, "crossed_out": t.CrossedOut, "crossed_in": t.CrossedIn} {
 			if v == "" {
 				continue
 			}
@@ -215,6 +240,19 @@ func (s *Spec) check() error {
 			}
 			if _, err := ParseBound(v); err != nil {
 				return fmt.Errorf("expect.totals.%s.by_kind.%s: %w", asset, k, err)
+			}
+		}
+	}
+	for i, c := range s.Expect.Crossings {
+		if c.Rule == "" && c.Status == "" && c.FromChain == "" && c.ToChain == "" && c.InTx == "" && c.OutTx == "" {
+			return fmt.Errorf("expect.crossings[%d]: select crossings by rule, status, from_chain, to_chain, in_tx or out_tx", i)
+		}
+		for name, v := range map[string]string{"out_amount": c.OutAmount, "out_taint": c.OutTaint} {
+			if v == "" {
+				continue
+			}
+			if _, err := ParseBound(v); err != nil {
+				return fmt.Errorf("expect.crossings[%d].%s: %w", i, name, err)
 			}
 		}
 	}

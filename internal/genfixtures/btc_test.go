@@ -114,9 +114,9 @@ func bitfinex(t *testing.T) fixture {
 	return fixture{
 		chain: "btc-regtest", rpc: n.URL(), seeds: []string{theft.TxHash().String()},
 		labels: []label{
-			{"btc-regtest", poloHot.Address, "Poloniex", "exchange"},
-			{"btc-regtest", bittrexHot.Address, "Bittrex", "exchange"},
-			{"btc-regtest", helix.Address, "Helix", "mixer"},
+			{"btc-regtest", poloHot.Address, "Poloniex", "exchange", "", ""},
+			{"btc-regtest", bittrexHot.Address, "Bittrex", "exchange", "", ""},
+			{"btc-regtest", helix.Address, "Helix", "mixer", "", ""},
 		},
 		hops: 20, alphaH: "0.01",
 		expect: casecheck.Expect{
@@ -230,7 +230,7 @@ func ransomware(t *testing.T) fixture {
 	feeTaint := sub(sat(ransom), toDeposit)
 	return fixture{
 		chain: "btc-regtest", rpc: n.URL(), seeds: []string{fmt.Sprintf("%s:0", payTx.TxHash())},
-		labels: []label{{"btc-regtest", hot.Address, "ExampleExchange", "exchange"}},
+		labels: []label{{"btc-regtest", hot.Address, "ExampleExchange", "exchange", "", ""}},
 		hops:   10, alphaH: "0.01",
 		expect: casecheck.Expect{
 			Endpoints: []casecheck.EndpointExpect{

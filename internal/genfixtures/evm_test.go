@@ -96,8 +96,8 @@ func upbit(t *testing.T) fixture {
 	return fixture{
 		chain: evmChain(n), rpc: n.URL(), seeds: []string{theft.Hex()},
 		labels: []label{
-			{"evm", binance.Hex(), "Binance", "exchange"},
-			{"evm", paribu.Hex(), "Paribu", "exchange"},
+			{"evm", binance.Hex(), "Binance", "exchange", "", ""},
+			{"evm", paribu.Hex(), "Paribu", "exchange", "", ""},
 		},
 		hops: 6, alphaH: "0.01",
 		expect: casecheck.Expect{
@@ -201,11 +201,11 @@ func ronin(t *testing.T) fixture {
 	return fixture{
 		chain: evmChain(n), rpc: n.URL(), seeds: []string{theftETH.Hex(), theftUSDC.Hex()},
 		labels: []label{
-			{"evm", tornado.Hex(), "Tornado Cash 1 ETH pool", "mixer"},
-			{"evm", uniswap.Hex(), "Uniswap router", "dex"},
-			{"evm", exch[0].Hex(), "Huobi", "exchange"},
-			{"evm", exch[1].Hex(), "FTX", "exchange"},
-			{"evm", exch[2].Hex(), "Crypto.com", "exchange"},
+			{"evm", tornado.Hex(), "Tornado Cash 1 ETH pool", "mixer", "", ""},
+			{"evm", uniswap.Hex(), "Uniswap router", "dex", "", ""},
+			{"evm", exch[0].Hex(), "Huobi", "exchange", "", ""},
+			{"evm", exch[1].Hex(), "FTX", "exchange", "", ""},
+			{"evm", exch[2].Hex(), "Crypto.com", "exchange", "", ""},
 		},
 		hops: 6, alphaH: "0.01",
 		stopAt: []string{"exchange", "deposit", "mixer", "bridge", "dex"},
@@ -329,7 +329,7 @@ func kucoin(t *testing.T) fixture {
 	return fixture{
 		chain: evmChain(n), rpc: n.URL(), seeds: seedHex,
 		labels: []label{
-			{"evm", u.Router.Hex(), "Uniswap V2: Router 2", "dex"},
+			{"evm", u.Router.Hex(), "Uniswap V2: Router 2", "dex", "", ""},
 		},
 		hops: 5, alphaH: "0.01",
 		expect: casecheck.Expect{
@@ -429,8 +429,8 @@ func bybit(t *testing.T) fixture {
 	return fixture{
 		chain: evmChain(n), rpc: n.URL(), seeds: []string{theft.Hex()},
 		labels: []label{
-			{"evm", thor.Hex(), "THORChain router", "bridge"},
-			{"evm", exch.Hex(), "eXch", "exchange"},
+			{"evm", thor.Hex(), "THORChain router", "bridge", "", ""},
+			{"evm", exch.Hex(), "eXch", "exchange", "", ""},
 		},
 		hops: 5, alphaH: "0.01",
 		expect: casecheck.Expect{

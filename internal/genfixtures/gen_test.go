@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -36,9 +37,14 @@ type fixture struct {
 	alphaH string   // deposit α in human units, as the CLI and the spec take it
 	expect casecheck.Expect
 	readme string
+	// Multi-chain cases: --link CHAIN=URL and --memo-chain CODE=CHAIN.
+	links      []string
+	memoChains map[string]string
 }
 
-type label struct{ chain, addr, name, category string }
+// label is one row of a fixture's label file; destChain and bridgeKind (the
+// crossing columns) are written only when some row of the file has them.
+type label struct{ chain, addr, name, category, destChain, bridgeKind string }
 
 // chaintrace builds the CLI once: the fixtures are recorded by chaintrace itself.
 func chaintrace(t *testing.T) string {
@@ -71,6 +77,7 @@ func TestRecordFixtures(t *testing.T) {
 		{"ronin-2022", ronin},
 		{"kucoin-2020", kucoin},
 		{"bybit-2025", bybit},
+		{"bybit-2025-xchain", bybitXChain},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			f := sc.run(t)
@@ -87,9 +94,21 @@ func write(t *testing.T, bin string, f fixture) {
 	os.Remove(casePath)
 
 	var lb strings.Builder
-	lb.WriteString("chain,address,label,category,source,confidence\n")
+	crossCols := false
 	for _, l := range f.labels {
-		fmt.Fprintf(&lb, "%s,%s,%s,%s,fixture %s (synthetic address),90\n", l.chain, l.addr, l.name, l.category, f.name)
+		crossCols = crossCols || l.destChain != "" || l.bridgeKind != ""
+	}
+	if crossCols {
+		lb.WriteString("chain,address,label,category,source,confidence,dest_chain,bridge_kind\n")
+	} else {
+		lb.WriteString("chain,address,label,category,source,confidence\n")
+	}
+	for _, l := range f.labels {
+		fmt.Fprintf(&lb, "%s,%s,%s,%s,fixture %s (synthetic address),90", l.chain, l.addr, l.name, l.category, f.name)
+		if crossCols {
+			fmt.Fprintf(&lb, ",%s,%s", l.destChain, l.bridgeKind)
+		}
+		lb.WriteString("\n")
 	}
 	if err := os.WriteFile(labelPath, []byte(lb.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -100,6 +119,12 @@ func write(t *testing.T, bin string, f fixture) {
 		"--deposit-alpha", f.alphaH}
 	if f.stopAt != nil {
 		args = append(args, "--stop-at", strings.Join(f.stopAt, ","))
+	}
+	for _, l := range f.links {
+		args = append(args, "--link", l)
+	}
+	for _, m := range memoFlags(f.memoChains) {
+		args = append(args, "--memo-chain", m)
 	}
 	args = append(args, f.seeds...)
 	cmd := exec.Command(bin, args...)
@@ -117,7 +142,8 @@ func write(t *testing.T, bin string, f fixture) {
 		DepositRule  bool     `yaml:"deposit-rule"`
 		DepositAlpha string   `yaml:"deposit-alpha"`
 		DepositTau   uint64   `yaml:"deposit-tau"`
-	}{f.hops, f.stopAt, true, f.alphaH, 3200}); err != nil {
+		MemoChain    []string `yaml:"memo-chain,omitempty"`
+	}{f.hops, f.stopAt, true, f.alphaH, 3200, memoFlags(f.memoChains)}); err != nil {
 		t.Fatal(err)
 	}
 	spec := casecheck.Spec{
@@ -132,7 +158,11 @@ func write(t *testing.T, bin string, f fixture) {
 		Expect:          f.expect,
 	}
 	var sb bytes.Buffer
-	fmt.Fprintf(&sb, "# %s — a reconstruction on a local %s node, recorded by chaintrace itself\n", f.name, f.chain)
+	if len(f.links) > 0 {
+		fmt.Fprintf(&sb, "# %s — a reconstruction on three local nodes (%s, linked: %s), recorded by chaintrace itself\n", f.name, f.chain, strings.Join(linkChains(f.links), ", "))
+	} else {
+		fmt.Fprintf(&sb, "# %s — a reconstruction on a local %s node, recorded by chaintrace itself\n", f.name, f.chain)
+	}
 	fmt.Fprintf(&sb, "# (go test ./internal/genfixtures -run TestRecordFixtures -record). See %s.md.\n", f.name)
 	sb.WriteString("# Expectations were worked out from the scenario (amounts sent, fees from the\n")
 	sb.WriteString("# node's receipts), not copied from the tracer's output.\n")
@@ -183,4 +213,33 @@ func sub(a *big.Int, bs ...*big.Int) *big.Int {
 		s.Sub(s, b)
 	}
 	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// memoFlags are --memo-chain values, CODE=CHAIN, sorted.
+func memoFlags(m map[string]string) []string {
+	var out []string
+	for _, code := range sortedKeys(m) {
+		out = append(out, code+"="+m[code])
+	}
+	return out
+}
+
+// linkChains are the chain names of --link CHAIN=URL values (URLs carry
+// credentials and ports that differ on every run: never written to a spec).
+func linkChains(links []string) []string {
+	var out []string
+	for _, l := range links {
+		c, _, _ := strings.Cut(l, "=")
+		out = append(out, c)
+	}
+	return out
 }
