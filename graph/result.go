@@ -51,6 +51,11 @@ type Inflow struct {
 	Time   int64
 	From   string
 	Amount *big.Int // taint carried by this credit
+	// Value is the credit's whole amount (the transfer, or the UTXO output), of
+	// which Amount is tainted: what an exchange sees when it looks the
+	// transaction up. nil for pseudo-credits (an opening balance, an
+	// unexplained difference).
+	Value *big.Int
 }
 
 // Endpoint is where one asset's taint stopped at one address (or output).

@@ -51,7 +51,8 @@ const JSONSchemaVersion = 1
 //	    "hops": 2,
 //	    "path": ["0x…", "0x…"],    // tx hashes from the seed to this endpoint
 //	    "inflows": [{"tx": "0x…", "block": 1, "time": "…", "time_unix": 0,
-//	                 "from": "0x…", "amount": "…"}], // tainted credits, chain order
+//	                 "from": "0x…", "amount": "…",  // tainted part of the credit
+//	                 "value": "…"}],                // the credit's whole amount ("" when none); chain order
 //	    "exchange": "Binance",     // deposits only (omitted otherwise)
 //	    "sweep_tx": "0x…",         // deposits only
 //	    "confidence_permille": 950,// deposits only: κ of the deposit rule × 1000
@@ -244,6 +245,7 @@ type jsonInflow struct {
 	TimeUnix int64  `json:"time_unix"`
 	From     string `json:"from"`
 	Amount   string `json:"amount"`
+	Value    string `json:"value"`
 }
 
 type jsonEndpoint struct {
@@ -391,7 +393,7 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		for _, in := range sortedInflows(e.Inflows) {
 			je.Inflows = append(je.Inflows, jsonInflow{
 				Tx: in.Tx, Block: in.Block, Time: rfc3339(in.Time), TimeUnix: in.Time,
-				From: in.From, Amount: dec(in.Amount),
+				From: in.From, Amount: dec(in.Amount), Value: decOrEmpty(in.Value),
 			})
 		}
 		d.Endpoints = append(d.Endpoints, je)
@@ -496,6 +498,14 @@ func buildJSON(r *graph.Result) *jsonDoc {
 // Helpers shared by the exporters.
 
 // dec renders a base-unit amount as a decimal string; nil is "0".
+// decOrEmpty is dec with "" for an unknown amount.
+func decOrEmpty(v *big.Int) string {
+	if v == nil {
+		return ""
+	}
+	return v.String()
+}
+
 func dec(v *big.Int) string {
 	if v == nil {
 		return "0"

@@ -124,15 +124,15 @@ func Markdown(w io.Writer, r *graph.Result, opts Options) error {
 	}
 	for _, ex := range v.Exchanges {
 		p("### %s\n\n", md(ex.Name))
-		p("Stolen funds credited to %s: **%s**. Each row is one transaction that paid stolen funds into an address of this exchange; a deposit address identifies the customer account.\n\n", md(ex.Name), md(strings.Join(ex.Totals, " + ")))
-		p("| Address | Type | Tx into it | Amount | Time (UTC) | Hops from theft | Sweep tx | Confidence |\n")
-		p("|---|---|---|--:|---|--:|---|---|\n")
+		p("Stolen funds credited to %s: **%s**. Each row is one transaction that paid stolen funds into an address of this exchange; a deposit address identifies the customer account. *Tx amount* is what the transaction paid into the address, as the exchange sees it; *tainted* is the part of it that is stolen funds.\n\n", md(ex.Name), md(strings.Join(ex.Totals, " + ")))
+		p("| Address | Type | Tx into it | Block | Time (UTC) | Tx amount | Tainted | Hops from theft | Sweep tx | Confidence |\n")
+		p("|---|---|---|--:|---|--:|--:|--:|---|---|\n")
 		for _, row := range ex.Rows {
 			addr := code(row.Address)
 			if row.Label != "" {
 				addr += "<br>" + md(row.Label)
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", addr, row.Kind, codeOrDash(row.Tx), md(row.Amount), row.Time, row.Hops, codeOrDash(row.Sweep), md(row.Confidence))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", addr, row.Kind, codeOrDash(row.Tx), row.Block, row.Time, md(row.TxAmount), md(row.Amount), row.Hops, codeOrDash(row.Sweep), md(row.Confidence))
 		}
 		p("\n")
 	}

@@ -30,6 +30,9 @@ const (
 	t0  = 1704067200 // 2024-01-01 00:00:00 UTC, block 19000000
 )
 
+// withValue sets the credit's whole amount (the transfer), of which in.Amount is tainted.
+func withValue(in graph.Inflow, v string) graph.Inflow { in.Value = n(v); return in }
+
 func bt(b uint64) int64 { return t0 + int64(b-19000000)*12 }
 
 func h(c byte) string { return "0x" + strings.Repeat(string(c), 64) }
@@ -115,7 +118,7 @@ func accountResult() *graph.Result {
 			{Kind: graph.EndExchange, Address: kraken, Label: "Kraken 4", Category: "exchange", Asset: "ETH", Amount: n("2" + e18), Hops: 2,
 				Path: []string{h('1'), h('4'), h('6')}, Inflows: []graph.Inflow{in('7', 19000021, hop, "1"+e18), in('6', 19000020, hop, "1"+e18)}},
 			{Kind: graph.EndExchangeDeposit, Address: dep1, Asset: "ETH", Amount: n("4" + e18), Hops: 1, Path: []string{h('1'), h('2')},
-				Inflows: []graph.Inflow{in('2', 19000010, thief, "4"+e18)}, Exchange: "Binance 14", SweepTx: h('c'), Confidence: 950},
+				Inflows: []graph.Inflow{withValue(in('2', 19000010, thief, "4"+e18), "4500000000000000000")}, Exchange: "Binance 14", SweepTx: h('c'), Confidence: 950},
 			{Kind: graph.EndMixer, Address: tornado, Label: "Tornado Cash: 1 ETH", Category: "mixer", Asset: "ETH", Amount: n("1" + e18), Hops: 1,
 				Path: []string{h('1'), h('3')}, Inflows: []graph.Inflow{in('3', 19000011, thief, "1"+e18)}},
 			{Kind: graph.EndBelowThreshold, Address: dust, Asset: "ETH", Amount: n("1"), Hops: 2, Path: []string{h('1'), h('4'), h('8')},
@@ -201,8 +204,10 @@ func TestMarkdownAccount(t *testing.T) {
 		"| Bridges | 3000 USDC | 60.0% | 1 endpoint |",
 		"Stolen funds credited to Binance: **4 ETH + 1500 USDC**",
 		// block 19000010 = t0 + 120 s
-		"| `" + dep1 + "` | deposit | `" + h('2') + "` | 4 ETH | 2024-01-01 00:02:00 UTC | 1 | `" + h('c') + "` | 95.0% |",
-		"| `" + dep2 + "` | deposit | `" + h('9') + "` | 1500 USDC | 2024-01-01 00:06:00 UTC | 1 | `" + h('d') + "` | 100.0% |",
+		// The transaction paid 4.5 ETH into the deposit, 4 of it stolen: the desk sees both.
+		"| `" + dep1 + "` | deposit | `" + h('2') + "` | 19000010 | 2024-01-01 00:02:00 UTC | 4.5 ETH | 4 ETH | 1 | `" + h('c') + "` | 95.0% |",
+		// No whole amount known (a source that gave only the taint): a dash, never the taint again.
+		"| `" + dep2 + "` | deposit | `" + h('9') + "` | 19000030 | 2024-01-01 00:06:00 UTC | — | 1500 USDC | 1 | `" + h('d') + "` | 100.0% |",
 		"Stolen funds credited to Kraken: **2 ETH**",
 		"   - destination chain: polygon",
 		"`dot -Tsvg case.dot > trace.svg`",
@@ -256,7 +261,10 @@ func TestHTMLAccount(t *testing.T) {
 	for _, want := range []string{
 		`<a href="https://etherscan.io/tx/` + h('2') + `"><code>` + h('2') + `</code></a>`,
 		`<td class="num">4 ETH</td>`,
-		`<td class="mono nw">2024-01-01 00:02:00 UTC</td>`,
+		`<td class="mono">19000010 · 2024-01-01 00:02:00 UTC</td>`,
+		`<tr><th>Tx amount</th><td class="amt">4.5 ETH</td></tr>`,
+		`<tr><th>Tainted</th><td class="amt"><strong>4 ETH</strong></td></tr>`,
+		`<code class="id">` + dep1 + `</code>`,
 		"Graphviz was not used, so the graph is not embedded.",
 		"Stolen funds credited to Binance: <strong>4 ETH + 1500 USDC</strong>",
 	} {

@@ -34,6 +34,8 @@ type Options struct {
 	SVG func(dot []byte) ([]byte, error)
 	// NoGraphviz disables looking for dot on PATH.
 	NoGraphviz bool
+	// PDF prints the HTML report to PDF for --format pdf; nil: ChromiumPDF.
+	PDF func(html []byte) ([]byte, error)
 
 	// The case header (issue 15): what a compliance desk needs to know who
 	// asks, about which case, and how to check the answer.
@@ -123,7 +125,9 @@ type freezeRow struct {
 	Address    string
 	Label      string
 	Tx         string
-	Amount     string
+	Block      string
+	TxAmount   string // the credit's whole amount, as the exchange sees the transaction
+	Amount     string // the tainted part of it
 	Time       string
 	Hops       string
 	Sweep      string
@@ -420,7 +424,7 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 		base := freezeRow{Kind: kind, Address: clean(e.Address), Label: short(e.Label), Hops: fmt.Sprint(e.Hops), Sweep: sweep, Confidence: conf}
 		if len(e.Inflows) == 0 {
 			row := base
-			row.Tx, row.Amount, row.Time = "—", graph.FormatAmount(e.Amount, a), "—"
+			row.Tx, row.Amount, row.Time, row.Block, row.TxAmount = "—", graph.FormatAmount(e.Amount, a), "—", "—", "—"
 			if len(e.Path) > 0 {
 				row.Tx = clean(e.Path[len(e.Path)-1])
 			}
@@ -437,6 +441,13 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 		for _, in := range ins {
 			row := base
 			row.Tx, row.Amount, row.Time = clean(in.Tx), graph.FormatAmount(in.Amount, a), utc(in.Time)
+			row.Block, row.TxAmount = "—", "—"
+			if in.Block != 0 {
+				row.Block = fmt.Sprint(in.Block)
+			}
+			if in.Value != nil {
+				row.TxAmount = graph.FormatAmount(in.Value, a)
+			}
 			ev.Rows = append(ev.Rows, row)
 		}
 	}

@@ -409,7 +409,7 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hk
 	if th != nil {
 		to = th.addr
 	}
-	in := &graph.Inflow{Tx: tx, Block: e.Block, Time: e.Time, From: payer, Amount: taint}
+	in := &graph.Inflow{Tx: tx, Block: e.Block, Time: e.Time, From: payer, Amount: taint, Value: new(big.Int).Set(e.Amount)}
 	if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 && !(th != nil && th.source) {
 		t.c.res.Flow.Node(to, graph.EndBelowThreshold, hop)
 		t.c.reach(holding(to, e.Asset.ID), from, tx)

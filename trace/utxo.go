@@ -301,7 +301,7 @@ func (t *utxoTracer) endOut(st *outState, kind string, lb *Label, d *depositMatc
 		n.Label, n.Category = lb.Name, lb.Category
 	}
 	ep := t.c.end(kind, st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, lb,
-		&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
+		&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint, Value: st.value})
 	ep.LowConfidence = ep.LowConfidence || st.lowConf
 	if d != nil {
 		ep.Exchange, ep.SweepTx, ep.Confidence = d.exchange, d.sweep, d.confidence
@@ -592,7 +592,7 @@ func (t *utxoTracer) finish() {
 	for _, st := range left {
 		st.status = oEnded
 		ep := t.c.end(stopKind(t.ctx), st.addr, st.op.String(), t.asset.ID, st.taint, st.hop, nil,
-			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint})
+			&graph.Inflow{Tx: st.op.TxID, Block: st.block, Time: st.time, Amount: st.taint, Value: st.value})
 		ep.LowConfidence = st.lowConf
 	}
 	if len(left) > 0 && t.err == nil {

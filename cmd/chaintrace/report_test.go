@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -198,5 +201,133 @@ func TestReadmeReportExcerpt(t *testing.T) {
 		if !slices.Contains(lines, line) {
 			t.Errorf("README.md shows a report line the command does not print:\n%s", line)
 		}
+	}
+}
+
+// --format pdf: the HTML report printed by headless Chromium. Its pages are
+// rendered to PNG (poppler's pdftoppm) and its text extracted (pdftotext):
+// every deposit address, transaction and sweep hash of the freeze tables is in
+// the text whole, never broken across lines, and the graph page is landscape.
+func TestReportPDF(t *testing.T) {
+	for _, tool := range []string{"chromium", "pdftotext", "pdftoppm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (.ci/run installs chromium and poppler-utils)", tool)
+		}
+	}
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "freeze.pdf")
+	env := map[string]string{"SOURCE_DATE_EPOCH": "1764780000"}
+	r := runCLI(t, env, "trace", "--case", "demo", "--format", "pdf", "--out", pdf, "--investigator", "J. Doe")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	data, err := os.ReadFile(pdf)
+	if err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) {
+		t.Fatalf("no PDF written: %v %.20q", err, data)
+	}
+	text, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	// What must be findable whole: the freeze tables' evidence, from the JSON.
+	var doc struct {
+		Endpoints []struct {
+			Kind, Address string
+			SweepTx       string `json:"sweep_tx"`
+			Inflows       []struct{ Tx string }
+		}
+	}
+	js := runCLI(t, nil, "trace", "--case", "demo", "--format", "json")
+	if err := json.Unmarshal([]byte(js.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]bool{}
+	for _, w := range strings.Fields(string(text)) {
+		words[strings.Trim(w, ".,:;()")] = true
+	}
+	n := 0
+	for _, e := range doc.Endpoints {
+		if e.Kind != "exchange" && e.Kind != "exchange-deposit" {
+			continue
+		}
+		want := []string{e.Address}
+		if e.SweepTx != "" {
+			want = append(want, e.SweepTx)
+		}
+		for _, in := range e.Inflows {
+			want = append(want, in.Tx)
+		}
+		for _, w := range want {
+			n++
+			if !words[w] {
+				t.Errorf("the PDF's text lacks %s as one word (broken across lines, or missing)", w)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d hashes checked", n)
+	}
+	for _, want := range []string{"J. Doe", "2025-12-03 16:40:00 UTC", "Tx amount", "Tainted"} {
+		if !bytes.Contains(text, []byte(want)) {
+			t.Errorf("the PDF's text lacks %q", want)
+		}
+	}
+	// Render every page; at least one portrait text page and, with Graphviz, a
+	// landscape graph page; none blank.
+	if out, err := exec.Command("pdftoppm", "-r", "30", "-png", pdf, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, out)
+	}
+	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
+	if len(pages) < 2 {
+		t.Fatalf("%d pages rendered", len(pages))
+	}
+	portrait, landscape := 0, 0
+	for _, p := range pages {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		b := img.Bounds()
+		if b.Dx() > b.Dy() {
+			landscape++
+		} else {
+			portrait++
+		}
+		inked := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if r, g, bl, _ := img.At(x, y).RGBA(); r < 0xc000 || g < 0xc000 || bl < 0xc000 {
+					inked++
+				}
+			}
+		}
+		if inked < 200 {
+			t.Errorf("%s looks blank (%d inked pixels at 30 dpi)", filepath.Base(p), inked)
+		}
+	}
+	if portrait == 0 {
+		t.Error("no portrait page")
+	}
+	if _, err := exec.LookPath("dot"); err == nil && landscape == 0 {
+		t.Error("the graph is not on a landscape page")
+	}
+}
+
+// Without Chromium, --format pdf says what is missing and how to get it, and
+// writes no file.
+func TestReportPDFWithoutChromium(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	out := filepath.Join(t.TempDir(), "x.pdf")
+	r := runCLI(t, nil, "trace", "--case", "demo", "--format", "pdf", "--out", out)
+	if r.code == 0 || !strings.Contains(r.errOut, "Chromium") || !strings.Contains(r.errOut, "apt-get install chromium") {
+		t.Errorf("exit %d: %s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a PDF file was written")
 	}
 }

@@ -59,7 +59,7 @@ type TraceOptions struct {
 	flags *pflag.FlagSet // to write the command line into a recording
 }
 
-var formats = []string{"text", "json", "dot", "csv", "report", "html"}
+var formats = []string{"text", "json", "dot", "csv", "report", "html", "pdf"}
 
 func newTraceCmd(ios *IOStreams) *cobra.Command {
 	o := &TraceOptions{IO: ios, Options: opening.Defaults()}
@@ -91,7 +91,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.IntVar(&o.MaxRequests, "max-requests", 0, "request budget: send at most N HTTP requests to the node or API (retries included); when the trace needs more it stops, writes what was traced with the rest as budget endpoints, exit 5 (0: no limit)")
 	o.AddTraceFlags(f)
 	o.AddLabelFlags(f)
-	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report)")
+	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report), pdf (the HTML report printed by headless Chromium; needs --out FILE on a terminal)")
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
@@ -134,6 +134,9 @@ func (o *TraceOptions) checkOutput() error {
 		if st, err := os.Stat(filepath.Dir(p.path)); err != nil || !st.IsDir() {
 			return badInput("--%s %q: directory %q does not exist", p.flag, p.path, filepath.Dir(p.path))
 		}
+	}
+	if o.Format == "pdf" && toStdout(o.Out) && isTerminal(o.IO.Out) {
+		return badInput("--format pdf writes a binary file: give --out FILE (or redirect standard output)")
 	}
 	if o.Width < widthAuto {
 		return badInput("--width %d: want 0 or more", o.Width)
@@ -285,15 +288,18 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		err = render.WriteDOT(&buf, res)
 	case "csv":
 		err = render.WriteCSV(&buf, res)
-	case "report", "html":
+	case "report", "html", "pdf":
 		var ro report.Options
 		if ro, err = o.reportOptions(res); err != nil {
 			return err
 		}
-		if o.Format == "report" {
+		switch o.Format {
+		case "report":
 			err = report.Markdown(&buf, res, ro)
-		} else {
+		case "html":
 			err = report.HTML(&buf, res, ro)
+		default:
+			err = report.PDF(&buf, res, ro)
 		}
 	default:
 		toFile := !toStdout(o.Out)
