@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -96,8 +97,8 @@ func WriteDOT(w io.Writer, r *graph.Result) error {
 	for _, g := range aggregateEdges(r) {
 		a := r.AssetOf(g.asset)
 		lines := []string{
-			"amount " + htmlText(graph.FormatAmount(g.amount, a)),
-			"taint " + htmlText(graph.FormatAmount(g.taint, a)),
+			"amount " + htmlText(RoundedAmount(g.amount, a)),
+			"taint " + htmlText(RoundedAmount(g.taint, a)),
 		}
 		if g.taint.Sign() != 0 && g.taint.Cmp(g.amount) != 0 {
 			lines[1] += " (" + graph.Percent(g.taint, g.amount) + ")"
@@ -110,7 +111,18 @@ func WriteDOT(w io.Writer, r *graph.Result) error {
 		default:
 			lines = append(lines, fmt.Sprintf("%d transfers", g.count))
 		}
+		change := slices.Contains(g.heuristics, "change")
+		if change {
+			lines = append(lines, "<I>change (heuristic)</I>")
+		}
+		if slices.Contains(g.heuristics, "coinjoin") {
+			lines = append(lines, "<I>CoinJoin (low confidence)</I>")
+		}
 		attrs := "label=<" + strings.Join(lines, "<BR/>") + ">"
+		if change {
+			// Drawn apart from a payment: the output likely went back to the sender.
+			attrs += `, arrowhead=onormal, color="#8d6e63", fontcolor="#5d4037"`
+		}
 		if g.taint.Sign() == 0 {
 			attrs += `, style=dashed, color="#aaaaaa", fontcolor="#777777"`
 		} else {
@@ -119,6 +131,7 @@ func WriteDOT(w io.Writer, r *graph.Result) error {
 		p("  %s -> %s [%s];\n", dotQuote(g.from), dotQuote(g.to), attrs)
 	}
 
+	writeSweepsDOT(p, r, nodes, present)
 	writeCandidatesDOT(p, r, present)
 	if len(present) > 0 {
 		p("  %s [shape=plaintext, style=\"\", label=<%s>];\n", dotQuote("chaintrace-legend"), legend(present))
@@ -132,6 +145,7 @@ type edgeGroup struct {
 	amount, taint   *big.Int
 	count           int
 	firstTx         string
+	heuristics      []string // union over the group's transfers, sorted
 }
 
 // aggregateEdges sums the transfers between each ordered pair per asset, in the
@@ -152,6 +166,12 @@ func aggregateEdges(r *graph.Result) []*edgeGroup {
 			out = append(out, g)
 		}
 		g.count++
+		for _, h := range e.Heuristics {
+			if !slices.Contains(g.heuristics, h) {
+				g.heuristics = append(g.heuristics, h)
+				slices.Sort(g.heuristics)
+			}
+		}
 		if e.Amount != nil {
 			g.amount.Add(g.amount, e.Amount)
 		}
@@ -170,6 +190,72 @@ func aggregateEdges(r *graph.Result) []*edgeGroup {
 		return a.asset < b.asset
 	})
 	return out
+}
+
+// Sweep is one exchange deposit's sweep into its exchange: the deposit rule's
+// evidence, drawn so the picture shows why the address is a deposit.
+type Sweep struct {
+	From     string // the deposit address (its graph node)
+	To       string // the exchange's node: its labelled hot wallet when the graph has it, else "exchange:<name>"
+	Exchange string
+	Tx       string
+	Asset    string
+	Amount   *big.Int // the taint that ended at the deposit
+	NewNode  bool     // To is not a node of the flow graph
+}
+
+// Sweeps lists the result's deposit sweeps, sorted by deposit, tx, asset; an
+// exchange is drawn at its labelled hot wallet when the graph holds exactly
+// one node labelled with its name (else at a node of its own).
+func Sweeps(r *graph.Result, nodes []*graph.Node) []Sweep {
+	byLabel := map[string][]string{}
+	for _, n := range nodes {
+		if n.Role == graph.EndExchange && n.Label != "" {
+			byLabel[n.Label] = append(byLabel[n.Label], n.ID)
+		}
+	}
+	var out []Sweep
+	for _, e := range sortedEndpoints(r) {
+		if e.Kind != graph.EndExchangeDeposit || e.SweepTx == "" || e.Exchange == "" {
+			continue
+		}
+		from := e.Address
+		if from == "" {
+			from = "out:" + e.Outpoint
+		}
+		s := Sweep{From: from, To: "exchange:" + e.Exchange, Exchange: e.Exchange, Tx: e.SweepTx, Asset: e.Asset, Amount: e.Amount, NewNode: true}
+		if ids := byLabel[e.Exchange]; len(ids) == 1 {
+			s.To, s.NewNode = ids[0], false
+		}
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		if a.Tx != b.Tx {
+			return a.Tx < b.Tx
+		}
+		return a.Asset < b.Asset
+	})
+	return out
+}
+
+// writeSweepsDOT draws each deposit's sweep as a dotted edge into its exchange.
+func writeSweepsDOT(p func(string, ...any), r *graph.Result, nodes []*graph.Node, present map[string]bool) {
+	drawn := map[string]bool{}
+	for _, s := range Sweeps(r, nodes) {
+		if s.NewNode && !drawn[s.To] {
+			drawn[s.To] = true
+			present[graph.EndExchange] = true
+			st := styleOf(graph.EndExchange)
+			p("  %s [label=<<B>%s</B><BR/><FONT POINT-SIZE=\"8\">exchange (swept into)</FONT>>, fillcolor=%q, color=%q, style=%q];\n",
+				dotQuote(s.To), htmlText(truncate(s.Exchange, 40)), st.fill, st.border, st.style)
+		}
+		p("  %s -> %s [label=<sweep tx %s>, style=dotted, color=\"#2e7d32\", fontcolor=\"#2e7d32\"];\n",
+			dotQuote(s.From), dotQuote(s.To), htmlText(shortID(s.Tx)))
+	}
 }
 
 // penwidth scales an edge from 1.0 (no share of the seed) to 5.0 (all of it),
@@ -236,7 +322,7 @@ func nodeLabel(r *graph.Result, n *graph.Node, ends []*graph.Endpoint) string {
 		}
 	}
 	for _, k := range order {
-		s := graph.FormatAmount(sums[k], r.AssetOf(k.asset))
+		s := RoundedAmount(sums[k], r.AssetOf(k.asset))
 		if k.kind != n.Role {
 			s = k.kind + ": " + s
 		}
