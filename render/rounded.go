@@ -16,14 +16,14 @@ const displayDecimals = 4
 // an amount below 0.0001 keeps two significant digits rather than becoming 0.
 // Machine fields (JSON, CSV, GraphML data keys) keep the exact base units.
 func RoundedAmount(v *big.Int, a graph.Asset) string {
-	s := roundUnits(v, a.Decimals)
+	s := roundDisplay(v, a.Decimals)
 	if sym := graph.DisplaySymbol(a); sym != "" {
 		s += " " + sym
 	}
 	return s
 }
 
-func roundUnits(v *big.Int, decimals uint8) string {
+func roundDisplay(v *big.Int, decimals uint8) string {
 	exact := graph.FormatUnits(v, decimals)
 	whole, frac, ok := strings.Cut(exact, ".")
 	if !ok || len(frac) <= displayDecimals {
