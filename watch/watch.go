@@ -23,6 +23,13 @@ const ReorgWindow = 100
 // ErrReorgTooDeep: the chain replaced more blocks than the watch remembers.
 var ErrReorgTooDeep = errors.New("reorganisation deeper than the watch remembers")
 
+// BalanceChecker is what an account-chain source offers the watch: balances of
+// many (address, asset, block) in one batch (the EVM adapter's eth_getProof and
+// balanceOf batch).
+type BalanceChecker interface {
+	Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult
+}
+
 // UTXOChecker is what a Bitcoin source offers the watch: whether outputs are
 // unspent in the chain right now, many in one request, never from a cache.
 type UTXOChecker interface {
@@ -442,7 +449,7 @@ func (w *Watcher) advance(ctx context.Context, safe uint64, hashes map[uint64]st
 	case graph.FamilyUTXO:
 		return w.advanceUTXO(ctx, safe, hashes)
 	default:
-		return nil, nil, fmt.Errorf("%w: watching %s (an account chain) is not built yet", trace.ErrUnsupported, w.cfg.Live.Info().Name)
+		return w.advanceAccount(ctx, safe, hashes)
 	}
 }
 

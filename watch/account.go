@@ -1,0 +1,184 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
+)
+
+// advanceAccount checks every watched (address, asset) of an account chain in
+// one batch: its balance at the block it was last seen and at block safe. A
+// holding whose balance fell moved: it is traced onward from the address over
+// the new blocks, with the original options.
+func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[uint64]string) ([]Holding, []Event, error) {
+	chk, ok := w.cfg.Live.(BalanceChecker)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: the %s source cannot read balances in a batch", trace.ErrUnsupported, w.cfg.Live.Info().Name)
+	}
+	qs := make([]trace.BalanceQuery, 0, 2*len(w.st.Holdings))
+	for _, h := range w.st.Holdings {
+		a, ok := w.st.Assets[h.Asset]
+		if !ok {
+			return nil, nil, fmt.Errorf("watch state: holding %s names asset %s, which the trace did not describe", h.Key, h.Asset)
+		}
+		qs = append(qs, trace.BalanceQuery{Address: h.Address, Asset: a, Block: h.Since},
+			trace.BalanceQuery{Address: h.Address, Asset: a, Block: safe})
+	}
+	bals := chk.Balances(ctx, qs)
+	var next []Holding
+	var events []Event
+	var fresh trace.Source
+	for i, h := range w.st.Holdings {
+		was, now := bals[2*i], bals[2*i+1]
+		if was.Err != nil {
+			return nil, nil, fmt.Errorf("balance of %s at block %d: %w", h.Key, h.Since, was.Err)
+		}
+		if now.Err != nil {
+			return nil, nil, fmt.Errorf("balance of %s at block %d: %w", h.Key, safe, now.Err)
+		}
+		if now.Balance.Cmp(was.Balance) >= 0 {
+			next = append(next, h)
+			continue
+		}
+		if fresh == nil {
+			src, closeFn, err := w.cfg.Fresh(ctx)
+			if err != nil {
+				return nil, nil, fmt.Errorf("opening a source to trace a movement: %w", err)
+			}
+			defer closeFn()
+			fresh = src
+		}
+		onward, evs, err := w.onwardAccount(ctx, fresh, h, was.Balance, now.Balance, safe, hashes)
+		if err != nil {
+			return nil, nil, err
+		}
+		next = append(next, onward...)
+		events = append(events, evs...)
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Block < events[j].Block })
+	return next, events, nil
+}
+
+// onwardAccount traces what left holding h's address in blocks Since+1..safe.
+// The trace seeds the address; its amounts are scaled by the holding's tainted
+// share of the address's balance at Since (haircut on the address: exact when
+// nothing came in during the window). What stays tainted at the address is
+// ⌊now × tainted / was⌋ and stays watched; the moved event carries the rest.
+func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding, was, now *big.Int, safe uint64, hashes map[uint64]string) ([]Holding, []Event, error) {
+	opts := w.cfg.Options
+	opts.FromBlock, opts.ToBlock, opts.FromTime = h.Since+1, safe, time.Time{}
+	opts.Progress = nil
+	res, err := trace.Run(ctx, src, []string{h.Address}, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tracing the movement of %s: %w", h.Key, err)
+	}
+	for id, a := range res.Assets {
+		w.st.Assets[id] = a
+	}
+	asset := w.st.Assets[h.Asset]
+	// the movement: the first outflow of the holding's asset from its address
+	var first *graph.Edge
+	var to []string
+	seenTo := map[string]bool{}
+	if res.Flow != nil {
+		for _, e := range res.Flow.Edges() {
+			if !strings.EqualFold(e.From, h.Address) || e.Asset != h.Asset || e.Block <= h.Since {
+				continue
+			}
+			if first == nil || e.Block < first.Block {
+				first = e
+			}
+			if !seenTo[e.To] {
+				seenTo[e.To] = true
+				to = append(to, e.To)
+			}
+		}
+	}
+	if first == nil {
+		return []Holding{h}, nil, nil // the balance fell by fees or a transfer the trace does not follow
+	}
+	seedTotal := new(big.Int)
+	if t := res.Totals[h.Asset]; t != nil && t.Seed != nil {
+		seedTotal = t.Seed
+	}
+	// scale: an onward amount x of seedTotal carries x × min(1, tainted/seedTotal)
+	scale := func(x *big.Int) *big.Int {
+		if seedTotal.Sign() == 0 || seedTotal.Cmp(h.Amount) <= 0 {
+			return new(big.Int).Set(x)
+		}
+		v := new(big.Int).Mul(x, h.Amount)
+		return v.Quo(v, seedTotal)
+	}
+	remain := new(big.Int).Mul(now, h.Amount)
+	remain.Quo(remain, was)
+	if remain.Cmp(h.Amount) > 0 {
+		remain.Set(h.Amount)
+	}
+	moved := new(big.Int).Sub(h.Amount, remain)
+	base := Event{Chain: res.Chain, Asset: h.Asset, Decimals: asset.Decimals, Symbol: asset.Symbol, Holding: h.Key}
+	mv := base
+	mv.Kind, mv.Tx, mv.Block, mv.BlockHash, mv.Time = Moved, first.Tx, first.Block, hashes[first.Block], first.Time
+	mv.From, mv.To, mv.Amount, mv.Path = h.Address, to, moved.String(), join(h.Path, []string{first.Tx})
+	mv.ID = strings.Join([]string{Moved, h.Key, first.Tx, mv.BlockHash}, "|")
+	events := []Event{mv}
+	var next []Holding
+	if remain.Sign() > 0 {
+		hh := h
+		hh.Amount, hh.Since = remain, safe
+		next = append(next, hh)
+	}
+	for _, ep := range res.Endpoints {
+		if ep.Amount == nil {
+			continue
+		}
+		amt := scale(ep.Amount)
+		if amt.Sign() == 0 {
+			continue
+		}
+		e := base
+		e.Endpoint, e.Label, e.Category, e.Amount = ep.Kind, ep.Label, ep.Category, amt.String()
+		e.At = ep.Address
+		e.Asset = ep.Asset
+		if a, ok := w.st.Assets[ep.Asset]; ok {
+			e.Decimals, e.Symbol = a.Decimals, a.Symbol
+		}
+		if n := len(ep.Inflows); n > 0 {
+			in := ep.Inflows[n-1]
+			e.Tx, e.Block, e.Time, e.From = in.Tx, in.Block, in.Time, in.From
+		}
+		e.BlockHash = hashes[e.Block]
+		e.To = []string{ep.Address}
+		e.Path = join(h.Path, ep.Path)
+		switch ep.Kind {
+		case graph.EndExchange, graph.EndExchangeDeposit:
+			e.Kind = ReachedExchange
+			e.Exchange = ep.Exchange
+			if e.Exchange == "" {
+				e.Exchange = ep.Label
+			}
+		case graph.EndMixer:
+			e.Kind = ReachedMixer
+		case graph.EndBridge:
+			e.Kind = ReachedBridge
+		default:
+			e.Kind = NewHolding
+		}
+		e.ID = strings.Join([]string{e.Kind, h.Key, e.Tx, e.At, e.Asset, e.BlockHash}, "|")
+		if e.Kind == NewHolding && watchable(ep.Kind) {
+			key := ep.Address + "/" + ep.Asset
+			if strings.EqualFold(ep.Address, h.Address) && ep.Asset == h.Asset {
+				continue // what stayed at the address is the holding kept above
+			}
+			next = append(next, Holding{Key: key, Kind: ep.Kind, Address: ep.Address, Asset: ep.Asset,
+				Amount: amt, Hops: h.Hops + ep.Hops, Path: e.Path, Since: safe})
+		}
+		events = append(events, e)
+	}
+	return next, events, nil
+}

@@ -1,0 +1,106 @@
+package watch_test
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/chains/evm"
+	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+	"github.com/chaintrace/chaintrace/trace"
+	"github.com/chaintrace/chaintrace/watch"
+)
+
+// TestWatchGeth: a theft on a real geth, the thief's address watched; the test
+// sends part of the loot to a labelled exchange in a new block and checks the
+// exact events and amounts; a block with nothing moving sends nothing.
+func TestWatchGeth(t *testing.T) {
+	ctx := context.Background()
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("victim"), geth.NewAccount("thief"), geth.NewAccount("exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief) // gas money, not stolen
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	n.Commit()
+	n.MustSucceed(theft)
+	labels := labelMap{exch.Hex(): {Address: exch.Hex(), Name: "ExchangeZ hot wallet", Category: trace.CatExchange, Entity: "ExchangeZ", Confidence: 100}}
+	opts := trace.Options{Policy: trace.Haircut, Labels: labels}
+	open := func() *evm.Adapter {
+		a, err := evm.Open(ctx, evm.Config{Chain: fmt.Sprintf("evm:%d", n.ChainID()), RPC: n.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	res, err := trace.Run(ctx, open(), []string{theft.Hex()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := casestore.OpenWatchLog(filepath.Join(t.TempDir(), "watch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var got []watch.Event
+	wt, err := watch.New(watch.Config{
+		Live:    open(),
+		Fresh:   func(ctx context.Context) (trace.Source, func(), error) { return open(), func() {}, nil },
+		Options: opts, Confirmations: 1, Log: log,
+		Emit: func(e watch.Event) error { got = append(got, e); return nil },
+	}, res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := wt.State().Holdings
+	if len(hs) != 1 || hs[0].Address != thief.Hex() || hs[0].Amount.Cmp(geth.Eth(10, 1)) != 0 {
+		t.Fatalf("holdings = %+v, want the thief's 10 ETH", hs)
+	}
+	// a block where nothing watched moves
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("bystander"))
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("nothing moved, events: %s", briefs(got))
+	}
+	// the thief pays 4 ETH into the exchange
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// haircut on the thief's address: 10 of its 10.1 ETH are tainted, so the
+	// 4 ETH paid carry 4 × 10/10.1 and the fee its share; the rest stays watched
+	was := geth.Eth(101, 10)
+	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
+	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
+	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	h := thief.Hex() + "/" + hs[0].Asset
+	want := fmt.Sprintf(`moved block=%d tx=%s amount=%s holding=%s
+reached-exchange block=%d tx=%s amount=%s holding=%s at=%s endpoint=exchange exchange=ExchangeZ hot wallet
+`, b, short(pay.Hex()), moved, short(h), b, short(pay.Hex()), toEx, short(h), short(exch.Hex()))
+	if g := briefs(got); g != want {
+		t.Fatalf("after the payment:\n%s\nwant\n%s", g, want)
+	}
+	if got[1].Exchange != "ExchangeZ hot wallet" || got[1].From != thief.Hex() || got[0].Seq != 1 || got[1].Seq != 2 {
+		t.Fatalf("events: %+v", got)
+	}
+	hs = wt.State().Holdings
+	if len(hs) != 1 || hs[0].Amount.Cmp(remain) != 0 || hs[0].Since != b {
+		t.Fatalf("holdings after the payment = %+v, want %s left at the thief", hs, remain)
+	}
+	// the next block moves nothing: no event, nothing repeated
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("bystander-2"))
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("events after a quiet block: %s", briefs(got))
+	}
+}
