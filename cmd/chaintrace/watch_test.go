@@ -63,21 +63,7 @@ func TestWatchCLIBitcoin(t *testing.T) {
 			"--format", "jsonl", "--exec", "cat >> " + execOut, "--interval", "1h"}, extra...)
 		return runCLI(t, nil, append(args, seed)...)
 	}
-	events := func(r result) []watch.Event {
-		t.Helper()
-		var out []watch.Event
-		for _, line := range strings.Split(strings.TrimSpace(r.out), "\n") {
-			if line == "" {
-				continue
-			}
-			var e watch.Event
-			if err := json.Unmarshal([]byte(line), &e); err != nil {
-				t.Fatalf("stdout line %q: %v", line, err)
-			}
-			out = append(out, e)
-		}
-		return out
-	}
+	events := func(r result) []watch.Event { t.Helper(); return eventsOf(t, r.out) }
 	kinds := func(evs []watch.Event) string {
 		var s []string
 		for _, e := range evs {
@@ -144,4 +130,21 @@ func TestWatchCLIBitcoin(t *testing.T) {
 			t.Fatalf("--status: code %d, missing %q in\n%s%s", r.code, s, r.out, r.errOut)
 		}
 	}
+}
+
+// eventsOf parses watch --format jsonl output.
+func eventsOf(t *testing.T, out string) []watch.Event {
+	t.Helper()
+	var evs []watch.Event
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var e watch.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("stdout line %q: %v", line, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/internal/testnode/geth"
+)
+
+// TestWatchCLIGeth runs `chaintrace watch` against a real geth, one process run
+// per step: the thief's address is watched from a trace of the theft tx; a
+// block where it does not move sends nothing; its payment to a labelled
+// exchange sends moved + reached-exchange with exact haircut amounts and ends
+// `--until exchange` with exit code 4; a restart sends nothing again.
+func TestWatchCLIGeth(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("cli-victim"), geth.NewAccount("cli-thief"), geth.NewAccount("cli-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief) // gas money, not stolen
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	state := filepath.Join(dir, "watch.db")
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	watchCmd := func(extra ...string) result {
+		args := append([]string{"watch", "--chain", chain, "--rpc", n.URL(), "--state", state, "--labels", labels,
+			"--format", "jsonl", "--interval", "1h"}, extra...)
+		return runCLI(t, nil, append(args, theft.Hex())...)
+	}
+	r := watchCmd("--until-block", fmt.Sprint(start))
+	if r.code != 0 || r.out != "" || !strings.Contains(r.errOut, fmt.Sprintf("watch: 1 holdings of %s at block %d", chain, start)) {
+		t.Fatalf("first run: code %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
+	}
+	quiet := n.Fund(geth.Eth(1, 1), geth.NewAccount("cli-bystander"))
+	if r = watchCmd("--until-block", fmt.Sprint(quiet)); r.code != 0 || r.out != "" {
+		t.Fatalf("a block where nothing watched moves: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	r = watchCmd("--until", "exchange")
+	was := geth.Eth(101, 10)
+	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
+	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
+	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	var evs []string
+	for _, e := range eventsOf(t, r.out) {
+		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s:%s:%s:%s", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint, e.At, e.Exchange, e.Amount))
+	}
+	want := fmt.Sprintf("1:moved@%d:%s::::%s 2:reached-exchange@%d:%s:exchange:%s:TestExchange:%s",
+		b, pay.Hex(), moved, b, pay.Hex(), exch.Hex(), toEx)
+	if r.code != exitReached || strings.Join(evs, " ") != want {
+		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, strings.Join(evs, " "), want, r.errOut)
+	}
+	if r = watchCmd("--until-block", fmt.Sprint(b)); r.code != 0 || r.out != "" {
+		t.Fatalf("restart with nothing new: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+}
