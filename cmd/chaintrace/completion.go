@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/cases"
-	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
@@ -44,7 +43,7 @@ func valueCompleters(c *cobra.Command) map[string]func() []string {
 // chainNames are what --chain accepts, without placeholders (evm:<chain id>).
 func chainNames() []string {
 	var out []string
-	for _, n := range chains.Names() {
+	for _, n := range opening.ChainNames() {
 		if !strings.Contains(n, "<") {
 			out = append(out, n)
 		}

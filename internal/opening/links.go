@@ -130,3 +130,7 @@ func openLinks(ctx context.Context, o *Options, env Env, primary *Opened) error 
 	}
 	return nil
 }
+
+// ChainNames lists every chain name --chain accepts, for the commands
+// (completion, help), which open nothing themselves and so do not import chains.
+func ChainNames() []string { return chains.Names() }
