@@ -141,35 +141,7 @@ func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding
 		if amt.Sign() == 0 {
 			continue
 		}
-		e := base
-		e.Endpoint, e.Label, e.Category, e.Amount = ep.Kind, ep.Label, ep.Category, amt.String()
-		e.At = ep.Address
-		e.Asset = ep.Asset
-		if a, ok := w.st.Assets[ep.Asset]; ok {
-			e.Decimals, e.Symbol = a.Decimals, a.Symbol
-		}
-		if n := len(ep.Inflows); n > 0 {
-			in := ep.Inflows[n-1]
-			e.Tx, e.Block, e.Time, e.From = in.Tx, in.Block, in.Time, in.From
-		}
-		e.BlockHash = hashes[e.Block]
-		e.To = []string{ep.Address}
-		e.Path = join(h.Path, ep.Path)
-		switch ep.Kind {
-		case graph.EndExchange, graph.EndExchangeDeposit:
-			e.Kind = ReachedExchange
-			e.Exchange = ep.Exchange
-			if e.Exchange == "" {
-				e.Exchange = ep.Label
-			}
-		case graph.EndMixer:
-			e.Kind = ReachedMixer
-		case graph.EndBridge:
-			e.Kind = ReachedBridge
-		default:
-			e.Kind = NewHolding
-		}
-		e.ID = strings.Join([]string{e.Kind, h.Key, e.Tx, e.At, e.Asset, e.BlockHash}, "|")
+		e := w.endpointEvent(base, h, ep, amt, hashes)
 		if e.Kind == NewHolding && watchable(ep.Kind) {
 			key := ep.Address + "/" + ep.Asset
 			if strings.EqualFold(ep.Address, h.Address) && ep.Asset == h.Asset {

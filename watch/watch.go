@@ -557,38 +557,7 @@ func (w *Watcher) onwardUTXO(ctx context.Context, src trace.Source, h Holding, o
 		if amt.Sign() == 0 {
 			continue
 		}
-		e := base
-		e.Endpoint, e.Label, e.Category, e.Amount = ep.Kind, ep.Label, ep.Category, amt.String()
-		e.At, e.Outpoint = ep.Address, ep.Outpoint
-		if ep.Outpoint != "" && watchable(ep.Kind) {
-			e.At = ep.Outpoint // a holding is watched as its output
-		}
-		e.Asset = ep.Asset
-		if a, ok := w.st.Assets[ep.Asset]; ok {
-			e.Decimals, e.Symbol = a.Decimals, a.Symbol
-		}
-		if n := len(ep.Inflows); n > 0 {
-			in := ep.Inflows[n-1]
-			e.Tx, e.Block, e.Time, e.From = in.Tx, in.Block, in.Time, in.From
-		}
-		e.BlockHash = hashes[e.Block]
-		e.To = []string{ep.Address}
-		e.Path = join(h.Path, ep.Path)
-		switch ep.Kind {
-		case graph.EndExchange, graph.EndExchangeDeposit:
-			e.Kind = ReachedExchange
-			e.Exchange = ep.Exchange
-			if e.Exchange == "" {
-				e.Exchange = ep.Label
-			}
-		case graph.EndMixer:
-			e.Kind = ReachedMixer
-		case graph.EndBridge:
-			e.Kind = ReachedBridge
-		default:
-			e.Kind = NewHolding
-		}
-		e.ID = strings.Join([]string{e.Kind, h.Key, e.Tx, e.At, e.Asset, e.BlockHash}, "|")
+		e := w.endpointEvent(base, h, ep, amt, hashes)
 		events = append(events, e)
 		if e.Kind == NewHolding && watchable(ep.Kind) {
 			key := ep.Outpoint
@@ -603,6 +572,45 @@ func (w *Watcher) onwardUTXO(ctx context.Context, src trace.Source, h Holding, o
 }
 
 // join appends b to a, dropping b's first element when it repeats a's last.
+// endpointEvent is the event of an onward trace's endpoint ep, which received
+// amt of the holding h's taint: where it arrived (an output for a watchable
+// UTXO holding), through which transaction, and what kind of place it is.
+func (w *Watcher) endpointEvent(base Event, h Holding, ep *graph.Endpoint, amt *big.Int, hashes map[uint64]string) Event {
+	e := base
+	e.Endpoint, e.Label, e.Category, e.Amount = ep.Kind, ep.Label, ep.Category, amt.String()
+	e.At, e.Outpoint = ep.Address, ep.Outpoint
+	if ep.Outpoint != "" && watchable(ep.Kind) {
+		e.At = ep.Outpoint // a holding is watched as its output
+	}
+	e.Asset = ep.Asset
+	if a, ok := w.st.Assets[ep.Asset]; ok {
+		e.Decimals, e.Symbol = a.Decimals, a.Symbol
+	}
+	if n := len(ep.Inflows); n > 0 {
+		in := ep.Inflows[n-1]
+		e.Tx, e.Block, e.Time, e.From = in.Tx, in.Block, in.Time, in.From
+	}
+	e.BlockHash = hashes[e.Block]
+	e.To = []string{ep.Address}
+	e.Path = join(h.Path, ep.Path)
+	switch ep.Kind {
+	case graph.EndExchange, graph.EndExchangeDeposit:
+		e.Kind = ReachedExchange
+		e.Exchange = ep.Exchange
+		if e.Exchange == "" {
+			e.Exchange = ep.Label
+		}
+	case graph.EndMixer:
+		e.Kind = ReachedMixer
+	case graph.EndBridge:
+		e.Kind = ReachedBridge
+	default:
+		e.Kind = NewHolding
+	}
+	e.ID = strings.Join([]string{e.Kind, h.Key, e.Tx, e.At, e.Asset, e.BlockHash}, "|")
+	return e
+}
+
 func join(a, b []string) []string {
 	out := append([]string{}, a...)
 	for i, x := range b {

@@ -551,39 +551,15 @@ func eachResult(resp []byte, f func(map[string]json.RawMessage)) []byte {
 }
 
 func stale(resp []byte) []byte {
-	flip := func(m rpcMsg) {
-		var blk map[string]json.RawMessage
-		if json.Unmarshal(m["result"], &blk) != nil || blk["number"] == nil || blk["hash"] == nil {
+	return eachResult(resp, func(blk map[string]json.RawMessage) {
+		if blk["number"] == nil || blk["hash"] == nil {
 			return
 		}
 		for _, f := range []string{"hash", "parentHash"} {
 			var h string
 			if json.Unmarshal(blk[f], &h) == nil && len(h) == 66 {
-				b := []byte(h)
-				if b[65] == '0' {
-					b[65] = '1'
-				} else {
-					b[65] = '0'
-				}
-				blk[f], _ = json.Marshal(string(b))
+				blk[f], _ = json.Marshal(flipLast(h))
 			}
 		}
-		m["result"], _ = json.Marshal(blk)
-	}
-	t := bytes.TrimSpace(resp)
-	var many []rpcMsg
-	if json.Unmarshal(t, &many) == nil {
-		for _, m := range many {
-			flip(m)
-		}
-		out, _ := json.Marshal(many)
-		return out
-	}
-	var one rpcMsg
-	if json.Unmarshal(t, &one) == nil {
-		flip(one)
-		out, _ := json.Marshal(one)
-		return out
-	}
-	return resp
+	})
 }
