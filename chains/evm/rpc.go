@@ -432,7 +432,11 @@ func (c *client) classify(method string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !httpx.IsFault(err) {
+	if errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// Ctrl-C (or the caller gave up): the node is not to blame.
+		return fmt.Errorf("%s at %s: interrupted: %w", method, c.url, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && !httpx.IsFault(err) {
 		return fmt.Errorf("%s at %s: %w (the node did not answer in time; try again, lower --rps, or use another --rpc)", method, c.url, err)
 	}
 	var ce *httpx.CallError

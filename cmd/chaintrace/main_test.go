@@ -304,21 +304,6 @@ func TestLabelsFromEnvironment(t *testing.T) {
 	}
 }
 
-func TestProgressOnlyOnTerminals(t *testing.T) {
-	var buf bytes.Buffer
-	if p, _ := newProgress(&IOStreams{ErrOut: &buf}, false); p != nil {
-		t.Error("progress shown on a buffer")
-	}
-	p := &progressLine{w: &buf}
-	p.update(trace.Progress{Addresses: 3, Transfers: 40, Hop: 2})
-	p.update(trace.Progress{Addresses: 4, Transfers: 41, Hop: 2}) // within 200 ms: dropped
-	p.clear()
-	want := "\r\033[K  tracing: 3 holders followed, 40 transfers examined, hop 2\r\033[K"
-	if buf.String() != want {
-		t.Errorf("progress output %q, want %q", buf.String(), want)
-	}
-}
-
 func TestDemoBTCFacts(t *testing.T) {
 	r := runCLI(t, nil, "trace", "--case", "demo-btc", "--format", "json")
 	if r.code != 0 {

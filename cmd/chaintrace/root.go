@@ -32,6 +32,7 @@ type IOStreams struct {
 	OutTTY   bool // standard output is a terminal
 	ErrTTY   bool // standard error is a terminal
 	OutWidth int  // standard output's terminal width in columns (0: unknown)
+	ErrWidth int  // standard error's terminal width (0: unknown)
 	// Now is the clock (time.Now; tests drive progress with a fake one).
 	Now func() time.Time
 	// Argv is the command line as given (without the program name), for the
@@ -56,7 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		stop()
 	}()
 	ios := &IOStreams{In: stdin, Out: stdout, ErrOut: stderr, Getenv: getenv,
-		OutTTY: isTerminal(stdout), ErrTTY: isTerminal(stderr), OutWidth: terminalWidth(stdout),
+		OutTTY: isTerminal(stdout), ErrTTY: isTerminal(stderr), OutWidth: terminalWidth(stdout), ErrWidth: terminalWidth(stderr),
 		Argv: args}
 	return runIO(ctx, args, ios)
 }

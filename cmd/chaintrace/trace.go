@@ -40,7 +40,7 @@ type TraceOptions struct {
 	// not finished are endpoints of kind budget, and the exit code is 5.
 	Timeout     time.Duration
 	MaxRequests int
-	budget      *httpx.Budget // set by runTrace when MaxRequests > 0
+	budget      *httpx.Budget // set by runTrace: counts every request (progress line), bounds them when MaxRequests > 0
 
 	Format   string
 	Out      string
@@ -109,7 +109,8 @@ func (o *TraceOptions) env() opening.Env {
 	env := opening.Env{Stderr: o.IO.ErrOut, Getenv: o.IO.Getenv, Policy: newPolicy(),
 		Version: "chaintrace " + versionString(), Flags: o.flags}
 	if o.budget != nil {
-		env.HTTPClient = o.budget.HTTPClient() // every request counts against --max-requests
+		// Every request counts: against --max-requests, and on the progress line.
+		env.HTTPClient = o.budget.HTTPClient()
 	}
 	return env
 }
@@ -177,15 +178,34 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, &trace.BudgetError{Kind: "time", Limit: o.Timeout.String(), Flag: "--timeout"})
 		defer cancel()
 	}
+	// Every request the adapters send is counted (the progress line shows
+	// them) and bounded by --max-requests when given (Max 0: no limit).
+	o.budget = &httpx.Budget{Max: int64(o.MaxRequests)}
 	if o.MaxRequests > 0 {
 		be := &trace.BudgetError{Kind: "requests", Limit: strconv.Itoa(o.MaxRequests), Flag: "--max-requests"}
-		o.budget = &httpx.Budget{Max: int64(o.MaxRequests), Exhausted: func() { stop(be) }}
-		defer o.budget.CloseIdle()
+		o.budget.Exhausted = func() { stop(be) }
+	}
+	defer o.budget.CloseIdle()
+	// Progress starts before the source is opened: a slow node's first answer
+	// is where an investigator most needs to see that something is happening.
+	var requests func() int64
+	if o.Case == "" || o.RPC != "" || len(o.Links) > 0 {
+		requests = o.budget.Used // a case file alone sends none: no count to show
+	}
+	progress := newProgress(o.IO, o.Quiet, requests)
+	stopProgress := progress.startTicker()
+	defer stopProgress()
+	if progress != nil {
+		// Notices written while the line is shown go above it, not into it.
+		ios := *o.IO
+		ios.ErrOut = progress.writer(o.IO.ErrOut)
+		defer func(orig *IOStreams) { o.IO = orig }(o.IO)
+		o.IO = &ios
 	}
 	src, err := opening.Open(ctx, &o.Options, o.env())
 	if err != nil {
-		if budgetOf(ctx) != nil {
-			return describeRunError(ctx, o, err) // the budget ran out while opening the source
+		if ctx.Err() != nil {
+			return describeRunError(ctx, o, err) // a budget, Ctrl-C or --timeout while connecting
 		}
 		if o.Case != "" && exitCode(err) == exitInput {
 			if m := caseFileMistake(o.Case); m != nil {
@@ -213,10 +233,12 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	if len(seeds) == 0 {
 		return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block")
 	}
-	progress, clearProgress := newProgress(o.IO, o.Quiet)
-	topts.Progress = progress
+	if progress != nil {
+		progress.setFamily(src.Source.Info().Family)
+		topts.Progress = progress.update
+	}
 	res, runErr := trace.RunChains(ctx, src.Source, src.Links, seeds, topts)
-	clearProgress()
+	stopProgress()
 	if res == nil {
 		if runErr == nil {
 			runErr = errors.New("the tracer returned no result")
@@ -264,7 +286,11 @@ func describeRunError(ctx context.Context, o *TraceOptions, err error) error {
 		return fmt.Errorf("%w: the output holds what was traced so far, with the untraced remainder as endpoints of kind budget, and what was fetched is cached: rerun with %s to finish", be, more)
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted; the output holds what was traced so far: %w", err)
+		again := ""
+		if o.Case == "" && !o.NoCache {
+			again = " (what was fetched is cached: the same command again finishes sooner)"
+		}
+		return fmt.Errorf("interrupted; the output holds what was traced so far%s: %w", again, err)
 	}
 	if errors.Is(err, trace.ErrBadInput) {
 		return err

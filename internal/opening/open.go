@@ -39,7 +39,8 @@ type Env struct {
 	// and every flag's value from it.
 	Flags *pflag.FlagSet
 	// HTTPClient, when set, is the live adapters' HTTP client (trace's request
-	// budget counts through its transport); nil: each adapter its own.
+	// budget counts through its transport, for --max-requests and the progress
+	// line); nil: each adapter its own.
 	HTTPClient *http.Client
 }
 
