@@ -10,7 +10,7 @@ import (
 
 // Categories are the label categories a file may use (../shared/TRACING.md).
 var Categories = []string{
-	trace.CatExchange, trace.CatMixer, trace.CatBridge, trace.CatDEX, trace.CatService,
+	trace.CatDeposit, trace.CatExchange, trace.CatMixer, trace.CatBridge, trace.CatDEX, trace.CatService,
 	trace.CatSanctioned, trace.CatScam, trace.CatHacker, trace.CatOther,
 }
 

@@ -290,6 +290,8 @@ func labelKind(cat string) string {
 		return graph.EndMixer
 	case CatBridge:
 		return graph.EndBridge
+	case CatDeposit:
+		return graph.EndExchangeDeposit
 	default:
 		return graph.EndService
 	}
@@ -306,7 +308,7 @@ func heldKind(kind string, lb *Label) string {
 		return kind
 	}
 	switch lb.Category {
-	case CatExchange, CatMixer, CatBridge, CatDEX, CatService:
+	case CatExchange, CatDeposit, CatMixer, CatBridge, CatDEX, CatService:
 		return labelKind(lb.Category)
 	}
 	return kind

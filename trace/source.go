@@ -105,6 +105,10 @@ const (
 	CatScam       = "scam"
 	CatHacker     = "hacker"
 	CatOther      = "other"
+	// CatDeposit labels a known exchange deposit address (an exchange's answer,
+	// an earlier case): it ends a trace as an exchange-deposit endpoint, like
+	// one the deposit rule finds, and is stopped at by --stop-at deposit.
+	CatDeposit = StopDeposit
 )
 
 // Label is what is known about an address.

@@ -46,6 +46,7 @@ type TraceOptions struct {
 	Out      string
 	NodesOut string
 	Paths    bool
+	Force    bool   // --force: replace an existing --out / --nodes-out file
 	Width    int    // text: columns to fit (0: no limit; widthAuto: the terminal's, see outputWidth)
 	Color    string // text: auto, always, never
 	Quiet    bool   // no progress line on a terminal
@@ -95,6 +96,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
+	f.BoolVar(&o.Force, "force", false, "replace an existing --out or --nodes-out file (without it chaintrace refuses, so a finished trace's evidence is never overwritten by accident)")
 	o.Width = widthAuto
 	f.Var(widthFlag{&o.Width}, "width", "text: fit the output into this many columns (0: no limit; auto: $COLUMNS or the terminal's width, no limit in a pipe or file)")
 	f.StringVar(&o.Color, "color", "auto", "text: colour endpoint kinds: auto (on a terminal, unless NO_COLOR is set), always, never")
@@ -134,6 +136,10 @@ func (o *TraceOptions) checkOutput() error {
 		}
 		if st, err := os.Stat(filepath.Dir(p.path)); err != nil || !st.IsDir() {
 			return badInput("--%s %q: directory %q does not exist", p.flag, p.path, filepath.Dir(p.path))
+		}
+		// Said before the trace runs, not after an hour of it.
+		if st, err := os.Stat(p.path); err == nil && st.Mode().IsRegular() && !o.Force {
+			return badInput("--%s %s exists; add --force to replace it, or choose another file", p.flag, p.path)
 		}
 	}
 	if o.Format == "pdf" && toStdout(o.Out) && isTerminal(o.IO.Out) {
@@ -384,6 +390,15 @@ func writeTo(w io.Writer, path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	_, err = tmp.Write(data)
+	if err == nil {
+		// CreateTemp makes the file 0600; an output is for sharing (rw-r--r--),
+		// and a file replaced keeps the mode it had.
+		mode := os.FileMode(0o644)
+		if st, serr := os.Stat(path); serr == nil && st.Mode().IsRegular() {
+			mode = st.Mode().Perm()
+		}
+		err = tmp.Chmod(mode)
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

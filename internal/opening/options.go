@@ -84,7 +84,7 @@ var HeuristicNames = []string{"change", "coinjoin"}
 
 // StopCategories are what --stop-at accepts: every label category, and
 // "deposit" for addresses the deposit rule attributes to an exchange.
-var StopCategories = append([]string{trace.StopDeposit}, labels.Categories...)
+var StopCategories = slices.Clone(labels.Categories) // "deposit" among them: a labelled deposit, or one the deposit rule finds
 
 // Defaults are the documented defaults, the same for every command.
 func Defaults() Options {
