@@ -114,3 +114,74 @@ func TestLabelsOverrideConflictAndCSVRoundTrip(t *testing.T) {
 		t.Errorf("count mismatch: list says %q, validate says %q", total, v.out)
 	}
 }
+
+// labels list fits the terminal: --width, $COLUMNS or the terminal's width,
+// the same rules as trace's table. Expected rows worked out by hand from the
+// layout stages in labels.go (see the comments).
+func TestLabelsListFitsTheWidth(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "two.csv")
+	src := "https://example.org/labels/exchange-z/hot-wallet-number-fourteen"
+	os.WriteFile(f, []byte("chain,address,label,category,source,confidence\n"+
+		"eth,0x28C6c06298d514Db089934071355E5743bf21d60,Exchange Z hot wallet number fourteen (demo),exchange,"+src+",90\n"+
+		"btc,bc1qgdjqv0av3q56jvd82tkdjpy7gdp9ut8tlqmgrpmv24sq90ecnvqqjwvw97,Bitfinex: Cold Wallet 2,exchange,https://example.org/b,90\n"), 0o644)
+	// At 80 columns: CHAIN 5, CATEGORY 8 and CONF 4 wide with two spaces
+	// between columns. The source does not fit (dropped), the 62-character
+	// Bitcoin address cut to 42 still leaves the label less than 24, so every
+	// address keeps 10 + 8 runes (19 wide) and the label gets the rest:
+	// 80 - (5+2 + 19+2 + 8+2 + 4+2) = 36 runes, 35 of them kept and "…".
+	want := strings.Join([]string{
+		"CHAIN  ADDRESS              CATEGORY  CONF  LABEL",
+		"btc    bc1qgdjqv0…qqjwvw97  exchange    90  Bitfinex: Cold Wallet 2",
+		"eth    0x28C6c062…3bf21d60  exchange    90  Exchange Z hot wallet number fourte…",
+		"addresses, labels shortened with … to fit 80 columns (whole with --width 0 or",
+		"--format csv)",
+		"SOURCE left out to fit 80 columns (labels show ADDRESS or --format csv has it)",
+		"2 labels",
+		"",
+	}, "\n")
+	args := []string{"labels", "list", "--no-builtin", "--labels", f}
+	for _, c := range []struct {
+		name string
+		term tty
+		env  map[string]string
+		args []string
+	}{
+		{"--width 80 in a pipe", tty{}, nil, []string{"--width", "80"}},
+		{"COLUMNS=80 on a wider terminal", tty{out: true, width: 200}, map[string]string{"COLUMNS": "80"}, nil},
+		{"an 80-column terminal", tty{out: true, width: 80}, nil, nil},
+	} {
+		r := runTerm(t, c.term, c.env, append(args, c.args...)...)
+		if r.code != 0 || r.out != want {
+			t.Errorf("%s: exit %d, got\n%s\nwant\n%s", c.name, r.code, r.out, want)
+		}
+	}
+
+	// A pipe or --width 0 gets every cell whole.
+	for _, extra := range [][]string{nil, {"--width", "0"}} {
+		r := runTerm(t, tty{}, nil, append(args, extra...)...)
+		if r.code != 0 || strings.Contains(r.out, "…") || !strings.Contains(r.out, src) ||
+			!strings.Contains(r.out, "bc1qgdjqv0av3q56jvd82tkdjpy7gdp9ut8tlqmgrpmv24sq90ecnvqqjwvw97") {
+			t.Errorf("%v: exit %d, cells cut without a width:\n%s", extra, r.code, r.out)
+		}
+	}
+
+	// Machine formats ignore the width.
+	for _, format := range []string{"csv", "json"} {
+		pipe := runTerm(t, tty{}, nil, append(args, "--format", format)...)
+		narrow := runTerm(t, tty{out: true, width: 40}, map[string]string{"COLUMNS": "40"}, append(args, "--format", format)...)
+		if pipe.code != 0 || narrow.out != pipe.out || !strings.Contains(pipe.out, src) {
+			t.Errorf("--format %s changed with the width:\n%s\nvs\n%s", format, narrow.out, pipe.out)
+		}
+	}
+
+	// The whole built-in set at 80 columns: every line fits, no row is lost.
+	all := runTerm(t, tty{out: true, width: 80}, nil, "labels", "list")
+	csv := runCLI(t, nil, "labels", "list", "--format", "csv")
+	if over := overWidth(all.out, 80); all.code != 0 || len(over) > 0 {
+		t.Errorf("built-in list at 80 columns: exit %d, %d lines wider: %q", all.code, len(over), over)
+	}
+	n := strings.Count(strings.TrimSpace(csv.out), "\n") // rows below the header
+	if !strings.Contains(all.out, "\n"+itoa(n)+" labels\n") || strings.Count(all.out, "\n") != n+1+3+1 {
+		t.Errorf("built-in list at 80 columns: %d lines for %d labels:\n%s", strings.Count(all.out, "\n"), n, all.out)
+	}
+}
