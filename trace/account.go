@@ -34,6 +34,9 @@ type holder struct {
 	pending  int               // events of hist still in the queue; at 0 hist is released (see releaseDone)
 	open     uint64            // ledgers open with the balance at the end of block open-1 …
 	startKey graph.TransferKey // … plus this block's transfers before startKey
+	// swap rule (swap.go): the swapTx.gen in which this holder was planned, or
+	// found not to trade (swapBefore's test, decided once per transaction)
+	swapPlanned, swapNoTrade uint64
 	// unexplained: per asset, node balance − traced balance at the end (reconcile.go).
 	unexplained map[string]*big.Int
 }

@@ -45,13 +45,23 @@ import (
 // replays transfers in chain order, so one transaction's transfers are
 // contiguous and the state is reset when the next one starts.
 type swapTx struct {
-	tx       string
-	planned  map[string]bool             // holders already examined in this tx
-	debited  map[string]map[int]*big.Int // holder → seq → taint of debits already replayed
-	consumed map[int]bool                // seqs the rule has handled
+	tx string
+	// gen numbers the transactions the state was reset for; a holder's
+	// swapPlanned / swapNoTrade hold the gen they were set in, so "already
+	// examined in this tx" needs no per-transaction map.
+	gen      uint64
+	debited  []swapDebit  // taint of the debits already replayed in this tx
+	consumed map[int]bool // seqs the rule has handled (nil until it handles one)
 	full     []graph.Transfer
 	fullErr  error
 	fetched  bool
+}
+
+// swapDebit is the taint one replayed debit of a holder took from its ledger.
+type swapDebit struct {
+	addr  string
+	seq   int
+	taint *big.Int
 }
 
 // swapLeg is one movement of value inside a transaction; a wrap is two legs, holder
@@ -69,10 +79,11 @@ func (t *acctTracer) swapsOn() bool { return !t.o.NoSwaps }
 
 // swapReset starts the state for e's transaction.
 func (t *acctTracer) swapReset(e *graph.Transfer) {
-	if t.sw.tx == e.TxHash {
+	if t.sw.gen != 0 && t.sw.tx == e.TxHash {
 		return
 	}
-	t.sw = swapTx{tx: e.TxHash, planned: map[string]bool{}, debited: map[string]map[int]*big.Int{}, consumed: map[int]bool{}}
+	clear(t.sw.debited) // drop the previous transaction's pointers, keep the array
+	t.sw = swapTx{tx: e.TxHash, gen: t.sw.gen + 1, debited: t.sw.debited[:0]}
 }
 
 // swapBefore runs before e is replayed. It reports whether the swap rule has
@@ -94,12 +105,16 @@ func (t *acctTracer) swapBefore(e *graph.Transfer) bool {
 	}
 	for _, a := range []string{e.From, e.To} {
 		h := t.holders[a]
-		if h == nil || h.state != hFollowing || t.sw.planned[a] {
+		if h == nil || h.state != hFollowing || h.swapPlanned == t.sw.gen || h.swapNoTrade == t.sw.gen {
 			continue
 		}
+		// A holder's own transfers in the transaction do not change while the
+		// transaction is replayed, so the test is decided once per (tx, holder).
 		if t.tradesIn(h, e) {
-			t.sw.planned[a] = true
+			h.swapPlanned = t.sw.gen
 			t.swapPlan(h)
+		} else {
+			h.swapNoTrade = t.sw.gen
 		}
 	}
 	return t.sw.consumed[e.Seq]
@@ -113,24 +128,21 @@ func (t *acctTracer) swapAfterDebit(h *holder, e *graph.Transfer, taint *big.Int
 	if !t.swapsOn() || t.seedTx[e.TxHash] || e.Kind == graph.KindFee || e.Kind == graph.KindWrap {
 		return false
 	}
-	d := t.sw.debited[h.addr]
-	if d == nil {
-		d = map[int]*big.Int{}
-		t.sw.debited[h.addr] = d
-	}
-	d[e.Seq] = taint
-	if taint.Sign() == 0 || t.sw.planned[h.addr] || e.To == "" || e.To == h.addr {
+	t.sw.debited = append(t.sw.debited, swapDebit{h.addr, e.Seq, taint})
+	if taint.Sign() == 0 || h.swapPlanned == t.sw.gen || e.To == "" || e.To == h.addr {
 		return false
 	}
 	if !t.paysOn(e.To, e, taint) {
 		return false
 	}
-	t.sw.planned[h.addr] = true
+	h.swapPlanned = t.sw.gen
 	t.swapPlan(h)
 	return t.sw.consumed[e.Seq]
 }
 
-// txLegs returns h's own transfers in e's transaction (from its history).
+// txLegs returns h's own transfers in e's transaction: a subslice of its
+// history (which is in TransferKey order), not a copy; transfers of other
+// transactions at the same (block, tx index) may be in it.
 func txLegs(h *holder, e *graph.Transfer) []graph.Transfer {
 	k := graph.TransferKey{Block: e.Block, TxIndex: e.TxIndex, Seq: -1 << 31}
 	i := sort.Search(len(h.hist), func(i int) bool { return !h.hist[i].Key().Less(k) })
@@ -138,38 +150,38 @@ func txLegs(h *holder, e *graph.Transfer) []graph.Transfer {
 	for j < len(h.hist) && h.hist[j].Block == e.Block && h.hist[j].TxIndex == e.TxIndex {
 		j++
 	}
-	var out []graph.Transfer
-	for _, tr := range h.hist[i:j] {
-		if tr.TxHash == e.TxHash {
-			out = append(out, tr)
-		}
-	}
-	return out
+	return h.hist[i:j]
 }
 
 // tradesIn reports whether h's own transfers in e's transaction show it
 // paying out one asset and receiving another from someone else: the cheap test
-// that needs no request.
+// that needs no request. Some asset paid out differs from some asset received
+// unless both sets are the same single asset, so it is decided in one pass
+// over the transaction's transfers without sets.
 func (t *acctTracer) tradesIn(h *holder, e *graph.Transfer) bool {
-	out, in := map[string]bool{}, map[string]bool{}
-	for _, tr := range txLegs(h, e) {
-		if tr.Kind == graph.KindFee || tr.Kind == graph.KindWrap || tr.From == tr.To {
+	var out, in string // first asset paid out / received
+	var hasOut, hasIn, multiOut, multiIn bool
+	legs := txLegs(h, e)
+	for i := range legs {
+		tr := &legs[i]
+		if tr.TxHash != e.TxHash || tr.Kind == graph.KindFee || tr.Kind == graph.KindWrap || tr.From == tr.To {
 			continue
 		}
 		if tr.From == h.addr {
-			out[tr.Asset.ID] = true
+			if !hasOut {
+				out, hasOut = tr.Asset.ID, true
+			} else if tr.Asset.ID != out {
+				multiOut = true
+			}
 		} else if tr.To == h.addr {
-			in[tr.Asset.ID] = true
-		}
-	}
-	for x := range out {
-		for y := range in {
-			if x != y {
-				return true
+			if !hasIn {
+				in, hasIn = tr.Asset.ID, true
+			} else if tr.Asset.ID != in {
+				multiIn = true
 			}
 		}
 	}
-	return false
+	return hasOut && hasIn && (multiOut || multiIn || out != in)
 }
 
 // paysOn reports whether c, just paid by e with taint, pays anything on in the
@@ -413,10 +425,9 @@ func (t *acctTracer) swapApply(h *holder, x graph.Asset, vs []string, venue map[
 	hop := h.hop + 1
 	l := t.ledger(h, x)
 	taintIn := new(big.Int)
-	done := t.sw.debited[h.addr]
 	for _, in := range inputs {
 		var tt *big.Int
-		if v, ok := done[in.t.Seq]; ok {
+		if v, ok := t.sw.debitOf(h.addr, in.t.Seq); ok {
 			tt = v
 		} else {
 			var want *big.Int
@@ -438,6 +449,9 @@ func (t *acctTracer) swapApply(h *holder, x graph.Asset, vs []string, venue map[
 		}
 	}
 	// Every transfer touching a venue belongs to the swap.
+	if t.sw.consumed == nil {
+		t.sw.consumed = map[int]bool{}
+	}
 	for _, lg := range legs {
 		if venue[lg.from] || venue[lg.to] {
 			t.sw.consumed[lg.t.Seq] = true
@@ -511,6 +525,17 @@ func (t *acctTracer) swapApply(h *holder, x graph.Asset, vs []string, venue map[
 			t.c.res.Conversions = append(t.c.res.Conversions, cv)
 		}
 	}
+}
+
+// debitOf is the taint the debit seq of addr took in this transaction, when it
+// was replayed already. The last record wins, as the map it replaces kept it.
+func (s *swapTx) debitOf(addr string, seq int) (*big.Int, bool) {
+	for i := len(s.debited) - 1; i >= 0; i-- {
+		if d := &s.debited[i]; d.seq == seq && d.addr == addr {
+			return d.taint, true
+		}
+	}
+	return nil, false
 }
 
 // splitByAmount shares total over legs in proportion to their amounts, rounded
