@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,5 +82,96 @@ func writeBadInputFixtures(t *testing.T, dir string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestREADMEReplayExcerpt runs the investigator section's record-and-replay
+// excerpt against a real geth node (the theft scenario of record_test.go):
+// the node's URL, chain, label file and theft transaction stand in for the
+// README's placeholders, every other word is run as written. The replay runs
+// after the label file is deleted, and `cmp` must find the files identical.
+func TestREADMEReplayExcerpt(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- replay excerpt: checked by TestREADMEReplayExcerpt -->")
+	block, _, ok2 := strings.Cut(rest, "<!-- end of replay excerpt -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md lacks the replay excerpt markers")
+	}
+	block = strings.ReplaceAll(block, "\\\n", " ")                   // continuation lines
+	block = strings.ReplaceAll(block, "0x<theft tx hash>", "<seed>") // one word
+	var cmds [][]string
+	for _, line := range strings.Split(block, "\n") {
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = line[:i]
+		}
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "```") {
+			cmds = append(cmds, f)
+		}
+	}
+	if len(cmds) < 3 {
+		t.Fatalf("replay excerpt has %d commands: %q", len(cmds), cmds)
+	}
+
+	dir := t.TempDir()
+	s, labelFile := gethTheft(t, dir)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")) // the live run's cache stays in the test
+	t.Chdir(dir)
+	subst := map[string]string{
+		"http://127.0.0.1:8545": s.Node.URL(),
+		"ours.csv":              labelFile,
+		"<seed>":                s.TheftETH.Hex(),
+	}
+	var recorded, cmped, labelled bool
+	for _, c := range cmds {
+		args := slices.Clone(c)
+		for i, a := range args {
+			if v, ok := subst[a]; ok {
+				args[i] = v
+			}
+			if a == "--chain" && i+1 < len(args) {
+				args[i+1] = fmt.Sprintf("evm:%d", s.Node.ChainID()) // the test node's chain
+			}
+		}
+		switch args[0] {
+		case "chaintrace":
+			r := runCLI(t, nil, args[1:]...)
+			if r.code != 0 {
+				t.Fatalf("%s: exit %d: %s", strings.Join(c, " "), r.code, r.errOut)
+			}
+			if slices.Contains(args, "--record") {
+				recorded = true
+				b, _ := os.ReadFile("live.json")
+				labelled = strings.Contains(string(b), `"TestExchange"`)
+				os.Remove(labelFile) // the replay must not need it
+			}
+		case "cmp":
+			a, errA := os.ReadFile(args[1])
+			b, errB := os.ReadFile(args[2])
+			if errA != nil || errB != nil || len(a) == 0 {
+				t.Fatalf("%s: %v %v", strings.Join(c, " "), errA, errB)
+			}
+			if !bytes.Equal(a, b) {
+				t.Fatalf("%s: the files differ:\n%s", strings.Join(c, " "), firstDiff(string(a), string(b)))
+			}
+			cmped = true
+		default:
+			t.Fatalf("replay excerpt: no way to run %q", strings.Join(c, " "))
+		}
+	}
+	if !recorded || !cmped || !labelled {
+		t.Errorf("the excerpt did not record (%v) with the label file used (%v) and compare (%v)", recorded, labelled, cmped)
+	}
+
+	// The text output replays too, but for its next section (commands rebuilt
+	// from the command line): the README says so.
+	_, labelFile = gethLabels(t, s, dir)
+	live := runCLI(t, nil, "trace", "--chain", fmt.Sprintf("evm:%d", s.Node.ChainID()), "--rpc", s.Node.URL(), "--labels", labelFile, s.TheftETH.Hex())
+	replay := runCLI(t, nil, "trace", "--case", "case.db")
+	cut := func(s string) string { b, _, _ := strings.Cut(s, "\nnext\n"); return b }
+	if live.code != 0 || replay.code != 0 || cut(live.out) != cut(replay.out) || !strings.Contains(replay.out, "TestExchange") {
+		t.Errorf("text replay: exit %d/%d, same before next: %v\n%s", live.code, replay.code, cut(live.out) == cut(replay.out), firstDiff(live.out, replay.out))
 	}
 }

@@ -31,7 +31,12 @@ import (
 func gethTheft(t *testing.T, dir string) (*geth.Theft, string) {
 	t.Helper()
 	n := geth.Start(t)
-	s := geth.BuildTheft(t, n)
+	return gethLabels(t, geth.BuildTheft(t, n), dir)
+}
+
+// gethLabels writes the theft scenario's label file (its exchange) into dir.
+func gethLabels(t *testing.T, s *geth.Theft, dir string) (*geth.Theft, string) {
+	t.Helper()
 	labels := filepath.Join(dir, "labels.csv")
 	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", s.Exchange.Hex())), 0o644)
 	return s, labels
