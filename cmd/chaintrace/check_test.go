@@ -40,7 +40,8 @@ func TestCheckCommand(t *testing.T) {
 	if r.code != exitCheck {
 		t.Errorf("failing spec: exit %d, want %d\n%s%s", r.code, exitCheck, r.out, r.errOut)
 	}
-	for _, want := range []string{"FAIL " + fail, "- want amount 2500", "+ got  amount 2000", "1 of 2 case spec(s) passed"} {
+	// Base units with the human amount beside them (2500 wei = 2.5e-15 ETH).
+	for _, want := range []string{"FAIL " + fail, "- want amount 2500 (0.0000000000000025 ETH)", "+ got  amount 2000 (0.000000000000002 ETH)", "1 of 2 case spec(s) passed"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}
@@ -59,6 +60,20 @@ func TestCheckCommand(t *testing.T) {
 	if r := runCLI(t, nil, "check", bad); r.code != exitInput || !strings.Contains(r.out, "lots") {
 		t.Errorf("bad spec: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
+	// A misspelt kind or key is the spec's fault (exit 2, the key named, no Go
+	// type name), not a conclusion that changed (exit 3).
+	pb, _ := os.ReadFile(pass)
+	for _, c := range []struct{ from, to, want string }{
+		{"kind: exchange", "kind: exchnage", `expect.endpoints[0].kind "exchnage" is not an endpoint kind`},
+		{"label: TestEx", "lable: TestEx", `unknown key "lable"`},
+	} {
+		p := filepath.Join(filepath.Dir(pass), "typo.yaml")
+		os.WriteFile(p, []byte(strings.Replace(string(pb), c.from, c.to, 1)), 0o644)
+		r := runCLI(t, nil, "check", p)
+		if all := r.out + r.errOut; r.code != exitInput || !strings.Contains(all, c.want) || strings.Contains(all, "casecheck.") {
+			t.Errorf("%s: exit %d (want %d)\n%s", c.to, r.code, exitInput, all)
+		}
+	}
 	if r := runCLI(t, nil, "check"); r.code != exitInput {
 		t.Errorf("no spec: exit %d", r.code)
 	}
@@ -68,6 +83,12 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "check", fail); r.code != exitOK {
 		t.Errorf("after update: exit %d\n%s", r.code, r.out)
+	}
+	// --update edits the wrong value in place: the file is the passing spec
+	// again, byte for byte, comments and order included.
+	want := string(pb)
+	if got, _ := os.ReadFile(fail); string(got) != want {
+		t.Errorf("--update rewrote more than the failing value:\n%s", firstDiff(string(got), want))
 	}
 }
 

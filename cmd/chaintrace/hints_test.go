@@ -22,6 +22,12 @@ func TestHintsSuggestTheNextCommand(t *testing.T) {
 		{[]string{"trace", "--case", "demo-btc", "-f", "text", "--width", "0"},
 			[]string{"1.01 BTC (3 endpoints) reached exchanges", "    chaintrace trace --case demo-btc --format report --out freeze-request.md\n"},
 			[]string{"-f text", "--width"}},
+		{[]string{"trace", "--case", "demo", "--max-addresses", "3"},
+			[]string{"was not followed: --max-addresses 3 ran out; raise it with:", "    chaintrace trace --case demo --max-addresses 30\n",
+				"see each endpoint's transactions with:", "    chaintrace trace --case demo --max-addresses 3 --paths\n"},
+			[]string{"freeze request"}},
+		{[]string{"trace", "--case", "demo", "--min-amount", "5"},
+			[]string{"was below --min-amount 5 and not followed; lower it to follow the small flows too"}, nil},
 	} {
 		r := runCLI(t, nil, c.args...)
 		if r.code != 0 {

@@ -148,8 +148,22 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // A node that never answers: the line appears (with the request it is waiting
 // on) while the first answer is still missing, and Ctrl-C says interrupted,
-// not that the node is slow.
+// not that the node is slow — on either family and every Bitcoin backend.
 func TestProgressWhileTheNodeIsSilentAndInterrupt(t *testing.T) {
+	txid := strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"evm", []string{"--chain", "eth", "0x" + txid}},
+		{"esplora", []string{"--chain", "btc", "--backend", "esplora", txid + ":0"}},
+		{"btcd", []string{"--chain", "btc", "--backend", "btcd", txid + ":0"}},
+	} {
+		t.Run(c.name, func(t *testing.T) { silentNodeInterrupt(t, c.args) })
+	}
+}
+
+func silentNodeInterrupt(t *testing.T, args []string) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -165,7 +179,7 @@ func TestProgressWhileTheNodeIsSilentAndInterrupt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {
-		done <- runIO(ctx, []string{"trace", "--chain", "eth", "--rpc", srv.URL, "--no-cache", "0x" + strings.Repeat("ab", 32)}, ios)
+		done <- runIO(ctx, append([]string{"trace", "--rpc", srv.URL, "--no-cache"}, args...), ios)
 	}()
 	deadline := time.After(2 * time.Minute) // a bound for a hung test, not a timing assertion
 	for !strings.Contains(errOut.String(), "reading the seeds · 1 request") {
@@ -173,6 +187,8 @@ func TestProgressWhileTheNodeIsSilentAndInterrupt(t *testing.T) {
 		case <-deadline:
 			cancel()
 			t.Fatalf("no progress line while the node is silent; stderr: %q", errOut.String())
+		case code := <-done:
+			t.Fatalf("exit %d before any answer; stderr: %q", code, errOut.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

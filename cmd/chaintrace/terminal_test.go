@@ -164,6 +164,17 @@ func TestColourOnlyOnTerminals(t *testing.T) {
 			}
 		})
 	}
+	// The scheme README.md states, per kind, on the demos' endpoint rows.
+	for _, c := range []struct{ demo, kind, sgr string }{
+		{"demo", "exchange", "1;32"}, {"demo", "exchange-deposit", "1;32"}, {"demo", "mixer", "35"},
+		{"demo", "unspent", "1"}, {"demo", "hop-limit", "33"}, {"demo-btc", "service", "34"},
+	} {
+		r := runTerm(t, tty{out: true, width: 200}, nil, "trace", "--case", c.demo)
+		row := "\n  \x1b[" + c.sgr + "m" + c.kind + "\x1b[0m "
+		if !strings.Contains(r.out, row) {
+			t.Errorf("%s: %s rows are not coloured \\x1b[%sm", c.demo, c.kind, c.sgr)
+		}
+	}
 	// Colour does not change the layout: stripped of its escapes, the output is
 	// the uncoloured one.
 	col := runTerm(t, tty{out: true, width: 100}, nil, "trace", "--case", "demo")

@@ -210,8 +210,12 @@ func runTrace(ctx context.Context, o *TraceOptions) error {
 	}
 	src, err := opening.Open(ctx, &o.Options, o.env())
 	if err != nil {
+		if ctx.Err() != nil && budgetOf(ctx) == nil {
+			// Ctrl-C while connecting: nothing was traced, so no output follows.
+			return fmt.Errorf("interrupted while connecting, before anything was traced: %w", err)
+		}
 		if ctx.Err() != nil {
-			return describeRunError(ctx, o, err) // a budget, Ctrl-C or --timeout while connecting
+			return describeRunError(ctx, o, err) // a budget ran out while connecting
 		}
 		if o.Case != "" && exitCode(err) == exitInput {
 			if m := caseFileMistake(o.Case); m != nil {
