@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -277,6 +278,25 @@ func (c *core) NormalizeAddress(addr string) (string, error) {
 		}
 	}
 	return v, err
+}
+
+// offlineNormalize checks an address a replayed case never saw, without the
+// adapter: chain identity alone decides (EVM addresses by checksum, Bitcoin
+// addresses for the named network). ok is false when the chain is not known
+// well enough to judge.
+func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
+	ch, ok := chainid.Validator(info.Name, info.Family)
+	if !ok {
+		return "", false, nil
+	}
+	n, err := ch.NormalizeAddress(addr)
+	if err != nil {
+		if info.Family == graph.FamilyUTXO {
+			err = fmt.Errorf("%q is not a %s address: %w", addr, info.Name, err)
+		}
+		return "", true, fmt.Errorf("%w: %w", trace.ErrBadInput, err)
+	}
+	return n, true, nil
 }
 
 // TxTransfers returns the transaction's transfers.

@@ -12,10 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/btcsuite/btcd/btcutil"
-	"github.com/ethereum/go-ethereum/common"
-
-	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/trace"
 )
@@ -200,31 +196,6 @@ func OpenCache(dir string, info trace.ChainInfo, scope string) (*Store, error) {
 		s.dirty = true
 	}
 	return s, nil
-}
-
-// offlineNormalize checks an address a replayed case never saw, without the
-// adapter: EVM addresses by checksum, Bitcoin addresses for the named network.
-func offlineNormalize(info trace.ChainInfo, addr string) (string, bool, error) {
-	a := strings.TrimSpace(addr)
-	switch info.Family {
-	case graph.FamilyAccount:
-		if !common.IsHexAddress(a) || !strings.HasPrefix(strings.ToLower(a), "0x") {
-			return "", true, fmt.Errorf("%w: %q is not an EVM address (want 0x and 40 hex digits)", trace.ErrBadInput, addr)
-		}
-		return common.HexToAddress(a).Hex(), true, nil
-	case graph.FamilyUTXO:
-		net, ok := chainid.Lookup(info.Name)
-		if !ok || net.Params == nil {
-			return "", false, nil
-		}
-		params := net.Params
-		d, err := btcutil.DecodeAddress(a, params)
-		if err != nil || !d.IsForNet(params) {
-			return "", true, fmt.Errorf("%w: %q is not a %s address", trace.ErrBadInput, addr, info.Name)
-		}
-		return d.EncodeAddress(), true, nil
-	}
-	return "", false, nil
 }
 
 // The wrapper types below embed interface values, so each has exactly the method

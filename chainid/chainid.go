@@ -176,6 +176,24 @@ func Lookup(name string) (Chain, bool) {
 	return Chain{}, false
 }
 
+// Validator returns the identity that checks addresses of a chain a source
+// reports by name and family, with no adapter to ask (a replayed case meeting
+// an address it never recorded): any chain of the account family checks EVM
+// addresses; a Bitcoin network must be one of the table's. ok is false when
+// neither holds.
+func Validator(name, family string) (Chain, bool) {
+	if family == FamilyAccount {
+		if c, ok := Lookup(name); ok && c.Family == FamilyAccount {
+			return c, true
+		}
+		return Chain{Name: name, Family: FamilyAccount}, true
+	}
+	if c, ok := Lookup(name); ok && family == FamilyUTXO && c.Family == FamilyUTXO && c.Params != nil {
+		return c, true
+	}
+	return Chain{}, false
+}
+
 // Names lists the canonical names of every named chain of adapter ("" for
 // all), sorted; EVM lists add the generic "evm" and "evm:<chain id>" forms.
 func Names(adapter string) []string {

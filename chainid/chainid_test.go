@@ -122,3 +122,33 @@ func TestNormalizeAddress(t *testing.T) {
 		t.Error("a local chain has no explorer")
 	}
 }
+
+func TestValidator(t *testing.T) {
+	// Any account-family name checks EVM addresses, named or not.
+	for _, name := range []string{"eth", "evm:1337", "some-geth"} {
+		c, ok := Validator(name, FamilyAccount)
+		if !ok || c.Family != FamilyAccount {
+			t.Fatalf("Validator(%q, account) = %+v, %v", name, c, ok)
+		}
+		if got, err := c.NormalizeAddress("0x28c6c06298d514db089934071355e5743bf21d60"); err != nil || got != "0x28C6c06298d514Db089934071355E5743bf21d60" {
+			t.Errorf("%s: NormalizeAddress = %q, %v", name, got, err)
+		}
+		if _, err := c.NormalizeAddress("0xnothex"); err == nil {
+			t.Errorf("%s: 0xnothex accepted", name)
+		}
+	}
+	// A Bitcoin network checks its own addresses and refuses another network's.
+	c, ok := Validator("btc-testnet4", FamilyUTXO)
+	if !ok {
+		t.Fatal("Validator(btc-testnet4, utxo) not ok")
+	}
+	if _, err := c.NormalizeAddress("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"); err == nil {
+		t.Error("testnet4 accepted a mainnet address")
+	}
+	// Unknown Bitcoin names and family mismatches cannot be judged offline.
+	for _, q := range [][2]string{{"btc-nowhere", FamilyUTXO}, {"eth", FamilyUTXO}, {"btc", "other"}} {
+		if _, ok := Validator(q[0], q[1]); ok {
+			t.Errorf("Validator(%q, %q) ok, want not judged", q[0], q[1])
+		}
+	}
+}
