@@ -51,7 +51,8 @@ type Config struct {
 	// MaxScanBlocks caps how many blocks bitcoind's spender scan reads per
 	// output (0: DefaultMaxScanBlocks).
 	MaxScanBlocks uint64
-	// MaxBatch caps JSON-RPC batch sizes (0: 100).
+	// MaxBatch caps JSON-RPC batch sizes (0: DefaultBtcdBatch on btcd, 100
+	// on bitcoind).
 	MaxBatch int
 	// RequestTimeout bounds one HTTP request [60 s, or HTTPClient.Timeout].
 	RequestTimeout time.Duration
@@ -139,6 +140,13 @@ type backend interface {
 	addressTxs(ctx context.Context, a *Adapter, addr string) ([]*rawTx, error)
 }
 
+// DefaultBtcdBatch is the batch size on btcd. btcd's RPC server sets no limit
+// on a batch (rpcserver.go processRequest answers every entry), so a hop level's
+// gettxout and search calls leave as one request instead of one per 100 calls:
+// the btcd fan-out of internal/rtbench goes from 28 to 10 requests (issue 18).
+// 1000 is geth's own BatchRequestLimit, a bound on one answer's size.
+const DefaultBtcdBatch = 1000
+
 // Open connects to the backend cfg names (or detects it) and checks that it
 // serves cfg.Chain by comparing genesis block hashes.
 func Open(ctx context.Context, cfg Config) (*Adapter, error) {
@@ -183,13 +191,16 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("%w: --rpc: %w", trace.ErrBadInput, err)
 	}
 	a.ep = ep
-	maxBatch := cfg.MaxBatch
-	if maxBatch <= 0 {
-		maxBatch = 100
-	}
 	if kind == "" {
 		if kind, err = detect(ctx, ep); err != nil {
 			return nil, err
+		}
+	}
+	maxBatch := cfg.MaxBatch
+	if maxBatch <= 0 {
+		maxBatch = 100
+		if kind == BackendBtcd {
+			maxBatch = DefaultBtcdBatch
 		}
 	}
 	switch kind {
