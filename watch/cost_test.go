@@ -81,12 +81,14 @@ func costPerBlock(t testing.TB, n int) (requests int64) {
 }
 
 // TestPollCostBounded: with nothing moving, one new block costs the tip, the
-// reorg check, the new block's hash and one gettxout batch of at most 100
-// calls per 100 holdings — 3 + ⌈n/100⌉ HTTP requests, whatever n.
+// reorg check, the new block's hash and one gettxout batch per batch-size
+// holdings (btcd: bitcoin.DefaultBtcdBatch) — 3 + ⌈n/batch⌉ HTTP requests,
+// whatever n.
 func TestPollCostBounded(t *testing.T) {
 	const n = 250 // the change output is watched too
 	got := costPerBlock(t, n)
-	if want := int64(3 + (n+1+99)/100); got != want {
+	const per = bitcoin.DefaultBtcdBatch
+	if want := int64(3 + (n+1+per-1)/per); got != want {
 		t.Fatalf("one new block with %d watched outputs cost %d requests, want %d", n+1, got, want)
 	}
 }
