@@ -30,6 +30,7 @@ var formats = []format{
 	{"w100.txt", func(b *bytes.Buffer, r *graph.Result) error {
 		return WriteText(b, r, TextOptions{Width: 100, MaxRows: 3})
 	}},
+	{"graphml", func(b *bytes.Buffer, r *graph.Result) error { return WriteGraphML(b, r) }},
 }
 
 var fixtures = map[string]func() *graph.Result{

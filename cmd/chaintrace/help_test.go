@@ -103,7 +103,7 @@ func TestFlagValueCompletion(t *testing.T) {
 		{[]string{"trace", "--chain", ""}, []string{"eth", "btc", "bsc", "btc-regtest", "evm"}, []string{"evm:<chain id>"}},
 		{[]string{"trace", "--chain", "btc-t"}, []string{"btc-testnet", "btc-testnet4"}, []string{"eth"}},
 		{[]string{"trace", "--policy", ""}, []string{"haircut", "poison", "fifo", "lifo", "tiho"}, nil},
-		{[]string{"trace", "--format", ""}, []string{"text", "json", "dot", "csv", "report", "html"}, nil},
+		{[]string{"trace", "--format", ""}, []string{"text", "json", "dot", "csv", "report", "html", "graphml"}, nil},
 		{[]string{"trace", "-f", "j"}, []string{"json"}, []string{"text"}},
 		{[]string{"trace", "--backend", ""}, []string{"esplora", "btcd", "bitcoind"}, nil},
 		{[]string{"trace", "--history", ""}, []string{"auto", "trace", "explorer", "rpc"}, nil},

@@ -59,7 +59,7 @@ func TestLinkRecordReplay(t *testing.T) {
 	if v := runCLI(t, nil, "case", "verify", cs); v.code != 0 {
 		t.Fatalf("case verify: exit %d: %s %s", v.code, v.out, v.errOut)
 	}
-	for _, f := range []string{"json", "text", "dot", "csv", "report"} {
+	for _, f := range []string{"json", "text", "dot", "csv", "report", "graphml"} {
 		args := append([]string{"trace", "--case", cs, "--format", f}, common...)
 		args = append(args, s.TheftTx.Hex())
 		rep := runCLI(t, nil, args...)

@@ -60,7 +60,7 @@ type TraceOptions struct {
 	flags *pflag.FlagSet // to write the command line into a recording
 }
 
-var formats = []string{"text", "json", "dot", "csv", "report", "html", "pdf"}
+var formats = []string{"text", "json", "dot", "csv", "report", "html", "pdf", "graphml"}
 
 func newTraceCmd(ios *IOStreams) *cobra.Command {
 	o := &TraceOptions{IO: ios, Options: opening.Defaults()}
@@ -92,7 +92,7 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	f.IntVar(&o.MaxRequests, "max-requests", 0, "request budget: send at most N HTTP requests to the node or API (retries included); when the trace needs more it stops, writes what was traced with the rest as budget endpoints, exit 5 (0: no limit)")
 	o.AddTraceFlags(f)
 	o.AddLabelFlags(f)
-	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report), pdf (the HTML report printed by headless Chromium; needs --out FILE on a terminal)")
+	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report), pdf (the HTML report printed by headless Chromium; needs --out FILE on a terminal), graphml (the graph for Gephi, yEd, Cytoscape)")
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
 	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
@@ -324,6 +324,8 @@ func (o *TraceOptions) write(res *graph.Result) error {
 		err = render.WriteDOT(&buf, res)
 	case "csv":
 		err = render.WriteCSV(&buf, res)
+	case "graphml":
+		err = render.WriteGraphML(&buf, res)
 	case "report", "html", "pdf":
 		var ro report.Options
 		if ro, err = o.reportOptions(res); err != nil {
