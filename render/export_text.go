@@ -96,7 +96,7 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 		sort.Strings(keys)
 		kv := make([]string, len(keys))
 		for i, k := range keys {
-			kv[i] = cleanText(k) + "=" + cleanText(paramValue(r, k))
+			kv[i] = cleanText(k) + "=" + cleanText(ParamValue(r, k))
 		}
 		p("  params  %s\n", strings.Join(kv, " "))
 	}
@@ -183,9 +183,11 @@ func WriteText(w io.Writer, r *graph.Result, opts TextOptions) error {
 	return err
 }
 
-// paramValue is a params entry for people: the deposit rule's α, which the
-// result holds in base units of the native coin, in that coin's units.
-func paramValue(r *graph.Result, k string) string {
+// ParamValue is a params entry for people (the text output's params line, the
+// report's Parameters): the deposit rule's α, which the result holds in base
+// units of the native coin, in that coin's units. Machine formats keep the
+// base units.
+func ParamValue(r *graph.Result, k string) string {
 	v := r.Params[k]
 	if k != "deposit_alpha" {
 		return v

@@ -457,3 +457,23 @@ func TestTraceID(t *testing.T) {
 		}
 	}
 }
+
+// The Parameters row shows the deposit rule's α in the native coin's units, as
+// the text output's params line does (issue 15 item 4); the trace ID still
+// hashes the base units the result holds.
+func TestReportParamsHumanUnits(t *testing.T) {
+	r := accountResult()
+	r.Params = map[string]string{"deposit_alpha": "10000000000000000", "hops": "5"}
+	id := TraceID(r)
+	md := renderDoc(t, mdR, r, Options{})
+	if want := "deposit\\_alpha = `0.01 ETH`<br>hops = `5`"; !strings.Contains(md, want) {
+		t.Errorf("Markdown lacks %q", want)
+	}
+	page := renderDoc(t, htmlR, r, Options{NoGraphviz: true})
+	if !strings.Contains(page, "0.01 ETH") || strings.Contains(page, "10000000000000000") {
+		t.Error("HTML Parameters do not show deposit_alpha as 0.01 ETH")
+	}
+	if TraceID(r) != id {
+		t.Error("rendering changed the trace ID")
+	}
+}

@@ -200,7 +200,7 @@ func buildView(r *graph.Result, opts Options) *view {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.Params = append(v.Params, kv{clean(k), clean(r.Params[k])})
+		v.Params = append(v.Params, kv{clean(k), clean(render.ParamValue(r, k))})
 	}
 	if r.Tip != 0 {
 		v.Tip = fmt.Sprint(r.Tip)
