@@ -18,8 +18,9 @@ import (
 // identifier column must be named "Id" and its display column "Label"; the edge
 // table's endpoints "Source" and "Target", its identifier "Id", its label "Label"
 // and its direction "Type" with the value "Directed"; every other column becomes
-// an attribute. No column is named "Weight" or "Time Interval", which Gephi would
-// parse as a double or a time interval.
+// an attribute. "Weight" is the taint in human units: Gephi reads it as the
+// edge's weight (a double, for edge thickness); no column is named "Time
+// Interval", which Gephi would parse as a time interval.
 //
 // Neo4j reads the same files with LOAD CSV WITH HEADERS, where each row is a map
 // keyed by the header (https://guides.neo4j.com/fundamentals/import.html), e.g.
@@ -31,10 +32,16 @@ import (
 //	CREATE (a)-[:TRANSFER {id: row.Id, tx: row.tx, asset: row.asset,
 //	        amount: row.amount, taint: row.taint, block: toInteger(row.block)}]->(b);
 //
-// Amounts stay base-unit integers in decimal (they exceed 64 bits for wei, so keep
-// them as strings or convert with care).
+// amount and taint stay base-unit integers in decimal (they exceed 64 bits for
+// wei, so a database must keep them as strings or as decimals wide enough);
+// amount_units, taint_units and Weight are the same amounts exactly in human
+// units (every decimal kept, never rounded through a float), with the asset's
+// symbol and decimals beside them, so a spreadsheet or SQL table can sum a
+// column without knowing each asset's decimals. The last five columns were
+// added after the first fifteen, which keep their order.
 var (
-	EdgesCSVHeader = []string{"Source", "Target", "Type", "Id", "Label", "tx", "asset", "amount", "taint", "block", "time", "hop", "position", "kind", "heuristics"}
+	EdgesCSVHeader = []string{"Source", "Target", "Type", "Id", "Label", "tx", "asset", "amount", "taint", "block", "time", "hop", "position", "kind", "heuristics",
+		"Weight", "symbol", "decimals", "amount_units", "taint_units"}
 	NodesCSVHeader = []string{"Id", "Label", "role", "address", "tx", "name", "category", "hop", "endpoint_kinds"}
 )
 
@@ -43,6 +50,10 @@ var (
 // … in the documented edge order, so it is stable for the same result. Label is
 // the taint in human units with the asset symbol; amount and taint are base-unit
 // integers; time is RFC 3339 UTC ("" when unknown); heuristics are joined by ';'.
+// Weight and taint_units are the taint in human units and amount_units the
+// amount, exact decimals (graph.FormatUnits: big-integer arithmetic, trailing
+// zeros dropped); symbol is the asset's symbol (a token's own, not its contract
+// address, whenever the result knows the token) and decimals its decimals.
 //
 // Text cells are made safe for a terminal (escape.Terminal) and a cell a
 // spreadsheet would evaluate as a formula (starting with = + - @, tab or CR)
@@ -56,12 +67,16 @@ func WriteCSV(w io.Writer, r *graph.Result) error {
 	}
 	if r.Flow != nil {
 		for i, e := range sortedEdges(r.Flow) {
+			a := r.AssetOf(e.Asset)
+			taintUnits := graph.FormatUnits(e.Taint, a.Decimals)
 			rec := []string{
 				cleanText(e.From), cleanText(e.To), "Directed", "e" + strconv.Itoa(i+1),
-				cleanText(graph.FormatAmount(e.Taint, r.AssetOf(e.Asset))),
+				cleanText(graph.FormatAmount(e.Taint, a)),
 				e.Tx, e.Asset, dec(e.Amount), dec(e.Taint),
 				strconv.FormatUint(e.Block, 10), rfc3339(e.Time), strconv.Itoa(e.Hop),
 				cleanText(e.Position), e.Kind, strings.Join(sortedStrings(e.Heuristics), ";"),
+				taintUnits, cleanText(a.Symbol), strconv.Itoa(int(a.Decimals)),
+				graph.FormatUnits(e.Amount, a.Decimals), taintUnits,
 			}
 			if err := cw.Write(safeCells(rec)); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -278,7 +279,7 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "Source,Target,Type,Id,Label,tx,asset,amount,taint,block,time,hop,position,kind,heuristics" {
+	if got := strings.Join(recs[0], ","); got != "Source,Target,Type,Id,Label,tx,asset,amount,taint,block,time,hop,position,kind,heuristics,Weight,symbol,decimals,amount_units,taint_units" {
 		t.Errorf("edges header = %s", got)
 	}
 	if len(recs) != 1+12 {
@@ -301,9 +302,39 @@ func TestCSV(t *testing.T) {
 			row = rec
 		}
 	}
-	want := []string{aThief, aRouter, "Directed", row[3], "1500 USDC", hash('9'), usdcAsset.ID, "2000000000", "1500000000", "19000030", "2024-01-01T00:06:00Z", "1", "log 3", "token", ""}
+	want := []string{aThief, aRouter, "Directed", row[3], "1500 USDC", hash('9'), usdcAsset.ID, "2000000000", "1500000000", "19000030", "2024-01-01T00:06:00Z", "1", "log 3", "token", "",
+		"1500", "USDC", "6", "2000", "1500"}
 	if strings.Join(row, "|") != strings.Join(want, "|") {
 		t.Errorf("tx 9 row =\n%v\nwant\n%v", row, want)
+	}
+	// The human-unit columns are exact: the 1-wei dust row (tx 8) keeps all 18
+	// decimals, the untainted row (tx 5) weighs 0, and every row's Weight,
+	// taint_units and amount_units times 10^decimals give back the base units.
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, rec := range recs[1:] {
+		switch rec[col["tx"]] {
+		case hash('8'):
+			if rec[col["Weight"]] != "0.000000000000000001" || rec[col["amount_units"]] != "0.000000000000000001" || rec[col["symbol"]] != "ETH" || rec[col["decimals"]] != "18" {
+				t.Errorf("1-wei row: Weight %q amount_units %q symbol %q decimals %q", rec[col["Weight"]], rec[col["amount_units"]], rec[col["symbol"]], rec[col["decimals"]])
+			}
+		case hash('5'):
+			if rec[col["Weight"]] != "0" || rec[col["amount_units"]] != "1" {
+				t.Errorf("untainted row: Weight %q amount_units %q", rec[col["Weight"]], rec[col["amount_units"]])
+			}
+		}
+		d, err := strconv.Atoi(rec[col["decimals"]])
+		if err != nil {
+			t.Fatalf("decimals %q: %v", rec[col["decimals"]], err)
+		}
+		for units, base := range map[string]string{"Weight": "taint", "taint_units": "taint", "amount_units": "amount"} {
+			v, err := graph.ParseUnits(rec[col[units]], uint8(d))
+			if err != nil || v.String() != rec[col[base]] {
+				t.Errorf("%s %s = %q (%v) is not %s %s at %d decimals", rec[col["Id"]], units, rec[col[units]], err, base, rec[col[base]], d)
+			}
+		}
 	}
 
 	nodes, err := csv.NewReader(bytes.NewReader(render(t, formats[3], r))).ReadAll()
