@@ -14,26 +14,6 @@ import (
 // answer exactly as the single call would. Cases (record, replay) do not offer
 // them: a case holds what the trace asked, one call at a time.
 
-type (
-	acctBatcher interface {
-		trace.HistoryBatcher
-		trace.BalanceBatcher
-		trace.ContractBatcher
-	}
-	acctCCWB struct {
-		trace.AccountSource
-		trace.CrossingSource
-		trace.ContractChecker
-		trace.Warner
-		acctBatcher
-	}
-	utxoWB struct {
-		trace.UTXOSource
-		trace.Warner
-		trace.SpenderBatcher
-	}
-)
-
 var (
 	_ trace.HistoryBatcher  = (*core)(nil)
 	_ trace.BalanceBatcher  = (*core)(nil)
@@ -41,20 +21,21 @@ var (
 	_ trace.SpenderBatcher  = (*core)(nil)
 )
 
-// composeBatch wraps c with the batch methods when the live source has them and
-// offers exactly what the common adapters offer; nil otherwise.
-func composeBatch(c *core, src trace.Source) trace.Source {
-	switch ifaces(src) {
-	case ifaceAccount + "," + ifaceContract + "," + ifaceWarner, ifaceAccount + "," + ifaceContract + "," + ifaceWarner + "," + ifaceCrossing:
-		if _, ok := src.(acctBatcher); ok {
-			return acctCCWB{c, c, c, c, c}
-		}
-	case ifaceUTXO + "," + ifaceWarner:
-		if _, ok := src.(trace.SpenderBatcher); ok {
-			return utxoWB{c, c, c}
-		}
+// batchCaps offers, for a cache, each batch method the live source has (the
+// contract batch only beside its contract check, as the tracer uses it).
+func batchCaps(c *core, caps *trace.Capabilities) {
+	if c.hb != nil && c.acct != nil {
+		caps.Histories = c
 	}
-	return nil
+	if c.bb != nil && c.acct != nil {
+		caps.Balances = c
+	}
+	if c.cb != nil && c.cc != nil {
+		caps.ContractBatch = c
+	}
+	if c.sb != nil && c.utxo != nil {
+		caps.Spenders = c
+	}
 }
 
 func (c *core) stored(kind, key string) bool {
@@ -65,7 +46,7 @@ func (c *core) stored(kind, key string) bool {
 // Histories answers History for many queries.
 func (c *core) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.HistoryResult {
 	pre := map[int]trace.HistoryResult{}
-	if hb, ok := c.live.(trace.HistoryBatcher); ok && c.acct != nil {
+	if hb := c.hb; hb != nil && c.acct != nil {
 		var idx []int
 		var ask []trace.HistoryQuery
 		for i, q := range qs {
@@ -97,7 +78,7 @@ func (c *core) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.H
 // Balances answers Balance for many queries.
 func (c *core) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
 	pre := map[int]trace.BalanceResult{}
-	if bb, ok := c.live.(trace.BalanceBatcher); ok && c.acct != nil {
+	if bb := c.bb; bb != nil && c.acct != nil {
 		var idx []int
 		var ask []trace.BalanceQuery
 		for i, q := range qs {
@@ -125,7 +106,7 @@ func (c *core) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.Ba
 // AreContracts answers IsContract for many addresses.
 func (c *core) AreContracts(ctx context.Context, addrs []string, block uint64) []trace.ContractResult {
 	pre := map[int]trace.ContractResult{}
-	if cb, ok := c.live.(trace.ContractBatcher); ok && c.cc != nil {
+	if cb := c.cb; cb != nil && c.cc != nil {
 		var idx []int
 		var ask []string
 		for i, a := range addrs {
@@ -153,7 +134,7 @@ func (c *core) AreContracts(ctx context.Context, addrs []string, block uint64) [
 // Spenders answers Spender for many outputs.
 func (c *core) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.SpenderResult {
 	pre := map[int]trace.SpenderResult{}
-	if sb, ok := c.live.(trace.SpenderBatcher); ok && c.utxo != nil {
+	if sb := c.sb; sb != nil && c.utxo != nil {
 		var idx []int
 		var ask []graph.Outpoint
 		for i, op := range ops {

@@ -61,8 +61,9 @@ func session(t *testing.T, src trace.Source) []string {
 	add(a.History(ctx, trace.HistoryQuery{Address: thief, FromBlock: 0, ToBlock: 40}))
 	add(a.History(ctx, trace.HistoryQuery{Address: mule, FromBlock: 0, ToBlock: 40, Limit: 1}))
 	add(a.Balance(ctx, thief, graph.Asset{ID: "ETH", Symbol: "ETH", Decimals: 18}, 4))
-	add(src.(trace.ContractChecker).IsContract(ctx, pool, 4))
-	add(src.(trace.ContractChecker).IsContract(ctx, thief, 4))
+	cc := trace.CapabilitiesOf(src).Contracts
+	add(cc.IsContract(ctx, pool, 4))
+	add(cc.IsContract(ctx, thief, 4))
 	return out
 }
 
@@ -109,11 +110,11 @@ func TestRecordReplayIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := rp.(trace.ContractChecker); !ok {
-		t.Error("replay of a ContractChecker source is not a ContractChecker")
+	if trace.CapabilitiesOf(rp).Contracts == nil {
+		t.Error("replay of a ContractChecker source offers no contract check")
 	}
-	if _, ok := rp.(trace.Warner); ok {
-		t.Error("replay offers Warner although the recorded source did not")
+	if trace.CapabilitiesOf(rp).Warnings != nil {
+		t.Error("replay offers warnings although the recorded source did not")
 	}
 	if _, ok := rp.(trace.UTXOSource); ok {
 		t.Error("replay of an account source is a UTXOSource")

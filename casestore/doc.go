@@ -3,7 +3,7 @@
 // and so repeated traces need not fetch finalised data twice.
 //
 // It works at the level of the tracer's interfaces (trace.AccountSource,
-// trace.UTXOSource, trace.ContractChecker, trace.Warner), storing each normalised
+// trace.UTXOSource and the optional ones in trace.Capabilities), storing each normalised
 // answer (a transaction's transfers, an address history with the block range it
 // covers, a balance, "unspent at the tip" …) under a key made of the call and its
 // arguments. One recorder therefore wraps any adapter, and a replayed source answers

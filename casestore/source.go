@@ -63,8 +63,8 @@ func classErr(name string) error {
 	return nil
 }
 
-// core answers every call of every source interface; the exported wrappers expose
-// only the interfaces of the source they stand for.
+// core answers every call of every source interface; the wrappers (wrap.go) expose
+// only the family interface and capabilities of the source they stand for.
 type core struct {
 	st   *Store
 	mode mode
@@ -76,10 +76,15 @@ type core struct {
 	live trace.Source // nil: replay only
 	acct trace.AccountSource
 	utxo trace.UTXOSource
+	// the live source's capabilities (trace.CapabilitiesOf)
 	cc   trace.ContractChecker
 	warn trace.Warner
 	bt   trace.BlockTimer
 	xs   trace.CrossingSource
+	hb   trace.HistoryBatcher
+	bb   trace.BalanceBatcher
+	cb   trace.ContractBatcher
+	sb   trace.SpenderBatcher
 	// crossing: the recorded source decoded cross-chain events, so a missing
 	// answer is "not recorded" rather than "not offered".
 	crossing bool
@@ -96,10 +101,9 @@ func (c *core) setLive(src trace.Source) {
 	c.live = src
 	c.acct, _ = src.(trace.AccountSource)
 	c.utxo, _ = src.(trace.UTXOSource)
-	c.cc, _ = src.(trace.ContractChecker)
-	c.warn, _ = src.(trace.Warner)
-	c.bt, _ = src.(trace.BlockTimer)
-	c.xs, _ = src.(trace.CrossingSource)
+	caps := trace.CapabilitiesOf(src)
+	c.cc, c.warn, c.bt, c.xs = caps.Contracts, caps.Warnings, caps.BlockTimes, caps.Crossings
+	c.hb, c.bb, c.cb, c.sb = caps.Histories, caps.Balances, caps.ContractBatch, caps.Spenders
 	c.crossing = c.crossing || c.xs != nil
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 // Interface names stored in meta "interfaces", so a replay offers exactly what the
-// recorded source offered (a tracer that sees no ContractChecker reports
+// recorded source offered (a tracer that sees no Capabilities.Contracts reports
 // differently, and replayed output must not change).
 const (
 	ifaceAccount  = "account"
@@ -58,13 +58,14 @@ func ifaces(src trace.Source) string {
 	if _, ok := src.(trace.UTXOSource); ok {
 		parts = append(parts, ifaceUTXO)
 	}
-	if _, ok := src.(trace.ContractChecker); ok {
+	caps := trace.CapabilitiesOf(src)
+	if caps.Contracts != nil {
 		parts = append(parts, ifaceContract)
 	}
-	if _, ok := src.(trace.Warner); ok {
+	if caps.Warnings != nil {
 		parts = append(parts, ifaceWarner)
 	}
-	if _, ok := src.(trace.CrossingSource); ok {
+	if caps.Crossings != nil {
 		parts = append(parts, ifaceCrossing)
 	}
 	return strings.Join(parts, ",")
@@ -137,9 +138,6 @@ func Cache(src trace.Source, st *Store, o CacheOptions) trace.Source {
 	}
 	c := &core{st: st, mode: modeCache, info: src.Info(), conf: o.Confirmations, tipTTL: o.TipTTL, toBlock: o.ToBlock}
 	c.setLive(src)
-	if b := composeBatch(c, src); b != nil {
-		return b
-	}
 	return compose(c, ifaces(src))
 }
 
@@ -198,92 +196,58 @@ func OpenCache(dir string, info trace.ChainInfo, scope string) (*Store, error) {
 	return s, nil
 }
 
-// The wrapper types below embed interface values, so each has exactly the method
-// set of the interfaces it lists although core implements them all.
-// Every wrapper also embeds trace.BlockTimer (core answers it from the case, or
-// says the live source cannot).
+// The wrappers embed one family interface value, so each has exactly that
+// family's method set although core implements every method; what else the
+// wrapped source offers it states as trace.Capabilities (trace.Capable), each
+// offered capability answered by core. Every wrapper offers BlockTimes (core
+// answers from the case, or says the live source cannot) and every account
+// wrapper Crossings (core says "not offered" when the recorded source was not a
+// CrossingSource); the rest follows the interfaces listed in ifs (what the
+// recorded source offered).
 type (
 	acct struct {
 		trace.AccountSource
-		trace.CrossingSource
-		trace.BlockTimer
-	}
-	acctCC struct {
-		trace.AccountSource
-		trace.CrossingSource
-		trace.ContractChecker
-		trace.BlockTimer
-	}
-	acctW struct {
-		trace.AccountSource
-		trace.CrossingSource
-		trace.Warner
-		trace.BlockTimer
-	}
-	acctCCW struct {
-		trace.AccountSource
-		trace.CrossingSource
-		trace.ContractChecker
-		trace.Warner
-		trace.BlockTimer
+		caps trace.Capabilities
 	}
 	utxo struct {
 		trace.UTXOSource
-		trace.BlockTimer
-	}
-	utxoW struct {
-		trace.UTXOSource
-		trace.Warner
-		trace.BlockTimer
-	}
-	utxoCC struct {
-		trace.UTXOSource
-		trace.ContractChecker
-		trace.BlockTimer
-	}
-	utxoCCW struct {
-		trace.UTXOSource
-		trace.ContractChecker
-		trace.Warner
-		trace.BlockTimer
+		caps trace.Capabilities
 	}
 	plain struct {
 		trace.Source
-		trace.BlockTimer
+		caps trace.Capabilities
 	}
 )
 
+func (w acct) Capabilities() trace.Capabilities  { return w.caps }
+func (w utxo) Capabilities() trace.Capabilities  { return w.caps }
+func (w plain) Capabilities() trace.Capabilities { return w.caps }
+
 func compose(c *core, ifs string) trace.Source {
-	has := map[string]bool{}
-	for _, s := range strings.Split(ifs, ",") {
-		has[s] = true
+	caps := trace.Capabilities{BlockTimes: c}
+	if hasIface(ifs, ifaceContract) {
+		caps.Contracts = c
 	}
-	cc, w := has[ifaceContract], has[ifaceWarner]
+	if hasIface(ifs, ifaceWarner) {
+		caps.Warnings = c
+	}
+	if c.mode == modeCache {
+		batchCaps(c, &caps)
+	}
 	switch {
-	case has[ifaceAccount] && cc && w:
-		return acctCCW{c, c, c, c, c}
-	case has[ifaceAccount] && cc:
-		return acctCC{c, c, c, c}
-	case has[ifaceAccount] && w:
-		return acctW{c, c, c, c}
-	case has[ifaceAccount]:
-		return acct{c, c, c}
-	case has[ifaceUTXO] && cc && w:
-		return utxoCCW{c, c, c, c}
-	case has[ifaceUTXO] && cc:
-		return utxoCC{c, c, c}
-	case has[ifaceUTXO] && w:
-		return utxoW{c, c, c}
-	case has[ifaceUTXO]:
-		return utxo{c, c}
+	case hasIface(ifs, ifaceAccount):
+		caps.Crossings = c
+		return acct{c, caps}
+	case hasIface(ifs, ifaceUTXO):
+		return utxo{c, caps}
 	}
-	return plain{c, c}
+	return plain{c, caps}
 }
 
 var (
-	_ trace.AccountSource   = (*core)(nil)
-	_ trace.UTXOSource      = (*core)(nil)
-	_ trace.ContractChecker = (*core)(nil)
-	_ trace.Warner          = (*core)(nil)
-	_ trace.BlockTimer      = (*core)(nil)
+	_ trace.AccountSource = (*core)(nil)
+	_ trace.UTXOSource    = (*core)(nil)
+	_ trace.Capable       = acct{}
+	_ trace.Capable       = utxo{}
+	_ trace.Capable       = plain{}
 )

@@ -78,6 +78,7 @@ func (h *holder) addInflow(id string, in graph.Inflow) {
 type acctTracer struct {
 	ctx     context.Context
 	src     AccountSource
+	caps    Capabilities // src's, read once
 	o       *Options
 	c       *collector
 	info    ChainInfo
@@ -144,7 +145,7 @@ type tihoKey struct{ addr, tx, asset string }
 
 func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
 	t := &acctTracer{
-		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
+		ctx: ctx, src: src, caps: CapabilitiesOf(src), o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		holders: map[string]*holder{}, assets: map[string]graph.Asset{},
 		seedTx: map[string]bool{}, tiho: map[tihoKey]map[int]*big.Int{},
@@ -572,7 +573,7 @@ func (t *acctTracer) history(addr string, from uint64) (History, error) {
 
 // prefetch starts fetching the histories of h's payees (see histFuture).
 func (t *acctTracer) prefetch(h *holder) {
-	_, batch := t.src.(HistoryBatcher)
+	batch := t.caps.Histories != nil
 	if (t.sem == nil && !batch) || t.followed+len(t.pre) >= t.o.MaxAddresses || h.hop+1 > t.o.MaxHops || (h.hop+1 == t.o.MaxHops && !t.o.DepositRule) {
 		return
 	}
@@ -710,12 +711,12 @@ func (t *acctTracer) finish() {
 		// are not all checked, so they are reported as what the trace did not finish.
 		t.fail(err)
 	}
-	cc, _ := t.src.(ContractChecker)
+	cc := t.caps.Contracts
 	interrupted := func() bool {
 		return t.err != nil && (errors.Is(t.err, context.Canceled) || errors.Is(t.err, context.DeadlineExceeded))
 	}
 	var isC map[string]bool
-	if cb, ok := t.src.(ContractBatcher); ok && cc != nil && t.err == nil && !interrupted() {
+	if cb := t.caps.ContractBatch; cb != nil && cc != nil && t.err == nil && !interrupted() {
 		isC = t.contracts(cb, addrs)
 	}
 	for _, a := range addrs {

@@ -84,7 +84,7 @@ func (t *acctTracer) flush() {
 	if len(fs) == 0 {
 		return
 	}
-	hb := t.src.(HistoryBatcher)
+	hb := t.caps.Histories
 	qs := make([]HistoryQuery, len(fs))
 	var bqs []BalanceQuery
 	for i, f := range fs {
@@ -105,7 +105,7 @@ func (t *acctTracer) flush() {
 			}
 		}
 	}
-	bb, _ := t.src.(BalanceBatcher)
+	bb := t.caps.Balances
 	var bres []BalanceResult
 	balances := func() {
 		if bb != nil && len(bqs) > 0 {
@@ -114,8 +114,8 @@ func (t *acctTracer) flush() {
 	}
 	// Whether a followed holder is a contract is asked at the end of the window
 	// (finish): known now, so it rides with the frontier.
-	if cb, ok := t.src.(ContractBatcher); ok {
-		if _, cc := t.src.(ContractChecker); cc {
+	if cb := t.caps.ContractBatch; cb != nil {
+		if t.caps.Contracts != nil {
 			var addrs []string
 			for _, f := range fs {
 				if f.follow {
@@ -212,7 +212,7 @@ func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bo
 // prefetchSeed queues the histories of a theft transaction's recipients (hop 1)
 // for a HistoryBatcher, as prefetch does for a followed holder's payees.
 func (t *acctTracer) prefetchSeed(trs []graph.Transfer) {
-	if _, ok := t.src.(HistoryBatcher); !ok {
+	if t.caps.Histories == nil {
 		return
 	}
 	for i := range trs {
@@ -236,8 +236,8 @@ func (t *acctTracer) prefetchSeed(trs []graph.Transfer) {
 // prefetchBalances asks a BalanceBatcher, in one batch, for the end-of-window
 // balances reconcile needs and the frontiers did not bring.
 func (t *acctTracer) prefetchBalances(checks []*balanceCheck) {
-	bb, ok := t.src.(BalanceBatcher)
-	if !ok {
+	bb := t.caps.Balances
+	if bb == nil {
 		return
 	}
 	var qs []BalanceQuery

@@ -232,8 +232,8 @@ func (x *crosser) events(l *xleg, tx string) []graph.CrossEvent {
 	if evs, ok := x.txEvents[k]; ok {
 		return evs
 	}
-	cs, ok := x.srcs[l.chain].(CrossingSource)
-	if !ok {
+	cs := CapabilitiesOf(x.srcs[l.chain]).Crossings
+	if cs == nil {
 		return nil
 	}
 	evs, err := cs.TxCrossEvents(x.ctx, tx)
@@ -491,8 +491,8 @@ func (x *crosser) window(chain string, from int64) (uint64, uint64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	bt, ok := src.(BlockTimer)
-	if !ok {
+	bt := CapabilitiesOf(src).BlockTimes
+	if bt == nil {
 		return 0, tip, nil
 	}
 	start := time.Unix(from, 0)
@@ -536,7 +536,7 @@ func (x *crosser) findMemoOut(chain string, c *graph.Crossing, op string, memole
 		}
 		return !named, false
 	}
-	if cs, ok := src.(CrossingSource); ok {
+	if cs := CapabilitiesOf(src).Crossings; cs != nil {
 		lo, hi, err := x.window(chain, c.InTime)
 		if err != nil {
 			x.warn(lg, "searching %s for the payout of %s: %v", chain, c.InTx, err)
@@ -677,9 +677,9 @@ func (x *crosser) tolerated(in, out *big.Int) bool {
 // findMint searches chain for the lock-and-mint payout of c: the LogAnySwapIn
 // naming c's source tx, else one paying c's recipient about c's amount in the window.
 func (x *crosser) findMint(chain string, c *graph.Crossing) *payout {
-	cs, ok := x.srcs[chain].(CrossingSource)
+	cs := CapabilitiesOf(x.srcs[chain]).Crossings
 	lg := x.legOf(chain)
-	if !ok {
+	if cs == nil {
 		return nil
 	}
 	lo, hi, err := x.window(chain, c.InTime)

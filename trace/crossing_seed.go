@@ -147,7 +147,7 @@ func runCredits(ctx context.Context, src Source, credits []*creditSeed, opts Opt
 	default:
 		return nil, fmt.Errorf("source for %s serves neither an account nor a UTXO chain", info.Name)
 	}
-	if w, ok := src.(Warner); ok {
+	if w := CapabilitiesOf(src).Warnings; w != nil {
 		for _, m := range w.Warnings() {
 			c.warn("%s", m)
 		}

@@ -100,7 +100,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	if runErr != nil && len(c.ends) == 0 && len(c.totals) == 0 && seedError(runErr) {
 		return nil, runErr // nothing was traced: the seed itself is wrong
 	}
-	if w, ok := src.(Warner); ok {
+	if w := CapabilitiesOf(src).Warnings; w != nil {
 		for _, m := range w.Warnings() {
 			c.warn("%s", m)
 		}
@@ -191,9 +191,7 @@ func seedError(err error) bool {
 // that keep what they fetched gain from it: those that answer frontiers in
 // batches (the adapters, and a cache over them) do.
 func warmSeeds(ctx context.Context, src Source, specs []seedSpec) (wait func()) {
-	_, sb := src.(SpenderBatcher)
-	_, hb := src.(HistoryBatcher)
-	if !sb && !hb {
+	if caps := CapabilitiesOf(src); caps.Spenders == nil && caps.Histories == nil {
 		return func() {}
 	}
 	var txs []string

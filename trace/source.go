@@ -83,13 +83,13 @@ type UTXOSource interface {
 
 // ContractChecker is optionally implemented by account sources that can tell a
 // contract from an externally owned account, so funds a contract keeps show as a
-// contract endpoint.
+// contract endpoint (Capabilities.Contracts).
 type ContractChecker interface {
 	IsContract(ctx context.Context, addr string, block uint64) (bool, error)
 }
 
 // Warner is optionally implemented by sources that degrade (a missing tracer API,
-// a non-archive node) and must say so in the output.
+// a non-archive node) and must say so in the output (Capabilities.Warnings).
 type Warner interface {
 	Warnings() []string
 }

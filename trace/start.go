@@ -28,8 +28,8 @@ func resolveStart(ctx context.Context, src Source, o *Options, specs []seedSpec,
 		return nil
 	}
 	if !o.FromTime.IsZero() {
-		bt, ok := src.(BlockTimer)
-		if !ok {
+		bt := CapabilitiesOf(src).BlockTimes
+		if bt == nil {
 			return fmt.Errorf("%w: --from-block %s: this data source (%s) cannot tell block times; give the start as a block number", ErrBadInput, fmtTime(o.FromTime), src.Info().Name)
 		}
 		n, err := FirstBlockAtOrAfter(ctx, bt, o.FromTime, tip)

@@ -46,6 +46,7 @@ type txItem struct {
 type utxoTracer struct {
 	ctx     context.Context
 	src     UTXOSource
+	caps    Capabilities // src's, read once
 	o       *Options
 	c       *collector
 	info    ChainInfo
@@ -68,7 +69,7 @@ type utxoTracer struct {
 
 func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
 	t := &utxoTracer{
-		ctx: ctx, src: src, o: o, c: c, info: src.Info(), toBlock: toBlock,
+		ctx: ctx, src: src, caps: CapabilitiesOf(src), o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
 		outs: map[graph.Outpoint]*outState{}, queued: map[string]bool{}, done: map[string]bool{},
 		memo: map[graph.Outpoint]SpenderResult{},
@@ -233,8 +234,8 @@ func (t *utxoTracer) placeAll(sts []*outState) {
 // is asked while need is answered from the memo, so the next level waits until
 // it is complete (all of it queued) and leaves in one batch.
 func (t *utxoTracer) prefetch(need []*outState) {
-	sb, ok := t.src.(SpenderBatcher)
-	if !ok || t.err != nil || len(need) == 0 {
+	sb := t.caps.Spenders
+	if sb == nil || t.err != nil || len(need) == 0 {
 		return
 	}
 	var ops []graph.Outpoint

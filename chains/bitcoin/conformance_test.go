@@ -1,9 +1,11 @@
 package bitcoin
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/casestore"
 	"github.com/chaintrace/chaintrace/internal/sourcetest"
 )
 
@@ -11,6 +13,28 @@ import (
 func TestConformanceBtcd(t *testing.T) {
 	_, s := scenario(t)
 	sourcetest.Run(t, openBtcd(t, "btcd"), id(s.Theft))
+}
+
+// The cache over the adapter: the same contracts and the adapter's
+// capabilities (it once lost the block times, so a date start failed on every
+// cached Bitcoin chain).
+func TestConformanceBtcdCache(t *testing.T) {
+	_, s := scenario(t)
+	a := openBtcd(t, "btcd")
+	st, err := casestore.OpenCache(t.TempDir(), a.Info(), "btcd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := casestore.Cache(a, st, casestore.CacheOptions{})
+	want := []string{"Warnings", "BlockTimes", "Spenders"}
+	if got := sourcetest.Offered(a); !reflect.DeepEqual(got, want) {
+		t.Errorf("the adapter offers %v, want %v", got, want)
+	}
+	if got := sourcetest.Offered(c); !reflect.DeepEqual(got, want) {
+		t.Errorf("the cache offers %v, want %v (the adapter's)", got, want)
+	}
+	sourcetest.Run(t, c, id(s.Theft))
 }
 
 func TestConformanceEsploraRecording(t *testing.T) {

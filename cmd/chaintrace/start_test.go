@@ -109,3 +109,32 @@ func TestFromDateRecordReplay(t *testing.T) {
 		t.Errorf("replay with a date the recording never resolved: exit %d, stderr %s", r.code, r.errOut)
 	}
 }
+
+// TestFromDateThroughCache: a date start resolves through the cache, on a
+// cold and a warm cache, to the bytes it gives without one. The cache over a
+// batching adapter (every EVM and Bitcoin adapter) used to offer no block
+// times, so on public chains, where the cache is on by default, every date
+// start failed with "cannot tell block times".
+func TestFromDateThroughCache(t *testing.T) {
+	g := geth.NewAccount("cli/cache-date-holder")
+	n := geth.Start(t, geth.WithAlloc(types.GenesisAlloc{g.Address: {Balance: geth.Eth(3, 1)}}))
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("cli/cache-date-other"))
+	n.Commit()
+	h, err := n.Client().HeaderByNumber(context.Background(), big.NewInt(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := time.Unix(int64(h.Time), 0).UTC().Format(time.RFC3339)
+	base := []string{"trace", "--chain", "evm", "--rpc", n.URL(), "--history", "rpc", "-q", "--format", "json", "--from-block", date}
+	plain := runCLI(t, nil, append(base, "--no-cache", g.Hex())...)
+	if plain.code != exitOK || !strings.Contains(plain.out, `"from_block": "2"`) {
+		t.Fatalf("no cache: exit %d, stderr %s\n%s", plain.code, plain.errOut, plain.out)
+	}
+	dir := t.TempDir()
+	for _, run := range []string{"cold", "warm"} {
+		r := runCLI(t, nil, append(base, "--cache", dir, g.Hex())...)
+		if r.code != exitOK || r.out != plain.out {
+			t.Errorf("%s cache: exit %d, stderr %s; same bytes as without the cache: %v", run, r.code, r.errOut, r.out == plain.out)
+		}
+	}
+}

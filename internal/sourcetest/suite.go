@@ -406,3 +406,17 @@ func unanswered(t *testing.T, what string, err error) bool {
 	}
 	return false
 }
+
+// Offered names the capabilities src offers (the non-nil fields of
+// trace.CapabilitiesOf(src)), so a test can check that a wrapper (a cache, a
+// recording) offers what the source it wraps offers.
+func Offered(src trace.Source) []string {
+	caps := reflect.ValueOf(trace.CapabilitiesOf(src))
+	var names []string
+	for i := 0; i < caps.NumField(); i++ {
+		if !caps.Field(i).IsNil() {
+			names = append(names, caps.Type().Field(i).Name)
+		}
+	}
+	return names
+}
