@@ -76,6 +76,16 @@ type ContractBatcher interface {
 	AreContracts(ctx context.Context, addrs []string, block uint64) []ContractResult
 }
 
+// TipSeeder is optionally implemented by sources that can read the tip and
+// fetch the seed transactions in the same request (issue 18): Run then asks
+// for both at once instead of in two requests of one round trip.
+type TipSeeder interface {
+	// TipWithTxs returns what Tip returns. The transactions txids are asked in
+	// the same request and land in the source's caches, where the trace finds
+	// them; their errors are left to the trace's own calls, which ask again.
+	TipWithTxs(ctx context.Context, txids []string) (uint64, error)
+}
+
 // flush sends the queued history prefetches (and the opening balances of their
 // ledgers) as one batch each.
 func (t *acctTracer) flush() {

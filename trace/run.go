@@ -56,9 +56,15 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	// both in one round trip (issue 18). The seeds' answers land in the
 	// source's caches, where the trace below finds them; their errors are
 	// left to the trace's own calls, which ask again and report them.
-	stopWarm := warmSeeds(ctx, src, specs)
-	tip, err := src.Tip(ctx)
-	stopWarm()
+	var tip uint64
+	var err error
+	if ts, ok := src.(TipSeeder); ok {
+		tip, err = ts.TipWithTxs(ctx, seedTxs(specs))
+	} else {
+		stopWarm := warmSeeds(ctx, src, specs)
+		tip, err = src.Tip(ctx)
+		stopWarm()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the chain tip: %w", err)
 	}
@@ -194,15 +200,7 @@ func warmSeeds(ctx context.Context, src Source, specs []seedSpec) (wait func()) 
 	if caps := CapabilitiesOf(src); caps.Spenders == nil && caps.Histories == nil {
 		return func() {}
 	}
-	var txs []string
-	for _, sp := range specs {
-		switch {
-		case sp.outpoint != nil:
-			txs = append(txs, sp.outpoint.TxID)
-		case sp.tx != "":
-			txs = append(txs, sp.tx)
-		}
-	}
+	txs := seedTxs(specs)
 	if len(txs) == 0 {
 		return func() {}
 	}
@@ -219,4 +217,18 @@ func warmSeeds(ctx context.Context, src Source, specs []seedSpec) (wait func()) 
 		}
 	}()
 	return func() { <-done }
+}
+
+// seedTxs lists the transactions the seeds name (a txid, a txid:vout).
+func seedTxs(specs []seedSpec) []string {
+	var txs []string
+	for _, sp := range specs {
+		switch {
+		case sp.outpoint != nil:
+			txs = append(txs, sp.outpoint.TxID)
+		case sp.tx != "":
+			txs = append(txs, sp.tx)
+		}
+	}
+	return txs
 }

@@ -393,3 +393,77 @@ func searchCheck(addr string, params *chaincfg.Params) func(json.RawMessage) err
 		return nil
 	}
 }
+
+var _ trace.TipSeeder = (*Adapter)(nil)
+
+// TipWithTxs reads the tip and fetches the seed transactions txids in one
+// request on a JSON-RPC node (getblockcount, getrawtransaction of each,
+// getblockcount), other backends in two requests at once. On btcd the seed
+// blocks' heights come from the answers' confirmations when the two counts
+// agree, their headers checked with the first frontier (as spenders does), so
+// the seed costs no getblockheader round trip. The transactions' own errors are
+// left to the trace's calls, which ask again.
+func (a *Adapter) TipWithTxs(ctx context.Context, txids []string) (uint64, error) {
+	var ids []string
+	for _, t := range txids {
+		if id, err := validTxID(t); err == nil && a.rawTx(id) == nil {
+			ids = append(ids, id)
+		}
+	}
+	ids = uniq(ids)
+	b, ok := a.backend.(*rpcBackend)
+	if !ok || len(ids) == 0 || b.c.r.BatchSize() < len(ids)+2 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if len(ids) > 0 {
+				a.load(ctx, ids) //nolint:errcheck // left to the trace's own calls
+			}
+		}()
+		tip, err := a.Tip(ctx)
+		<-done
+		return tip, err
+	}
+	var before, after uint64
+	calls, res := txCalls(ids)
+	first := &rpcCall{Method: "getblockcount", Result: &before, Check: httpx.CallerChecks}
+	last := &rpcCall{Method: "getblockcount", Result: &after, Check: httpx.CallerChecks}
+	all := append(append([]*rpcCall{first}, calls...), last)
+	if err := b.c.batch(ctx, all); err != nil {
+		return 0, err
+	}
+	switch {
+	case last.Err != nil:
+		return 0, last.Err
+	case first.Err != nil:
+		return 0, first.Err
+	}
+	got := map[string]*rawTx{}
+	if b.collect(ids, calls, res, got) != nil {
+		return after, nil // the trace's own Tx reports it
+	}
+	for i, id := range ids {
+		r := got[id]
+		if r == nil {
+			continue
+		}
+		a.addRaw(r)
+		n := res[i]
+		if !b.btcd || before != after || n.BlockHash == "" || n.Confirmations == 0 || n.Confirmations > before+1 {
+			continue // the height comes from the block's header, as before
+		}
+		h := before - n.Confirmations + 1
+		if b.c.view != nil && b.c.view.Observe(h, n.BlockHash, "") != nil {
+			continue // does not fit the chain read so far: the header is asked and reports it
+		}
+		if a.noteHeight(n.BlockHash, h) {
+			b.umu.Lock()
+			if b.unchecked == nil {
+				b.unchecked = map[string]uint64{}
+			}
+			b.unchecked[n.BlockHash] = h
+			b.umu.Unlock()
+		}
+	}
+	return after, nil
+}

@@ -1,10 +1,12 @@
 package bitcoin
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/trace"
 )
 
 // Spenders answers what Spender does, output by output, on fresh adapters
@@ -30,5 +32,56 @@ func TestSpendersMatchSpender(t *testing.T) {
 	}
 	if n := batched.Requests() - r0; n > 8 { // one Spender each would take about 40
 		t.Errorf("Spenders of %d outputs took %d requests, want a few", len(ops), n)
+	}
+}
+
+// TipWithTxs reads the tip and the seed in one request on btcd, dates the
+// seed's block from its confirmations (its header then rides with the next
+// frontier), and the seed Tx after it costs one request (prevouts only) and
+// equals the Tx of a fresh adapter, height included.
+func TestTipWithTxsOneRequest(t *testing.T) {
+	_, s := scenario(t)
+	want, err := openBtcd(t, "btcd").Tx(ctx, id(s.Consolidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip, err := openBtcd(t, "btcd").Tip(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := openBtcd(t, "btcd")
+	r0 := a.Requests()
+	got, err := a.TipWithTxs(ctx, []string{id(s.Consolidate), id(s.Consolidate), "not a txid"})
+	if err != nil || got != tip {
+		t.Fatalf("TipWithTxs = %d, %v; want %d", got, err, tip)
+	}
+	if n := a.Requests() - r0; n != 1 {
+		t.Errorf("TipWithTxs took %d requests, want 1", n)
+	}
+	if want.BlockHash == "" {
+		t.Fatal("the consolidation is not confirmed")
+	}
+	if u := a.backend.(*rpcBackend).unchecked; len(u) != 1 || u[want.BlockHash] != want.Block {
+		t.Errorf("seed block %s dated %d by confirmations, header says %d", want.BlockHash, u[want.BlockHash], want.Block)
+	}
+	r1 := a.Requests()
+	tx, err := a.Tx(ctx, id(s.Consolidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := a.Requests() - r1; n != 1 {
+		t.Errorf("Tx after TipWithTxs took %d requests, want 1 (prevouts; no header)", n)
+	}
+	if !reflect.DeepEqual(tx, want) {
+		t.Errorf("Tx after TipWithTxs\n%+v\nwant\n%+v", tx, want)
+	}
+	// An unknown seed is left to the trace's own call, which reports it.
+	b := openBtcd(t, "btcd")
+	missing := "00000000000000000000000000000000000000000000000000000000000000aa"
+	if got, err := b.TipWithTxs(ctx, []string{missing}); err != nil || got != tip {
+		t.Errorf("TipWithTxs(unknown) = %d, %v; want %d, nil", got, err, tip)
+	}
+	if _, err := b.Tx(ctx, missing); !errors.Is(err, trace.ErrNotFound) {
+		t.Errorf("Tx(unknown) after TipWithTxs: %v, want ErrNotFound", err)
 	}
 }
