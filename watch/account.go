@@ -141,7 +141,7 @@ func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding
 		if amt.Sign() == 0 {
 			continue
 		}
-		e := w.endpointEvent(base, h, ep, amt, hashes)
+		e := w.endpointEvent(base, h, &mv, ep, amt, hashes)
 		if e.Kind == NewHolding && watchable(ep.Kind) {
 			key := ep.Address + "/" + ep.Asset
 			if strings.EqualFold(ep.Address, h.Address) && ep.Asset == h.Asset {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -117,6 +118,8 @@ type State struct {
 	Recent    []recentEvent          `json:"recent"`
 	NextSeq   int64                  `json:"next_seq"`
 	Assets    map[string]graph.Asset `json:"assets"`
+	// Manual are the addresses given by hand (--address), in the order given.
+	Manual []string `json:"manual,omitempty"`
 }
 
 // Config is what a Watcher needs.
@@ -145,7 +148,8 @@ type Watcher struct {
 }
 
 // New opens the watch: the state stored in cfg.Log when there is one (a
-// restart), otherwise holdings found by the trace res at res.Tip.
+// restart), otherwise the holdings found by the trace res at res.Tip and the
+// extra ones (ManualHoldings, at the same block).
 func New(cfg Config, res *graph.Result, extra []Holding) (*Watcher, error) {
 	if cfg.Confirmations == 0 {
 		cfg.Confirmations = 1
@@ -178,6 +182,11 @@ func New(cfg Config, res *graph.Result, extra []Holding) (*Watcher, error) {
 	hs = append(hs, extra...)
 	w.st = State{Chain: res.Chain, Seeds: res.Seeds, Start: res.Tip, Last: res.Tip, Hashes: map[uint64]string{},
 		Holdings: hs, NextSeq: 1, Assets: map[string]graph.Asset{}}
+	for _, h := range extra {
+		if h.Kind == Manual && !slices.Contains(w.st.Manual, h.Address) {
+			w.st.Manual = append(w.st.Manual, h.Address)
+		}
+	}
 	for id, a := range res.Assets {
 		w.st.Assets[id] = a
 	}
@@ -557,7 +566,7 @@ func (w *Watcher) onwardUTXO(ctx context.Context, src trace.Source, h Holding, o
 		if amt.Sign() == 0 {
 			continue
 		}
-		e := w.endpointEvent(base, h, ep, amt, hashes)
+		e := w.endpointEvent(base, h, &mv, ep, amt, hashes)
 		events = append(events, e)
 		if e.Kind == NewHolding && watchable(ep.Kind) {
 			key := ep.Outpoint
@@ -571,11 +580,13 @@ func (w *Watcher) onwardUTXO(ctx context.Context, src trace.Source, h Holding, o
 	return next, events, nil
 }
 
-// join appends b to a, dropping b's first element when it repeats a's last.
 // endpointEvent is the event of an onward trace's endpoint ep, which received
 // amt of the holding h's taint: where it arrived (an output for a watchable
-// UTXO holding), through which transaction, and what kind of place it is.
-func (w *Watcher) endpointEvent(base Event, h Holding, ep *graph.Endpoint, amt *big.Int, hashes map[uint64]string) Event {
+// UTXO holding), through which transaction, and what kind of place it is. An
+// endpoint whose funds arrived before the movement mv (the holding's own
+// address, found an exchange deposit because the movement swept it into the
+// exchange) is dated by the movement: the event is what happened now.
+func (w *Watcher) endpointEvent(base Event, h Holding, mv *Event, ep *graph.Endpoint, amt *big.Int, hashes map[uint64]string) Event {
 	e := base
 	e.Endpoint, e.Label, e.Category, e.Amount = ep.Kind, ep.Label, ep.Category, amt.String()
 	e.At, e.Outpoint = ep.Address, ep.Outpoint
@@ -591,6 +602,9 @@ func (w *Watcher) endpointEvent(base Event, h Holding, ep *graph.Endpoint, amt *
 		e.Tx, e.Block, e.Time, e.From = in.Tx, in.Block, in.Time, in.From
 	}
 	e.BlockHash = hashes[e.Block]
+	if e.Tx == "" || e.Block <= h.Since {
+		e.Tx, e.Block, e.Time, e.BlockHash, e.From = mv.Tx, mv.Block, mv.Time, mv.BlockHash, h.Address
+	}
 	e.To = []string{ep.Address}
 	e.Path = join(h.Path, ep.Path)
 	switch ep.Kind {
@@ -611,6 +625,7 @@ func (w *Watcher) endpointEvent(base Event, h Holding, ep *graph.Endpoint, amt *
 	return e
 }
 
+// join appends b to a, dropping b's first element when it repeats a's last.
 func join(a, b []string) []string {
 	out := append([]string{}, a...)
 	for i, x := range b {

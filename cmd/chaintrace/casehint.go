@@ -33,13 +33,7 @@ func caseFileMistake(path string) error {
 	name := escape.Terminal(path)
 	trimmed := bytes.TrimSpace(head)
 	if bytes.HasPrefix(trimmed, []byte("{")) {
-		var r struct {
-			Schema    any             `json:"schema"`
-			Tool      string          `json:"tool"`
-			Seeds     []string        `json:"seeds"`
-			Endpoints json.RawMessage `json:"endpoints"`
-		}
-		if json.Unmarshal(head, &r) == nil && r.Schema != nil && r.Endpoints != nil {
+		if r, ok := resultHead(head); ok {
 			return badInput("--case %s is a chaintrace result (the output of --format json), not a case file: a result holds what a trace concluded, a case the chain data a trace reads. "+
 				"To trace again, give its seeds (%d in the file) with --chain/--rpc; to replay offline later, record a case with --record CASE.db; "+
 				"to check a result in CI, write a check spec (chaintrace check --help)", name, len(r.Seeds))
@@ -61,6 +55,35 @@ func caseFileMistake(path string) error {
 	}
 	return badInput("--case %s is a check spec (YAML: a case to replay and the conclusions expected of it), not a case file: run it with chaintrace check %s, or trace its case with --case %s",
 		name, name, escape.Terminal(c))
+}
+
+// resultHead reads the start of a file as a chaintrace JSON result (the
+// output of --format json); ok is false for anything else.
+func resultHead(head []byte) (r struct {
+	Schema    any             `json:"schema"`
+	Tool      string          `json:"tool"`
+	Seeds     []string        `json:"seeds"`
+	Endpoints json.RawMessage `json:"endpoints"`
+}, ok bool) {
+	if json.Unmarshal(head, &r) == nil && r.Schema != nil && r.Endpoints != nil {
+		return r, true
+	}
+	return r, false
+}
+
+// isResultFile reports whether path is a chaintrace JSON result.
+func isResultFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	if err != nil {
+		return false
+	}
+	_, ok := resultHead(bytes.TrimSpace(head))
+	return ok
 }
 
 // outpointSeed is a Bitcoin output, txid:vout.

@@ -9,13 +9,17 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/casestore"
+	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/chaintrace/chaintrace/watch"
@@ -35,6 +39,8 @@ type WatchOptions struct {
 	Until         string        // --until exchange: stop when funds reach an exchange
 	UntilBlock    uint64        // --until-block: stop once this block is processed
 	Status        bool          // --status: summarise the state and exit
+	Result        string        // --result: start from a JSON result (trace --format json) instead of tracing
+	Address       []string      // --address: addresses watched by hand, besides (or instead of) a trace's holdings
 
 	// tick, when set, replaces the --interval ticker (tests drive the loop).
 	tick func() <-chan time.Time
@@ -56,6 +62,11 @@ movement is traced onward with the same policy and options, and every step becom
 event: moved, reached-exchange, reached-mixer, reached-bridge, new-holding, and retracted
 when a reorganisation removes a block an event came from.
 
+Instead of tracing, --result FILE starts from a result written earlier by trace --format
+json (its chain, holdings, policy and options); --address ADDR (repeatable) also
+watches an address by hand: its whole balance of the chain's coin (account chains) or
+its unspent outputs (Bitcoin), with or without seeds.
+
 Each event is one line on standard error; --format jsonl also writes it as JSON on
 standard output, --exec runs a command per event with the JSON on its standard input.
 The state (holdings, last block, events sent) is kept in --state (default: the --case
@@ -66,6 +77,8 @@ Exit codes: 0 stopped (--until-block reached, or interrupted with Ctrl-C),
 1 the node failed, 2 bad input, 4 --until exchange: funds reached an exchange.`,
 		Example: `  chaintrace watch --chain btc --rpc http://u:p@127.0.0.1:8334 --state theft.db <txid>:0
   chaintrace watch --case theft.db --rpc http://u:p@127.0.0.1:8334 --until exchange
+  chaintrace watch --result theft.json --rpc http://127.0.0.1:8545 --state theft.db
+  chaintrace watch --chain eth --rpc http://127.0.0.1:8545 --state w.db --address 0x… --address 0x…
   chaintrace watch --state theft.db --status`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Seeds = args
@@ -86,6 +99,8 @@ Exit codes: 0 stopped (--until-block reached, or interrupted with Ctrl-C),
 	f.StringVar(&o.Until, "until", "", "stop when: exchange (tainted funds reached an exchange; exit code 4)")
 	f.Uint64Var(&o.UntilBlock, "until-block", 0, "stop once this block is processed (0: run until interrupted)")
 	f.BoolVar(&o.Status, "status", false, "summarise the watch state in --state and exit (no network)")
+	f.StringVar(&o.Result, "result", "", "start from this JSON result (trace --format json) instead of tracing: its chain, watched holdings, policy and options")
+	f.StringArrayVar(&o.Address, "address", nil, "also watch this address by hand (repeatable): its balance of the chain's coin, or on Bitcoin its unspent outputs")
 	return cmd
 }
 
@@ -129,6 +144,15 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		return watchStatus(o, path)
 	}
 	o.NoCache, o.Record = true, "" // a cached "unspent" is never the current state
+	if o.Case != "" && isResultFile(o.Case) {
+		return badInput("--case %s is a chaintrace result (the output of --format json), not a case file: start the watch from it with --result %s (and --rpc for the live node)", escape.Terminal(o.Case), escape.Terminal(o.Case))
+	}
+	var given *graph.Result
+	if o.Result != "" {
+		if given, err = o.readResult(); err != nil {
+			return err
+		}
+	}
 	if err := o.Precheck(o.env); err != nil {
 		return err
 	}
@@ -161,14 +185,32 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		if len(seeds) == 0 {
 			seeds = src.Seeds
 		}
-		if len(seeds) == 0 {
-			return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block, or a --case with its own seeds")
+		switch {
+		case given != nil:
+			if err := sameChain(given, src.Source.Info()); err != nil {
+				return err
+			}
+			res = given
+		case len(seeds) > 0:
+			r, err := trace.Run(ctx, src.Source, seeds, topts)
+			if err != nil {
+				return fmt.Errorf("the trace the watch starts from failed: %w", err)
+			}
+			res = r
+		case len(o.Address) > 0:
+			if o.Format == "report" || o.Format == "html" {
+				return badInput("--format %s refreshes a trace's report, and addresses given by hand alone have no trace: add the theft's seeds (or --result)", o.Format)
+			}
+			info := src.Source.Info()
+			tip, err := src.Source.Tip(ctx)
+			if err != nil {
+				return fmt.Errorf("reading the chain tip: %w", err)
+			}
+			res = &graph.Result{Chain: info.Name, Family: info.Family, Seeds: []string{}, Tip: tip,
+				Assets: map[string]graph.Asset{info.Native.ID: info.Native}}
+		default:
+			return badInput("no seed given: pass a theft transaction hash, a txid:vout, or an address with --from-block, a --case with its own seeds, a --result FILE, or --address ADDR")
 		}
-		r, err := trace.Run(ctx, src.Source, seeds, topts)
-		if err != nil {
-			return fmt.Errorf("the trace the watch starts from failed: %w", err)
-		}
-		res = r
 	}
 
 	// The live node the watch polls: the case's chain, never through a cache.
@@ -180,6 +222,12 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		return err
 	}
 	defer live.Close()
+	var manual []watch.Holding
+	if prev == nil && len(o.Address) > 0 {
+		if manual, err = watch.ManualHoldings(ctx, live.Source, o.Address, res.Tip); err != nil {
+			return err
+		}
+	}
 	em := &emitter{o: o}
 	w, err := watch.New(watch.Config{
 		Live: live.Source,
@@ -194,9 +242,17 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		Confirmations: o.Confirmations,
 		Log:           log,
 		Emit:          em.emit,
-	}, res, nil)
+	}, res, manual)
 	if err != nil {
 		return err
+	}
+	if prev != nil {
+		if err := o.sameAddresses(live.Source, w.State()); err != nil {
+			return err
+		}
+	}
+	if (o.Format == "report" || o.Format == "html") && len(w.State().Seeds) == 0 {
+		return badInput("--format %s refreshes a trace's report, and the watch in %s has no seeds (addresses given by hand only)", o.Format, path)
 	}
 	if prev == nil {
 		fmt.Fprintf(o.IO.ErrOut, "watch: %d holdings of %s at block %d, state in %s\n", len(w.State().Holdings), w.State().Chain, w.Last(), path)
@@ -267,6 +323,66 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	}
 }
 
+// readResult reads --result and makes its chain and recorded options the
+// watch's, for every option the command line does not give.
+func (o *WatchOptions) readResult() (*graph.Result, error) {
+	if len(o.Seeds) > 0 {
+		return nil, badInput("--result %s and seeds exclude each other: the result's seeds are the watch's", o.Result)
+	}
+	if o.Case != "" {
+		return nil, badInput("--result and --case exclude each other: --result starts from a trace's conclusions, --case traces again (give --rpc for the live node)")
+	}
+	f, err := os.Open(o.Result)
+	if err != nil {
+		return nil, badInput("--result: %v", err)
+	}
+	defer f.Close()
+	res, err := watch.ReadResult(f, o.Result)
+	if err != nil {
+		return nil, err
+	}
+	if o.Chain == "" {
+		o.Chain = res.Chain
+	} else if chainid.Key(o.Chain) != chainid.Key(res.Chain) {
+		return nil, badInput("--chain %s does not match the chain of --result %s (%s)", o.Chain, o.Result, res.Chain)
+	}
+	given := func(name string) bool { return o.env.Flags != nil && o.env.Flags.Changed(name) }
+	differ, err := o.ApplyResult(res, given)
+	if err != nil {
+		return nil, badInput("--result %s: %v", o.Result, err)
+	}
+	if len(differ) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "watch: onward movements are traced with %s, not the result's options\n", strings.Join(differ, ", "))
+	}
+	if res.Error != "" {
+		fmt.Fprintf(o.IO.ErrOut, "watch: --result %s is of a trace that stopped early (%s): only the holdings it found are watched\n", o.Result, res.Error)
+	}
+	return res, nil
+}
+
+// sameChain refuses a result of another chain than the node's.
+func sameChain(res *graph.Result, info trace.ChainInfo) error {
+	if chainid.Key(res.Chain) != chainid.Key(info.Name) || res.Family != info.Family {
+		return badInput("the result is of chain %s (%s), but the node serves %s (%s)", res.Chain, res.Family, info.Name, info.Family)
+	}
+	return nil
+}
+
+// sameAddresses: a resumed watch keeps its holdings; an --address it was not
+// started with is refused rather than silently not watched.
+func (o *WatchOptions) sameAddresses(live trace.Source, st watch.State) error {
+	for _, a := range o.Address {
+		n, err := live.NormalizeAddress(a)
+		if err != nil {
+			return fmt.Errorf("--address %s is not an address of %s: %w", a, live.Info().Name, err)
+		}
+		if !slices.Contains(st.Manual, n) {
+			return badInput("--address %s: the watch in its --state file was started without it and resumes with its own holdings; start a new watch (another --state) to watch it", n)
+		}
+	}
+	return nil
+}
+
 // emitter delivers events: a line on stderr, JSON on stdout, --exec.
 type emitter struct {
 	o       *WatchOptions
@@ -327,7 +443,14 @@ func watchStatus(o *WatchOptions, path string) error {
 }
 
 func writeStatus(w io.Writer, st *watch.State, evs []casestore.WatchEvent) error {
-	fmt.Fprintf(w, "chain %s, seeds %v\n", st.Chain, st.Seeds)
+	seeds := "none"
+	if len(st.Seeds) > 0 {
+		seeds = strings.Join(st.Seeds, " ")
+	}
+	fmt.Fprintf(w, "chain %s, seeds %s\n", st.Chain, seeds)
+	if len(st.Manual) > 0 {
+		fmt.Fprintf(w, "addresses watched by hand (--address): %s\n", strings.Join(st.Manual, " "))
+	}
 	fmt.Fprintf(w, "watching since block %d, last block processed %d\n", st.Start, st.Last)
 	counts := map[string]int{}
 	unsent := 0

@@ -1,8 +1,10 @@
 package opening
 
 import (
+	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -178,5 +180,59 @@ func TestCheckNamesSpecKeys(t *testing.T) {
 	o.Hops = 0
 	if err := o.Check(); err == nil || !strings.Contains(err.Error(), "--hops 0: want 1 or more") {
 		t.Errorf("flags: err = %v", err)
+	}
+}
+
+// A JSON result carries the options that produced it: ApplyResult onto the
+// defaults gives back the trace options of the command line that traced it,
+// on an account and a UTXO case; an option given on the command line wins
+// and is named.
+func TestApplyResultRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		demo string
+		args []string
+	}{
+		{"demo", []string{"--policy", "poison", "--hops", "3", "--min-amount", "0.25", "--max-addresses", "50", "--address-budget", "20",
+			"--stop-at", "exchange,dex", "--through", "0x1111111111111111111111111111111111111111", "--deposit-alpha", "0.5", "--deposit-tau", "77", "--no-swaps"}},
+		{"demo", []string{"--deposit-rule=false", "--stop-at", ""}},
+		{"demo-btc", []string{"--policy", "fifo", "--hops", "2", "--heuristics", "coinjoin", "--deposit-tau", "9"}},
+		{"demo-btc", []string{"--heuristics", ""}},
+	} {
+		o := fromFlags(t, append([]string{"--case", tc.demo}, tc.args...)...)
+		src, err := Open(ctx, &o, Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		native := src.Source.Info().Native
+		want, err := o.Trace(native)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := trace.Run(ctx, src.Source, src.Seeds, want)
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back := Defaults()
+		differ, err := back.ApplyResult(res, func(string) bool { return false })
+		if err != nil || differ != nil {
+			t.Fatalf("%s %v: ApplyResult: %v, differ %v", tc.demo, tc.args, err, differ)
+		}
+		got, err := back.Trace(native)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got.StopAt) // a set: the result keeps it sorted
+		slices.Sort(want.StopAt)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %v: options from the result\n%+v\nwant\n%+v", tc.demo, tc.args, got, want)
+		}
+		// --hops given: kept, and named
+		cl := fromFlags(t, "--hops", "9")
+		differ, err = cl.ApplyResult(res, func(n string) bool { return n == "hops" })
+		if err != nil || cl.Hops != 9 || len(differ) != 1 || !strings.HasPrefix(differ[0], "--hops 9 (recorded: ") {
+			t.Errorf("%s: given --hops 9: hops %d, differ %v, err %v", tc.demo, cl.Hops, differ, err)
+		}
 	}
 }
