@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 )
 
@@ -61,6 +63,57 @@ func TestWatchCLIGeth(t *testing.T) {
 		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, strings.Join(evs, " "), want, r.errOut)
 	}
 	if r = watchCmd("--until-block", fmt.Sprint(b)); r.code != 0 || r.out != "" {
+		t.Fatalf("restart with nothing new: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+}
+
+// TestWatchCLIGethMixer: a watched holding on a real geth deposits into a
+// labelled Tornado Cash-style pool (a contract call with value, as the real
+// pool's deposit(bytes32)): exactly moved + reached-mixer, with the haircut
+// share of the deposit; a restart sends nothing again.
+func TestWatchCLIGethMixer(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief := geth.NewAccount("mx-cli-victim"), geth.NewAccount("mx-cli-thief")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief) // gas money, not stolen
+	pool := n.DeployTornado(n.Faucet(), geth.Eth(1, 1))
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,Tornado.Cash 1 ETH,mixer,test,95\n", pool.Hex())), 0o644)
+	state := filepath.Join(dir, "watch.db")
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	watchCmd := func(until uint64) result {
+		return runCLI(t, nil, "watch", "--chain", chain, "--rpc", n.URL(), "--state", state, "--labels", labels,
+			"--format", "jsonl", "--interval", "1h", "--until-block", fmt.Sprint(until), theft.Hex())
+	}
+	if r := watchCmd(start); r.code != 0 || r.out != "" {
+		t.Fatalf("first run: code %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
+	}
+	dep := n.TornadoDeposit(thief, pool, geth.Eth(1, 1), common.HexToHash("0x01"), geth.Fees{})
+	b := n.Commit()
+	n.MustSucceed(dep)
+	r := watchCmd(b)
+	was := geth.Eth(101, 10)
+	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(1, 1)), n.Fee(dep))
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
+	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
+	toMixer := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(1, 1), geth.Eth(10, 1)), was)
+	var evs []string
+	for _, e := range eventsOf(t, r.out) {
+		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s:%s:%s:%s:%s", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint, e.At, e.Label, e.Category, e.Amount))
+	}
+	want := fmt.Sprintf("1:moved@%d:%s:::::%s 2:reached-mixer@%d:%s:mixer:%s:Tornado.Cash 1 ETH:mixer:%s",
+		b, dep.Hex(), moved, b, dep.Hex(), pool.Hex(), toMixer)
+	if r.code != 0 || strings.Join(evs, " ") != want {
+		t.Fatalf("after the deposit: code %d, events\n%s\nwant\n%s\nstderr %s", r.code, strings.Join(evs, " "), want, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "MIXER      block "+fmt.Sprint(b)) {
+		t.Fatalf("no MIXER line on stderr:\n%s", r.errOut)
+	}
+	if r = watchCmd(b); r.code != 0 || r.out != "" {
 		t.Fatalf("restart with nothing new: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
 	}
 }

@@ -157,7 +157,8 @@ func TestWatchCLIGethStart(t *testing.T) {
 // TestWatchCLIBitcoinAddress watches a Bitcoin address by hand on a real btcd:
 // its unspent outputs are the holdings (one already spent is not), and
 // sweeping one of them into a labelled exchange sends the exact events, dated
-// by the sweep (not by the deposit's own, older, funding).
+// by the sweep (not by the deposit's own, older, funding); the other paying a
+// labelled mixer sends moved, reached-mixer and new-holding for the change.
 func TestWatchCLIBitcoinAddress(t *testing.T) {
 	n, err := btcd.Start(context.Background(), btcd.Options{})
 	if err != nil {
@@ -168,7 +169,7 @@ func TestWatchCLIBitcoinAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := func(l string) *btcd.Key { return btcd.NewKey(l, btcd.P2PKH, &chaincfg.RegressionNetParams) }
-	mule, hot, other := k("ad-mule"), k("ad-hot"), k("ad-other")
+	mule, hot, other, mixer := k("ad-mule"), k("ad-hot"), k("ad-other"), k("ad-mixer")
 	fund, coins, err := n.Fund(btcd.TxFee, btcd.Output{Key: mule, Value: 1_0000_0000}, btcd.Output{Key: mule, Value: 2000_0000}, btcd.Output{Key: mule, Value: 3000_0000})
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +187,8 @@ func TestWatchCLIBitcoinAddress(t *testing.T) {
 	start := n.Height()
 	dir := t.TempDir()
 	labels := filepath.Join(dir, "labels.csv")
-	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+hot.Address+",HotWallet,exchange,test,90\n"), 0o644)
+	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+hot.Address+",HotWallet,exchange,test,90\n"+
+		"btc-regtest,"+mixer.Address+",Wasabi,mixer,test,90\n"), 0o644)
 	state := filepath.Join(dir, "watch.db")
 	watchCmd := func(extra ...string) result {
 		return runCLI(t, nil, append([]string{"watch", "--chain", "btc-regtest", "--rpc", n.URL(), "--state", state, "--labels", labels,
@@ -219,6 +221,23 @@ func TestWatchCLIBitcoinAddress(t *testing.T) {
 	}
 	if e := eventsOf(t, r.out)[1]; e.From != mule.Address || e.Holding != coins[0].OutPoint.String() {
 		t.Fatalf("reached-exchange: from %s holding %s", e.From, e.Holding)
+	}
+	// the other watched output pays a labelled mixer, the change stays watched
+	mix, _, err := n.Spend([]btcd.Coin{coins[1]}, []btcd.Output{{Key: mixer, Value: 1000_0000}, {Key: k("ad-change"), Value: 999_0000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Mine(mix); err != nil {
+		t.Fatal(err)
+	}
+	r = watchCmd("--until-block", fmt.Sprint(b+1))
+	want = fmt.Sprintf("3:moved@%d:%s::::20000000 4:reached-mixer@%d:%s:mixer:%s::10000000 5:new-holding@%d:%s:unspent:%s:1::9990000",
+		b+1, mix.TxHash(), b+1, mix.TxHash(), mixer.Address, b+1, mix.TxHash(), mix.TxHash())
+	if got := briefEvents(t, r.out); r.code != 0 || got != want {
+		t.Fatalf("mixer deposit: code %d, events\n%s\nwant\n%s\nstderr %s", r.code, got, want, r.errOut)
+	}
+	if e := eventsOf(t, r.out)[1]; e.Label != "Wasabi" || e.Category != "mixer" {
+		t.Fatalf("reached-mixer label %q category %q", e.Label, e.Category)
 	}
 	r = runCLI(t, nil, "watch", "--chain", "btc-regtest", "--rpc", n.URL(), "--state", filepath.Join(dir, "w2.db"), "--address", other.Address+"x")
 	if r.code != exitInput || !strings.Contains(r.errOut, "--address "+other.Address+"x is not an address of btc-regtest") {
