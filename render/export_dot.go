@@ -64,12 +64,34 @@ func styleOf(role string) nodeStyle {
 // '&' and any Unicode in label names cannot break the file. Output is
 // deterministic.
 func WriteDOT(w io.Writer, r *graph.Result) error {
+	return WriteDOTWith(w, r, DOTOptions{})
+}
+
+// DOTOptions change how WriteDOTWith lays a graph out; the zero value is
+// WriteDOT's.
+type DOTOptions struct {
+	// Vertical ranks the graph top to bottom instead of left to right, so a
+	// deep path fits a portrait page's width (the report's per-exchange graphs).
+	Vertical bool
+	// Title replaces the heading (tool, chain, policy, tip, one line per seed).
+	Title string
+}
+
+// WriteDOTWith is WriteDOT with options.
+func WriteDOTWith(w io.Writer, r *graph.Result, o DOTOptions) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
+	rankdir, title := "LR", dotTitle(r)
+	if o.Vertical {
+		rankdir = "TB"
+	}
+	if o.Title != "" {
+		title = htmlText(truncate(o.Title, 120)) + `<BR ALIGN="LEFT"/>`
+	}
 	p("// chaintrace fund-flow graph; render with: dot -Tsvg trace.dot > trace.svg\n")
 	p("digraph chaintrace {\n")
-	p("  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.6, label=<%s>];\n", dotTitle(r))
+	p("  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.6, label=<%s>];\n", rankdir, title)
 	p("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#555555\"];\n")
 	p("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#444444\", arrowsize=0.7];\n")
 

@@ -58,11 +58,47 @@ type htmlData struct {
 	SVG       template.HTML
 	GraphNote string
 	DOTFile   string
+	// ExchangeSVG[i] draws how the funds reached Exchanges[i] (empty when the
+	// graph is not rendered).
+	ExchangeSVG []template.HTML
 }
 
 // svgStart finds the <svg element; the XML prolog and DOCTYPE dot writes before
 // it are not allowed inside HTML.
 var svgStart = regexp.MustCompile(`(?s)<svg[\s>]`)
+
+// inlineSVG is the <svg> element of a renderer's output, for embedding; ""
+// when it has none. Graphviz escapes every label it writes (and
+// render.WriteDOT escaped them before), so its SVG is markup we produced, not
+// user text.
+func inlineSVG(svg []byte) template.HTML {
+	loc := svgStart.FindIndex(svg)
+	if loc == nil {
+		return ""
+	}
+	return template.HTML(svg[loc[0]:]) //nolint:gosec // see above
+}
+
+// exchangeGraphs draws, for each exchange of the freeze requests, only the
+// paths the stolen funds took from the theft to its addresses (render.Focus),
+// top to bottom, so that the graph the desk reads beside its table stays
+// legible on a printed page, where the whole trace's graph is shrunk to fit.
+func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]byte, error)) ([]template.HTML, error) {
+	out := make([]template.HTML, len(exs))
+	for i, ex := range exs {
+		var dot bytes.Buffer
+		title := "How the stolen funds reached " + ex.Name
+		if err := render.WriteDOTWith(&dot, render.Focus(r, ex.ends), render.DOTOptions{Vertical: true, Title: title}); err != nil {
+			return nil, err
+		}
+		svg, err := toSVG(dot.Bytes())
+		if err != nil {
+			continue // the whole graph rendered; this one is left out, the table stands
+		}
+		out[i] = inlineSVG(svg)
+	}
+	return out, nil
+}
 
 // HTML writes the report as one self-contained HTML file: inline CSS, no
 // scripts, no external resources. The fund-flow graph is embedded as SVG when it
@@ -70,6 +106,7 @@ var svgStart = regexp.MustCompile(`(?s)<svg[\s>]`)
 // says how to render the DOT file.
 func HTML(w io.Writer, r *graph.Result, opts Options) error {
 	d := htmlData{view: buildView(r, opts), DOTFile: clean(opts.DOTFile)}
+	d.ExchangeSVG = make([]template.HTML, len(d.Exchanges))
 	if d.DOTFile == "" {
 		d.DOTFile = "trace.dot"
 	}
@@ -85,14 +122,14 @@ func HTML(w io.Writer, r *graph.Result, opts Options) error {
 		svg, err := toSVG(dot.Bytes())
 		switch {
 		case err == nil:
-			loc := svgStart.FindIndex(svg)
-			if loc == nil {
+			d.SVG = inlineSVG(svg)
+			if d.SVG == "" {
 				d.GraphNote = "The graph renderer returned no SVG."
 				break
 			}
-			// Graphviz escapes every label it writes (and render.WriteDOT escaped
-			// them before), so its SVG is markup we produced, not user text.
-			d.SVG = template.HTML(svg[loc[0]:]) //nolint:gosec // see above
+			if d.ExchangeSVG, err = exchangeGraphs(r, d.Exchanges, toSVG); err != nil {
+				return err
+			}
 		case errors.Is(err, ErrNoGraphviz):
 			d.GraphNote = "Graphviz is not installed, so the graph is not embedded."
 		default:

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"math/big"
 	"os"
@@ -319,12 +320,16 @@ func TestHTMLWithGraphviz(t *testing.T) {
 	var calls int
 	out := renderDoc(t, htmlR, accountResult(), Options{SVG: func(got []byte) ([]byte, error) {
 		calls++
-		if !bytes.Equal(got, dot.Bytes()) {
+		if calls == 1 && !bytes.Equal(got, dot.Bytes()) {
 			t.Errorf("the report rendered other DOT than render.WriteDOT writes")
+		}
+		if calls > 1 { // one graph per exchange (TestHTMLGraphPerExchange)
+			return GraphvizSVG(got)
 		}
 		return svg, nil
 	}})
-	if calls != 1 || !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") {
+	// The whole graph, then Binance's and Kraken's.
+	if calls != 3 || !strings.Contains(out, "<svg") || !strings.Contains(out, "Kraken 4") || strings.Count(out, `<figure class="xgraph"><svg`) != 2 {
 		note := out
 		if i := strings.Index(out, "The graph"); i >= 0 {
 			note = out[i:min(len(out), i+300)]
@@ -475,5 +480,56 @@ func TestReportParamsHumanUnits(t *testing.T) {
 	}
 	if TraceID(r) != id {
 		t.Error("rendering changed the trace ID")
+	}
+}
+
+// Beside each exchange's freeze table the HTML report draws only how the funds
+// reached that exchange (render.Focus), top to bottom, so that it stays legible
+// on a printed page: in accountResult, Binance is reached by victim → thief →
+// dep1 (ETH) and → dep2 (USDC), Kraken by victim → thief → hop → Kraken.
+func TestHTMLGraphPerExchange(t *testing.T) {
+	var dots []string
+	fake := func(dot []byte) ([]byte, error) {
+		dots = append(dots, string(dot))
+		return []byte(fmt.Sprintf(`<svg width="10" height="10"><g id="graph%d"></g></svg>`, len(dots))), nil
+	}
+	out := renderDoc(t, htmlR, accountResult(), Options{SVG: fake})
+	if len(dots) != 3 {
+		t.Fatalf("%d graphs rendered, want the whole one and one per exchange (2)", len(dots))
+	}
+	for i, c := range []struct {
+		name       string
+		has, lacks []string
+	}{
+		{"Binance", []string{victim, thief, dep1, dep2, "exchange:Binance 14", "exchange:Binance: Hot Wallet 6"}, []string{hop, kraken, tornado, bridge, far}},
+		{"Kraken", []string{victim, thief, hop, kraken}, []string{dep1, dep2, tornado, bridge, far, dust}},
+	} {
+		d := dots[i+1]
+		if !strings.Contains(d, "rankdir=TB") || !strings.Contains(d, "label=<How the stolen funds reached "+c.name) {
+			t.Errorf("%s: graph is not the vertical per-exchange one:\n%s", c.name, d)
+		}
+		for _, a := range c.has {
+			if !strings.Contains(d, `"`+a+`"`) {
+				t.Errorf("%s: graph lacks %s", c.name, a)
+			}
+		}
+		for _, a := range c.lacks {
+			if strings.Contains(d, `"`+a+`"`) {
+				t.Errorf("%s: graph has %s, which is not on its paths", c.name, a)
+			}
+		}
+		// Embedded after the exchange's own table, before the next exchange.
+		fig := strings.Index(out, fmt.Sprintf(`<figure class="xgraph"><svg width="10" height="10"><g id="graph%d">`, i+2))
+		head := strings.Index(out, "<h3>"+c.name+"</h3>")
+		if fig < 0 || head < 0 || fig < head {
+			t.Errorf("%s: graph not embedded under its heading (%d, %d)", c.name, head, fig)
+		}
+		if next := strings.Index(out[head+1:], "<h3>"); c.name == "Binance" && (next < 0 || fig > head+1+next) {
+			t.Errorf("%s: graph not before the next exchange", c.name)
+		}
+	}
+	// Without a renderer, no figures and no error.
+	if out := renderDoc(t, htmlR, accountResult(), Options{NoGraphviz: true}); strings.Contains(out, `<figure class="xgraph">`) {
+		t.Error("figures without a renderer")
 	}
 }

@@ -118,6 +118,7 @@ type exchangeView struct {
 	Name   string
 	Totals []string // per asset, "4 ETH"
 	Rows   []freezeRow
+	ends   []*graph.Endpoint // the endpoints the rows come from (the exchange's graph)
 }
 
 type freezeRow struct {
@@ -403,6 +404,7 @@ func freezeTables(r *graph.Result, ends []*graph.Endpoint) []exchangeView {
 			byName[name] = ev
 			totals[name] = map[string]*big.Int{}
 		}
+		ev.ends = append(ev.ends, e)
 		if totals[name][e.Asset] == nil {
 			totals[name][e.Asset] = new(big.Int)
 		}

@@ -267,7 +267,13 @@ func TestReportPDF(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d hashes checked", n)
 	}
-	for _, want := range []string{"J. Doe", "2025-12-03 16:40:00 UTC", "Tx amount", "Tainted"} {
+	want := []string{"J. Doe", "2025-12-03 16:40:00 UTC", "Tx amount", "Tainted"}
+	if _, err := exec.LookPath("dot"); err == nil {
+		for _, x := range []string{"A", "B", "C"} { // each exchange's own graph (TestReportExchangeGraphsLegible)
+			want = append(want, "How the stolen funds reached Exchange "+x+" hot wallet (demo)")
+		}
+	}
+	for _, want := range want {
 		if !bytes.Contains(text, []byte(want)) {
 			t.Errorf("the PDF's text lacks %q", want)
 		}
@@ -329,5 +335,73 @@ func TestReportPDFWithoutChromium(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a PDF file was written")
+	}
+}
+
+// Each exchange's freeze table comes with a graph of only the paths from the
+// theft to that exchange, drawn top to bottom so that it is legible printed
+// (issue 15, "a readable graph"): fitted into an A4 portrait page's text area
+// (186 × 240 mm, the report's print CSS), its 9 pt edge labels print at 5 pt or
+// more. The whole trace's graph, fitted to a landscape page, cannot be: the
+// demo's prints its labels at about 3 pt, which is why the per-exchange graphs
+// exist.
+func TestReportExchangeGraphsLegible(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("Graphviz dot not on PATH (.ci/run installs graphviz)")
+	}
+	const mm = 72 / 25.4
+	sizeRE := regexp.MustCompile(`<svg width="([0-9.]+)pt" height="([0-9.]+)pt"`)
+	size := func(svg string) (w, h float64) {
+		m := sizeRE.FindStringSubmatch(svg)
+		if m == nil {
+			t.Fatalf("no SVG size in %.200s", svg)
+		}
+		w, _ = strconv.ParseFloat(m[1], 64)
+		h, _ = strconv.ParseFloat(m[2], 64)
+		return w, h
+	}
+	for demo, exchanges := range map[string][]string{
+		"demo":     {"Exchange A hot wallet (demo)", "Exchange B hot wallet (demo)", "Exchange C hot wallet (demo)"},
+		"demo-btc": {"Exchange D hot wallet (demo)"},
+	} {
+		r := runCLI(t, nil, "trace", "--case", demo, "--format", "html")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", demo, r.code, r.errOut)
+		}
+		figs := strings.Split(r.out, `<figure class="xgraph">`)[1:]
+		if len(figs) != len(exchanges) {
+			t.Fatalf("%s: %d exchange graphs, want %d", demo, len(figs), len(exchanges))
+		}
+		for i, fig := range figs {
+			fig = fig[:strings.Index(fig, "</figure>")]
+			if !strings.Contains(fig, "How the stolen funds reached "+exchanges[i]) {
+				t.Errorf("%s: graph %d is not %s's", demo, i, exchanges[i])
+			}
+			w, h := size(fig)
+			scale := min(1, 186*mm/w, 240*mm/h)
+			if 9*scale < 5 {
+				t.Errorf("%s: %s's graph is %.0f × %.0f pt: its labels print at %.1f pt", demo, exchanges[i], w, h, 9*scale)
+			}
+		}
+		whole := r.out[strings.Index(r.out, `<div class="graph">`):]
+		w, h := size(whole)
+		t.Logf("%s: whole graph %.0f × %.0f pt, labels at %.1f pt on a landscape page", demo, w, h, 9*min(1, 277*mm/w, 170*mm/h))
+	}
+	// Exchange B's deposits got part of their taint through the demo's USDC →
+	// ETH swap: its graph follows the swap back into the USDC (the pool and
+	// the USDC transfers), Exchange A's too; the darknet market and Tornado
+	// Cash are on no exchange's path.
+	r := runCLI(t, nil, "trace", "--case", "demo", "--format", "html")
+	figs := strings.Split(r.out, `<figure class="xgraph">`)[1:]
+	b := figs[1][:strings.Index(figs[1], "</figure>")]
+	for _, want := range []string{"DEX USDC/WETH pool (demo)", "255000 USDC", "0x5AfAE3890dce0a09edBDAc77749eC197cBbC4baE", "0x6B71363CB25eC9c9bD79Aa5633BE5483806961A2"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("Exchange B's graph lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"Tornado Cash", "0x2A691401EE897944a5b611186b4169F599A6A6f4", "0xeCf60F1113F91213b3B44bC5fBe4867d1BfefeF8"} {
+		if strings.Contains(b, bad) {
+			t.Errorf("Exchange B's graph has %s, which is not on its paths", bad)
+		}
 	}
 }
