@@ -92,7 +92,7 @@ func BenchmarkTraceTheft(b *testing.B) {
 	}
 }
 
-// BenchmarkTraceLatency: the theft trace over recorded Esplora answers that
+// BenchmarkTraceLatency: the theft trace over the synthesised Esplora answers that
 // each take 10 ms, with the tracer's Concurrency 1 and 4: the adapter holds
 // no lock across requests, so independent spender lookups overlap.
 func BenchmarkTraceLatency(b *testing.B) {

@@ -20,7 +20,7 @@ import (
 // exceeded". This recording holds such answers; the transaction results in it
 // are the real ones of the btcd scenario (same JSON shape as Core's verbose
 // getrawtransaction), made by `go test ./chains/bitcoin -run TestRecordBitcoind -update`.
-const bitcoindRecording = "../../testdata/bitcoin/bitcoind_core_recording.json"
+const bitcoindRecording = "../../testdata/bitcoin/bitcoind_core_synth.json"
 
 type rpcRecording struct {
 	Note     string            `json:"note"`

@@ -9,7 +9,7 @@ import (
 	"github.com/chaintrace/chaintrace/internal/sourcetest"
 )
 
-// The shared source contracts, on btcd and on the recorded Esplora answers.
+// The shared source contracts, on btcd and on the Esplora answers synthesised from btcd (testdata/README.md).
 func TestConformanceBtcd(t *testing.T) {
 	_, s := scenario(t)
 	sourcetest.Run(t, openBtcd(t, "btcd"), id(s.Theft))
@@ -37,7 +37,7 @@ func TestConformanceBtcdCache(t *testing.T) {
 	sourcetest.Run(t, c, id(s.Theft))
 }
 
-func TestConformanceEsploraRecording(t *testing.T) {
+func TestConformanceEsploraSynth(t *testing.T) {
 	_, s := scenario(t)
 	r := newReplay(t)
 	ea, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "esplora", URL: r.url()})

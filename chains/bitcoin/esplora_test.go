@@ -12,7 +12,7 @@ import (
 	"github.com/chaintrace/chaintrace/trace"
 )
 
-// TestEsploraRecorded runs the Esplora client against recorded answers only
+// TestEsploraRecorded runs the Esplora client against the synthesised answers only
 // (no btcd needed); the expected values are the scenario's, written by hand.
 func TestEsploraRecorded(t *testing.T) {
 	r := newReplay(t)
@@ -118,7 +118,7 @@ func txidOf(t *graph.UTXOTx) string {
 }
 
 // TestEsploraMatchesBtcd: the same chain seen through the live btcd node and
-// through the recorded Esplora answers gives identical transactions, spenders
+// through the synthesised Esplora answers gives identical transactions, spenders
 // and address histories.
 func TestEsploraMatchesBtcd(t *testing.T) {
 	_, s := scenario(t)

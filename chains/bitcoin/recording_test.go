@@ -26,7 +26,7 @@ import (
 // generated from the real node (go test ./chains/bitcoin -run TestRecordEsplora
 // -update) in the JSON of Blockstream's esplora API.md, so that the Esplora
 // client can be tested without the hosted service and compared with btcd.
-const esploraRecording = "../../testdata/bitcoin/esplora_regtest_recording.json"
+const esploraRecording = "../../testdata/bitcoin/esplora_regtest_synth.json"
 
 type recording struct {
 	Note string `json:"note"`

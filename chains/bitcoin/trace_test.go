@@ -173,7 +173,7 @@ func TestTraceTheftEveryPolicy(t *testing.T) {
 			if byKind != sum {
 				t.Errorf("by_kind sums to %d, endpoints to %d", byKind, sum)
 			}
-			// The same trace over the recorded Esplora answers gives the same endpoints and totals.
+			// The same trace over the synthesised Esplora answers gives the same endpoints and totals.
 			ea, err := Open(ctx, Config{Chain: "btc-regtest", Backend: "esplora", URL: r.url()})
 			if err != nil {
 				t.Fatal(err)
@@ -254,7 +254,7 @@ func TestTraceOutpointSeed(t *testing.T) {
 // An address seed: the deposit address D received 199,990,000 at block 443 and
 // swept it with the exchange's coins into H. Haircut: H gets
 // ⌊199,990,000·279,980,000/279,990,000⌋ + 1 (remainder) = 199,982,858 and the fee
-// 7,142 — through btcd and through the recorded Esplora alike.
+// 7,142 — through btcd and through the synthesised Esplora answers alike.
 func TestTraceAddressSeed(t *testing.T) {
 	_, s := scenario(t)
 	r := newReplay(t)

@@ -24,7 +24,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
-// -update regenerates testdata/evm/*recording*.json from the geth scenario: the
+// -update regenerates testdata/evm/*_synth.json from the geth scenario: the
 // answers a trace_filter provider and an Etherscan-compatible explorer would give
 // for the same chain, built from the node's own blocks, receipts and traces (in
 // the providers' documented JSON). Without it, the recordings are replayed and a
@@ -32,8 +32,8 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/evm recordings from the geth scenario")
 
 const (
-	traceRecording    = "../../testdata/evm/trace_filter_recording.json"
-	explorerRecording = "../../testdata/evm/etherscan_recording.json"
+	traceRecording    = "../../testdata/evm/trace_filter_synth.json"
+	explorerRecording = "../../testdata/evm/etherscan_synth.json"
 )
 
 // recording maps a canonical request to the provider's raw answer.

@@ -1,8 +1,9 @@
 // Package sourcetest is the conformance suite every trace source runs (restic's
 // one-suite-for-every-backend habit): the JSON case files, recorded cases
 // replayed from the case store, the EVM adapter on geth, the Bitcoin adapter on
-// btcd and on Esplora recordings. It asserts the contracts the trace package's
-// interfaces document: not-found sentinels, bad-input errors, chain order,
+// btcd and on the Esplora answers synthesised from btcd (testdata/README.md),
+// and the case store's cache over the geth and btcd adapters. It asserts the
+// contracts the trace package's interfaces document: not-found sentinels, bad-input errors, chain order,
 // truncation, and that answers (cached or not) are stable and not shared with
 // the caller.
 //
