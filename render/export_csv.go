@@ -22,7 +22,9 @@ import (
 // edge's weight (a double, for edge thickness); no column is named "Time
 // Interval", which Gephi would parse as a time interval.
 //
-// Neo4j reads the same files with LOAD CSV WITH HEADERS, where each row is a map
+// For neo4j-admin database import, which needs typed headers (:ID,
+// :START_ID, …), see WriteNeo4jNodes and WriteNeo4jRelationships instead.
+// Neo4j reads these files with LOAD CSV WITH HEADERS, where each row is a map
 // keyed by the header (https://guides.neo4j.com/fundamentals/import.html), e.g.
 //
 //	LOAD CSV WITH HEADERS FROM 'file:///nodes.csv' AS row

@@ -32,6 +32,8 @@ var formats = []format{
 		return WriteText(b, r, TextOptions{Width: 100, MaxRows: 3})
 	}},
 	{"graphml", func(b *bytes.Buffer, r *graph.Result) error { return WriteGraphML(b, r) }},
+	{"neo4j-nodes.csv", func(b *bytes.Buffer, r *graph.Result) error { return WriteNeo4jNodes(b, r) }},
+	{"neo4j-relationships.csv", func(b *bytes.Buffer, r *graph.Result) error { return WriteNeo4jRelationships(b, r) }},
 }
 
 var fixtures = map[string]func() *graph.Result{

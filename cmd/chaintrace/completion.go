@@ -34,6 +34,7 @@ func valueCompleters(c *cobra.Command) map[string]func() []string {
 	switch c.CommandPath() {
 	case "chaintrace trace":
 		m["format"] = func() []string { return formats }
+		m["csv-dialect"] = func() []string { return csvDialects }
 	case "chaintrace labels list", "chaintrace labels show":
 		m["format"] = func() []string { return labelFormats }
 	}

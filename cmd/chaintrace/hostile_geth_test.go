@@ -194,7 +194,11 @@ func TestHostileChainData(t *testing.T) {
 	nodes := filepath.Join(t.TempDir(), "nodes.csv")
 	csvOut := h.run(t, "--format", "csv", "--nodes-out", nodes)
 	nb, _ := os.ReadFile(nodes)
-	for name, data := range map[string]string{"edges": csvOut.out, "nodes": string(nb)} {
+	neoNodes := filepath.Join(t.TempDir(), "neo4j-nodes.csv")
+	neoOut := h.run(t, "--format", "csv", "--csv-dialect", "neo4j-admin", "--nodes-out", neoNodes)
+	neoNB, _ := os.ReadFile(neoNodes)
+	for name, data := range map[string]string{"edges": csvOut.out, "nodes": string(nb),
+		"neo4j relationships": neoOut.out, "neo4j nodes": string(neoNB)} {
 		noRawHostile(t, name+" csv", data)
 		recs, err := csv.NewReader(strings.NewReader(data)).ReadAll()
 		if err != nil || len(recs) < 2 {

@@ -51,6 +51,11 @@ type TraceOptions struct {
 	Color    string // text: auto, always, never
 	Quiet    bool   // no progress line on a terminal
 
+	// CSVDialect is --csv-dialect: gephi (the edges CSV, nodes with
+	// --nodes-out) or neo4j-admin (a nodes and a relationships file in the
+	// header format of neo4j-admin database import; see outputFiles).
+	CSVDialect string
+
 	// wrap, when set, wraps the opened source (tests use it to interrupt a trace
 	// half-way).
 	wrap func(trace.Source) trace.Source
@@ -61,6 +66,9 @@ type TraceOptions struct {
 }
 
 var formats = []string{"text", "json", "dot", "csv", "report", "html", "pdf", "graphml"}
+
+// csvDialects are what --csv-dialect accepts; the first is the default.
+var csvDialects = []string{"gephi", "neo4j-admin"}
 
 func newTraceCmd(ios *IOStreams) *cobra.Command {
 	o := &TraceOptions{IO: ios, Options: opening.Defaults()}
@@ -94,7 +102,8 @@ Data comes from a live node or API (--chain, --rpc) or from an offline case file
 	o.AddLabelFlags(f)
 	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json, dot, csv, report (Markdown for a freeze request), html (self-contained report), pdf (the HTML report printed by headless Chromium; needs --out FILE on a terminal), graphml (the graph for Gephi, yEd, Cytoscape)")
 	f.StringVarP(&o.Out, "out", "o", "", "write the output to FILE instead of standard output")
-	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv, for Gephi/Neo4j; \"-\": standard output, when --out is a file)")
+	f.StringVar(&o.NodesOut, "nodes-out", "", "also write the graph's nodes as CSV to FILE (with --format csv: Gephi's nodes table, or neo4j-admin's nodes file with --csv-dialect neo4j-admin; \"-\": standard output, when --out is a file)")
+	f.StringVar(&o.CSVDialect, "csv-dialect", csvDialects[0], "with --format csv: gephi (edges with Source,Target,… headers for Gephi and LOAD CSV; nodes with --nodes-out) or neo4j-admin (nodes and relationships files with id:ID, :LABEL, :START_ID, :END_ID, :TYPE and typed headers for neo4j-admin database import: --out PREFIX writes PREFIX_nodes.csv and PREFIX_relationships.csv, or give --out RELATIONSHIPS.csv --nodes-out NODES.csv)")
 	f.BoolVar(&o.Paths, "paths", false, "text: print each endpoint's transaction path")
 	f.BoolVar(&o.Force, "force", false, "replace an existing --out or --nodes-out file (without it chaintrace refuses, so a finished trace's evidence is never overwritten by accident)")
 	o.Width = widthAuto
@@ -121,16 +130,68 @@ func (o *TraceOptions) env() opening.Env {
 // default). Tests replace it with one on a fake clock.
 var newPolicy = func() *httpx.Policy { return nil }
 
+// outputFile is one file the trace writes: the flag that names it and its
+// path ("" or "-": standard output).
+type outputFile struct{ flag, path string }
+
+// outputFiles are the files write fills: the output first, then the nodes
+// CSV when there is one. With --format csv --csv-dialect neo4j-admin the
+// output is the relationships file and the nodes file always comes too
+// (neo4j-admin database import needs both): --out FILE --nodes-out FILE name
+// them, or --out PREFIX alone means PREFIX_relationships.csv and
+// PREFIX_nodes.csv. An --out that looks like one CSV file (".csv"), an
+// existing directory or device, or standard output without --nodes-out is
+// refused: which file would be which is then a guess.
+func (o *TraceOptions) outputFiles() ([]outputFile, error) {
+	main := outputFile{"out", o.Out}
+	if o.Format != "csv" || o.CSVDialect != "neo4j-admin" {
+		if o.NodesOut == "" {
+			return []outputFile{main}, nil
+		}
+		return []outputFile{main, {"nodes-out", o.NodesOut}}, nil
+	}
+	if o.NodesOut != "" {
+		return []outputFile{main, {"nodes-out", o.NodesOut}}, nil
+	}
+	const both = "give --out PREFIX (writes PREFIX_nodes.csv and PREFIX_relationships.csv) or --out RELATIONSHIPS.csv --nodes-out NODES.csv"
+	if toStdout(o.Out) {
+		return nil, badInput("--csv-dialect neo4j-admin writes two files, nodes and relationships, which standard output cannot carry apart: %s", both)
+	}
+	if strings.HasSuffix(strings.ToLower(o.Out), ".csv") {
+		prefix := o.Out[:len(o.Out)-len(".csv")]
+		return nil, badInput("--out %s with --csv-dialect neo4j-admin names one file, but the dialect writes two (nodes and relationships): give --out %s to write %s_nodes.csv and %s_relationships.csv, or add --nodes-out NODES.csv to make %s the relationships file",
+			o.Out, prefix, prefix, prefix, o.Out)
+	}
+	if st, err := os.Stat(o.Out); err == nil && !st.Mode().IsRegular() || strings.HasSuffix(o.Out, string(filepath.Separator)) {
+		return nil, badInput("--out %s with --csv-dialect neo4j-admin is a file name prefix, but %s is a directory or device: %s (e.g. --out %s)",
+			o.Out, o.Out, both, filepath.Join(o.Out, "trace"))
+	}
+	return []outputFile{{"out", o.Out + "_relationships.csv"}, {"out", o.Out + "_nodes.csv"}}, nil
+}
+
 // checkOutput validates the output flags before any work is done.
 func (o *TraceOptions) checkOutput() error {
 	if !slices.Contains(formats, o.Format) {
 		return badInput("--format %q: want one of %s", o.Format, strings.Join(formats, ", "))
 	}
+	if o.CSVDialect == "" {
+		o.CSVDialect = csvDialects[0]
+	}
+	if !slices.Contains(csvDialects, o.CSVDialect) {
+		return badInput("--csv-dialect %q: want one of %s", o.CSVDialect, strings.Join(csvDialects, ", "))
+	}
+	if o.CSVDialect != csvDialects[0] && o.Format != "csv" {
+		return badInput("--csv-dialect %s shapes --format csv, not --format %s: add --format csv, or leave --csv-dialect out", o.CSVDialect, o.Format)
+	}
 	if toStdout(o.Out) && o.NodesOut == "-" {
 		// Two documents on one stream cannot be told apart by the tool reading it.
 		return badInput("--nodes-out - and the %s output would both go to standard output; give --out FILE (or --nodes-out FILE)", o.Format)
 	}
-	for _, p := range []struct{ flag, path string }{{"out", o.Out}, {"nodes-out", o.NodesOut}} {
+	files, err := o.outputFiles()
+	if err != nil {
+		return err
+	}
+	for _, p := range files {
 		if toStdout(p.path) {
 			continue
 		}
@@ -323,7 +384,11 @@ func (o *TraceOptions) write(res *graph.Result) error {
 	case "dot":
 		err = render.WriteDOT(&buf, res)
 	case "csv":
-		err = render.WriteCSV(&buf, res)
+		if o.CSVDialect == "neo4j-admin" {
+			err = render.WriteNeo4jRelationships(&buf, res)
+		} else {
+			err = render.WriteCSV(&buf, res)
+		}
 	case "graphml":
 		err = render.WriteGraphML(&buf, res)
 	case "report", "html", "pdf":
@@ -350,15 +415,23 @@ func (o *TraceOptions) write(res *graph.Result) error {
 	if err != nil {
 		return fmt.Errorf("writing %s output: %w", o.Format, err)
 	}
-	if err := writeTo(o.IO.Out, o.Out, buf.Bytes()); err != nil {
+	files, err := o.outputFiles()
+	if err != nil {
 		return err
 	}
-	if o.NodesOut != "" {
+	if err := writeTo(o.IO.Out, files[0].path, buf.Bytes()); err != nil {
+		return err
+	}
+	if len(files) > 1 {
 		var nb bytes.Buffer
-		if err := render.WriteNodesCSV(&nb, res); err != nil {
+		writeNodes := render.WriteNodesCSV
+		if o.Format == "csv" && o.CSVDialect == "neo4j-admin" {
+			writeNodes = render.WriteNeo4jNodes
+		}
+		if err := writeNodes(&nb, res); err != nil {
 			return fmt.Errorf("writing the nodes CSV: %w", err)
 		}
-		return writeTo(o.IO.Out, o.NodesOut, nb.Bytes())
+		return writeTo(o.IO.Out, files[1].path, nb.Bytes())
 	}
 	return nil
 }
