@@ -25,6 +25,8 @@ type Capabilities struct {
 	// ContractBatch is used only beside Contracts.
 	ContractBatch ContractBatcher
 	Spenders      SpenderBatcher
+	// TipSeeds reads the tip and fetches the seed transactions in one request.
+	TipSeeds TipSeeder
 }
 
 // Capable is implemented by sources that state their capabilities instead of
@@ -51,5 +53,6 @@ func CapabilitiesOf(src Source) Capabilities {
 	c.Balances, _ = src.(BalanceBatcher)
 	c.ContractBatch, _ = src.(ContractBatcher)
 	c.Spenders, _ = src.(SpenderBatcher)
+	c.TipSeeds, _ = src.(TipSeeder)
 	return c
 }

@@ -58,7 +58,7 @@ func Run(ctx context.Context, src Source, seeds []string, opts Options) (*graph.
 	// left to the trace's own calls, which ask again and report them.
 	var tip uint64
 	var err error
-	if ts, ok := src.(TipSeeder); ok {
+	if ts := CapabilitiesOf(src).TipSeeds; ts != nil {
 		tip, err = ts.TipWithTxs(ctx, seedTxs(specs))
 	} else {
 		stopWarm := warmSeeds(ctx, src, specs)
