@@ -241,10 +241,7 @@ func Sweeps(r *graph.Result, nodes []*graph.Node) []Sweep {
 		if e.Kind != graph.EndExchangeDeposit || e.SweepTx == "" || e.Exchange == "" {
 			continue
 		}
-		from := e.Address
-		if from == "" {
-			from = "out:" + e.Outpoint
-		}
+		from := endpointNode(e)
 		s := Sweep{From: from, To: "exchange:" + e.Exchange, Exchange: e.Exchange, Tx: e.SweepTx, Asset: e.Asset, Amount: e.Amount, NewNode: true}
 		if ids := byLabel[e.Exchange]; len(ids) == 1 {
 			s.To, s.NewNode = ids[0], false
@@ -298,7 +295,8 @@ func penwidth(taint, seed *big.Int) string {
 func endpointsByNode(r *graph.Result) map[string][]*graph.Endpoint {
 	m := map[string][]*graph.Endpoint{}
 	for _, e := range sortedEndpoints(r) {
-		m[e.Address] = append(m[e.Address], e)
+		id := endpointNode(e)
+		m[id] = append(m[id], e)
 	}
 	return m
 }

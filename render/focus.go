@@ -90,11 +90,17 @@ func Focus(r *graph.Result, targets []*graph.Endpoint) *graph.Result {
 	return &c
 }
 
-// endpointNode is the graph node an endpoint is drawn at: its address, or on a
-// UTXO chain an output without one, "out:<outpoint>" (as Sweeps names it).
+// endpointNode is the graph node an endpoint ended at: its address, or on a
+// UTXO chain an output without one, "out:<outpoint>", as the tracer names
+// them; in a multi-chain result qualified by its chain ("<chain>/<id>"), as
+// the merged graph names every node.
 func endpointNode(e *graph.Endpoint) string {
-	if e.Address != "" {
-		return e.Address
+	id := e.Address
+	if id == "" {
+		id = "out:" + e.Outpoint
 	}
-	return "out:" + e.Outpoint
+	if e.Chain != "" {
+		id = e.Chain + "/" + id
+	}
+	return id
 }

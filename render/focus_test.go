@@ -131,3 +131,55 @@ func TestFocusEdgeCases(t *testing.T) {
 		t.Error("WriteDOTWith's zero options differ from WriteDOT")
 	}
 }
+
+// In a multi-chain result every node is "<chain>/<id>" and an endpoint names
+// its chain apart (Endpoint.Chain): the deposit's node carries its amount and
+// kind (DOT label, nodes CSV, GraphML) and its sweep leaves from that node, not
+// from a node of its bare address that the graph lacks; Focus finds it too.
+func TestMultiChainEndpointsAtTheirNodes(t *testing.T) {
+	r := utxoResult()
+	const ch = "btc-regtest"
+	f := graph.NewFlow()
+	for _, n := range r.Flow.Nodes() {
+		m := f.Node(ch+"/"+n.ID, n.Role, n.Hop)
+		m.Address, m.Tx, m.Chain = n.Address, n.Tx, ch
+	}
+	for _, e := range r.Flow.Edges() {
+		c := *e
+		c.From, c.To, c.Asset, c.Chain = ch+"/"+e.From, ch+"/"+e.To, ch+"/"+e.Asset, ch
+		f.AddEdge(&c)
+	}
+	r.Flow = f
+	r.Chains = []graph.ChainPart{{Name: ch, Family: graph.FamilyUTXO}}
+	for _, e := range r.Endpoints {
+		e.Chain, e.Asset = ch, ch+"/"+e.Asset
+	}
+	r.Assets = map[string]graph.Asset{ch + "/BTC": {ID: ch + "/BTC", Symbol: "BTC", Decimals: 8}}
+	r.Totals = map[string]*graph.Totals{ch + "/BTC": r.Totals["BTC"]}
+
+	var dot bytes.Buffer
+	if err := WriteDOT(&dot, r); err != nil {
+		t.Fatal(err)
+	}
+	s := dot.String()
+	dep := dotQuote(ch + "/" + bDeposit)
+	if !strings.Contains(s, dep+` -> "exchange:Kraken" [label=<sweep tx `) {
+		t.Errorf("the sweep does not leave from the deposit's node %s:\n%s", dep, s)
+	}
+	if strings.Contains(s, dotQuote(bDeposit)) {
+		t.Errorf("DOT names a node %s the graph lacks", dotQuote(bDeposit))
+	}
+	if !strings.Contains(s, "<B>0.2 BTC</B>") {
+		t.Error("the deposit's node does not show its amount")
+	}
+	var nodes bytes.Buffer
+	if err := WriteNodesCSV(&nodes, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(nodes.String(), graph.EndExchangeDeposit) {
+		t.Errorf("nodes CSV lacks the deposit's endpoint kind:\n%s", nodes.String())
+	}
+	if got := nodeIDs(Focus(r, r.Endpoints[:1]).Flow); !slices.Contains(got, ch+"/"+bDeposit) || len(got) != 3 {
+		t.Errorf("Focus on the deposit: %v", got)
+	}
+}

@@ -143,7 +143,8 @@ func shellSplit(s string) ([]string, error) {
 // Every node of every demo's graph touches an edge (issue 15 item 5: the BTC
 // demo's three victims had none), in the JSON and in the DOT.
 func TestNoOrphanNodes(t *testing.T) {
-	for _, demo := range []string{"demo", "demo-btc", "ronin", "bitfinex"} {
+	// The demos, and the three-chain fixture (node ids "<chain>/<address>").
+	for _, demo := range []string{"demo", "demo-btc", "ronin", "bitfinex", filepath.Join("..", "..", "testdata", "cases", "bybit-2025-xchain.case")} {
 		r := runCLI(t, nil, "trace", "--case", demo, "--format", "json")
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d: %s", demo, r.code, r.errOut)
@@ -178,8 +179,28 @@ func TestNoOrphanNodes(t *testing.T) {
 				t.Errorf("%s: DOT node %s is not on an edge", demo, q)
 			}
 		}
+		// Nor does DOT draw from or to a node the graph lacks (a sweep from a
+		// deposit named otherwise than its node): every end of every DOT edge
+		// is a JSON node, or the exchange a sweep goes into.
+		known := map[string]bool{}
+		for _, n := range doc.Nodes {
+			known[n.ID] = true
+		}
+		for _, m := range dotEdgeRE.FindAllStringSubmatch(dot, -1) {
+			for _, q := range m[1:] {
+				id, err := strconv.Unquote(q)
+				if err != nil {
+					t.Fatalf("%s: DOT id %s: %v", demo, q, err)
+				}
+				if !known[id] && !strings.HasPrefix(id, "exchange:") {
+					t.Errorf("%s: DOT edge %s -> %s ends at %s, which is not a node of the graph", demo, m[1], m[2], q)
+				}
+			}
+		}
 	}
 }
+
+var dotEdgeRE = regexp.MustCompile(`(?m)^  ("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*") \[`)
 
 // The README's report excerpt is what the command it shows prints.
 func TestReadmeReportExcerpt(t *testing.T) {
