@@ -51,6 +51,18 @@ type Entry struct {
 	Match  func(chain string) bool // does this adapter serve --chain?
 	Names  func() []string         // chain names to list in help
 	Open   func(ctx context.Context, cfg Config) (trace.Source, error)
+	// Heads subscribes to new heads at a WebSocket URL; nil: the family's
+	// nodes offer no subscription (the watch polls).
+	Heads func(ctx context.Context, url string) (HeadFeed, error)
+}
+
+// HeadFeed is a new-heads subscription: Heads receives new head numbers
+// (merged while unread) and is closed when the subscription ends, Err then
+// saying why.
+type HeadFeed interface {
+	Heads() <-chan uint64
+	Err() error
+	Close() error
 }
 
 // registry is explicit on purpose: no init() side effects decide which chains exist.
@@ -71,6 +83,13 @@ var registry = []Entry{
 				return nil, err // not a typed nil inside the interface
 			}
 			return a, nil
+		},
+		Heads: func(ctx context.Context, url string) (HeadFeed, error) {
+			h, err := evm.SubscribeHeads(ctx, url)
+			if err != nil {
+				return nil, err
+			}
+			return h, nil
 		},
 	},
 	{
@@ -116,6 +135,21 @@ func Open(ctx context.Context, cfg Config) (trace.Source, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: unknown chain %q (known: %s)", trace.ErrBadInput, cfg.Chain, strings.Join(Names(), ", "))
+}
+
+// SubscribeHeads subscribes to new heads of chain at a WebSocket URL. A
+// chain whose nodes offer no subscription is trace.ErrUnsupported.
+func SubscribeHeads(ctx context.Context, chain, url string) (HeadFeed, error) {
+	c := strings.ToLower(strings.TrimSpace(chain))
+	for _, e := range registry {
+		if e.Match(c) {
+			if e.Heads == nil {
+				return nil, fmt.Errorf("%w: %s nodes offer no new-heads subscription here", trace.ErrUnsupported, e.Family)
+			}
+			return e.Heads(ctx, url)
+		}
+	}
+	return nil, fmt.Errorf("%w: unknown chain %q (known: %s)", trace.ErrBadInput, chain, strings.Join(Names(), ", "))
 }
 
 // lockedWriter serialises writes to w.

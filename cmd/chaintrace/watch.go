@@ -20,6 +20,7 @@ import (
 	"github.com/chaintrace/chaintrace/chainid"
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/escape"
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/internal/opening"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/chaintrace/chaintrace/watch"
@@ -41,6 +42,7 @@ type WatchOptions struct {
 	Status        bool          // --status: summarise the state and exit
 	Result        string        // --result: start from a JSON result (trace --format json) instead of tracing
 	Address       []string      // --address: addresses watched by hand, besides (or instead of) a trace's holdings
+	Heads         string        // --heads: a WebSocket URL whose newHeads wake the watch (default: --rpc when it is ws://)
 
 	// tick, when set, replaces the --interval ticker (tests drive the loop).
 	tick func() <-chan time.Time
@@ -100,6 +102,7 @@ Exit codes: 0 stopped (--until-block reached, or interrupted with Ctrl-C),
 	f.Uint64Var(&o.UntilBlock, "until-block", 0, "stop once this block is processed (0: run until interrupted)")
 	f.BoolVar(&o.Status, "status", false, "summarise the watch state in --state and exit (no network)")
 	f.StringVar(&o.Result, "result", "", "start from this JSON result (trace --format json) instead of tracing: its chain, watched holdings, policy and options")
+	f.StringVar(&o.Heads, "heads", "", "EVM: subscribe to newHeads at this ws:// or wss:// URL and check each new block at once (--interval polling stays as the fallback); default: --rpc when it is a ws:// URL, whose queries then go to the same host and port over http://")
 	f.StringArrayVar(&o.Address, "address", nil, "also watch this address by hand (repeatable): its balance of the chain's coin, or on Bitcoin its unspent outputs")
 	return cmd
 }
@@ -144,6 +147,9 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		return watchStatus(o, path)
 	}
 	o.NoCache, o.Record = true, "" // a cached "unspent" is never the current state
+	if err := o.wsRPC(); err != nil {
+		return err
+	}
 	if o.Case != "" && isResultFile(o.Case) {
 		return badInput("--case %s is a chaintrace result (the output of --format json), not a case file: start the watch from it with --result %s (and --rpc for the live node)", escape.Terminal(o.Case), escape.Terminal(o.Case))
 	}
@@ -280,6 +286,21 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		t := &TraceOptions{IO: o.IO, Options: o.Options, Format: o.Format, Out: o.Out}
 		return t.write(r)
 	}
+	// newHeads where the node offers them; polling every --interval regardless.
+	var heads <-chan uint64
+	var feed opening.HeadFeed
+	if o.Heads != "" {
+		feed, err = opening.SubscribeHeads(ctx, live.Source.Info().Name, o.Heads)
+		switch {
+		case err == nil:
+			defer feed.Close()
+			heads = feed.Heads()
+		case exitCode(err) == exitInput && !errors.Is(err, trace.ErrUnsupported):
+			return fmt.Errorf("--heads: %w", err)
+		default:
+			fmt.Fprintf(o.IO.ErrOut, "watch: no new heads from %s (%v): polling every %v\n", httpx.RedactURL(o.Heads), err, o.Interval)
+		}
+	}
 	if _, err := w.Flush(); err != nil {
 		return err
 	}
@@ -295,6 +316,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		defer t.Stop()
 		tick = func() <-chan time.Time { return t.C }
 	}
+	announced := false
 	for {
 		evs, err := w.Poll(ctx)
 		if err != nil {
@@ -314,13 +336,40 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		if o.UntilBlock != 0 && w.Last() >= o.UntilBlock {
 			return nil
 		}
+		if heads != nil && !announced {
+			announced = true
+			fmt.Fprintf(o.IO.ErrOut, "watch: block %d processed; following new heads at %s (and polling every %v)\n", w.Last(), httpx.RedactURL(o.Heads), o.Interval)
+		}
 		select {
 		case <-ctx.Done():
 			fmt.Fprintf(o.IO.ErrOut, "watch: stopped after block %d; run the same command to resume\n", w.Last())
 			return nil
 		case <-tick():
+		case _, ok := <-heads:
+			if !ok {
+				heads = nil // ended: polling only
+				fmt.Fprintf(o.IO.ErrOut, "watch: %v: polling every %v from now on\n", feed.Err(), o.Interval)
+			}
 		}
 	}
+}
+
+// wsRPC: --rpc ws://HOST:PORT means new heads from it and queries to
+// http://HOST:PORT (geth serves both on one port when --ws.port is --http.port);
+// --heads must be a WebSocket URL.
+func (o *WatchOptions) wsRPC() error {
+	for _, p := range [][2]string{{"ws://", "http://"}, {"wss://", "https://"}} {
+		if rest, ok := strings.CutPrefix(o.RPC, p[0]); ok {
+			if o.Heads == "" {
+				o.Heads = o.RPC
+			}
+			o.RPC = p[1] + rest
+		}
+	}
+	if o.Heads != "" && !strings.HasPrefix(o.Heads, "ws://") && !strings.HasPrefix(o.Heads, "wss://") {
+		return badInput("--heads %s: want a ws:// or wss:// WebSocket URL (the node's, e.g. geth --ws)", httpx.RedactURL(o.Heads))
+	}
+	return nil
 }
 
 // readResult reads --result and makes its chain and recorded options the

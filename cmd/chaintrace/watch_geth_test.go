@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -115,5 +116,72 @@ func TestWatchCLIGethMixer(t *testing.T) {
 	}
 	if r = watchCmd(b); r.code != 0 || r.out != "" {
 		t.Fatalf("restart with nothing new: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+}
+
+// TestWatchCLIGethHeads: with --rpc ws://… on a real geth serving WebSocket,
+// the watch subscribes to newHeads and a mined block wakes it: --interval is an
+// hour, so the events can only come from the subscription. A --heads URL that
+// cannot be reached falls back to polling with a notice; a --heads that is not
+// a WebSocket URL is bad input.
+func TestWatchCLIGethHeads(t *testing.T) {
+	n := geth.Start(t, geth.WithWebSocket())
+	victim, thief, exch := geth.NewAccount("hd-victim"), geth.NewAccount("hd-thief"), geth.NewAccount("hd-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	state := filepath.Join(dir, "watch.db")
+
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"watch", "--chain", chain, "--rpc", n.WSURL(), "--state", state, "--labels", labels,
+			"--format", "jsonl", "--interval", "1h", "--until", "exchange", theft.Hex()}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	}()
+	// wait until the watch has processed the tip and follows new heads
+	waiting := fmt.Sprintf("watch: block %d processed; following new heads at %s (and polling every 1h0m0s)", start, n.WSURL())
+	for !strings.Contains(errOut.String(), waiting) {
+		select {
+		case code := <-done:
+			t.Fatalf("the watch ended (code %d) before following new heads:\n%s", code, errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if out.String() != "" {
+		t.Fatalf("events before anything moved: %s", out.String())
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Minute): // a failure guard, not a measurement: an hour of --interval would pass first
+		t.Fatalf("no event after block %d was mined: the new head did not wake the watch\nstderr %s", b, errOut.String())
+	}
+	var evs []string
+	for _, e := range eventsOf(t, out.String()) {
+		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint))
+	}
+	want := fmt.Sprintf("1:moved@%d:%s: 2:reached-exchange@%d:%s:exchange", b, pay.Hex(), b, pay.Hex())
+	if code != exitReached || strings.Join(evs, " ") != want {
+		t.Fatalf("after the new head: code %d (want %d), events %s, want %s\nstderr %s", code, exitReached, strings.Join(evs, " "), want, errOut.String())
+	}
+
+	// a node that cannot be reached over WebSocket: polling, with a notice
+	r := runCLI(t, nil, "watch", "--chain", chain, "--rpc", n.URL(), "--heads", "ws://127.0.0.1:1", "--state", filepath.Join(dir, "w2.db"),
+		"--interval", "1h", "--until-block", fmt.Sprint(b), theft.Hex())
+	if r.code != 0 || !strings.Contains(r.errOut, "watch: no new heads from ws://127.0.0.1:1 (connecting to ws://127.0.0.1:1") || !strings.Contains(r.errOut, "polling every 1h0m0s") {
+		t.Fatalf("unreachable --heads: code %d\n%s", r.code, r.errOut)
+	}
+	r = runCLI(t, nil, "watch", "--chain", chain, "--rpc", n.URL(), "--heads", n.URL(), "--state", filepath.Join(dir, "w3.db"), theft.Hex())
+	if r.code != exitInput || !strings.Contains(r.errOut, "--heads "+n.URL()+": want a ws:// or wss:// WebSocket URL") {
+		t.Fatalf("--heads http://: code %d\n%s", r.code, r.errOut)
 	}
 }

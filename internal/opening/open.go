@@ -553,3 +553,13 @@ func (s *Opened) LoadLabels(o *Options) (trace.Labels, error) {
 	}
 	return st, nil
 }
+
+// HeadFeed is a new-heads subscription (chains.HeadFeed).
+type HeadFeed = chains.HeadFeed
+
+// SubscribeHeads subscribes to the new heads of chain at a WebSocket URL
+// (EVM nodes: eth_subscribe newHeads); trace.ErrUnsupported where the
+// chain's nodes offer none.
+func SubscribeHeads(ctx context.Context, chain, url string) (HeadFeed, error) {
+	return chains.SubscribeHeads(ctx, chain, url)
+}

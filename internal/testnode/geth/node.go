@@ -87,6 +87,7 @@ type Node struct {
 	rpc     *rpc.Client
 	client  *ethclient.Client
 	url     string
+	wsURL   string
 	chainID *big.Int
 	signer  types.Signer
 	faucet  *Account
@@ -106,6 +107,7 @@ type options struct {
 	feeRecipient common.Address
 	withdrawals  bool
 	genesisTime  uint64
+	ws           bool
 }
 
 // WithFeeRecipient makes addr the fee recipient (coinbase) of every block: it
@@ -122,6 +124,10 @@ func WithWithdrawals() Option { return func(o *options) { o.withdrawals = true }
 // later, so a genesis in the future gives every block a time that depends only
 // on the blocks before it (see AdvanceTo) — a timeline several nodes can share.
 func WithGenesisTime(ts uint64) Option { return func(o *options) { o.genesisTime = ts } }
+
+// WithWebSocket serves JSON-RPC over WebSocket too, on the HTTP endpoint's
+// port (as geth does when --ws.port is --http.port): WSURL, with eth_subscribe.
+func WithWebSocket() Option { return func(o *options) { o.ws = true } }
 
 // WithChainID sets the chain id (default 1337).
 func WithChainID(id uint64) Option { return func(o *options) { o.chainID = id } }
@@ -157,6 +163,9 @@ func Start(t testing.TB, opts ...Option) *Node {
 	nc.HTTPModules = []string{"eth", "net", "web3", "debug", "txpool"}
 	nc.HTTPVirtualHosts = []string{"*"}
 	nc.WSHost = ""
+	if o.ws {
+		nc.WSHost, nc.WSPort, nc.WSModules, nc.WSOrigins = "127.0.0.1", 0, nc.HTTPModules, []string{"*"}
+	}
 	nc.IPCPath = ""
 	nc.Logger = log.NewLogger(log.DiscardHandler())
 
@@ -220,6 +229,13 @@ func Start(t testing.TB, opts ...Option) *Node {
 	if !strings.HasPrefix(n.url, "http://") {
 		n.url = "http://" + n.url
 	}
+	if o.ws {
+		n.wsURL = stack.WSEndpoint()
+		if n.wsURL != "ws://"+strings.TrimPrefix(n.url, "http://") {
+			stack.Close()
+			t.Fatalf("geth WebSocket endpoint %s is not on the HTTP endpoint %s", n.wsURL, n.url)
+		}
+	}
 	t.Cleanup(func() {
 		rc.Close()
 		beacon.Stop()
@@ -230,6 +246,10 @@ func Start(t testing.TB, opts ...Option) *Node {
 
 // URL is the HTTP JSON-RPC endpoint, http://127.0.0.1:PORT.
 func (n *Node) URL() string { return n.url }
+
+// WSURL is the WebSocket JSON-RPC endpoint, ws://127.0.0.1:PORT on the HTTP
+// endpoint's port (WithWebSocket; "" without it).
+func (n *Node) WSURL() string { return n.wsURL }
 
 // ChainID is the node's chain id.
 func (n *Node) ChainID() uint64 { return n.chainID.Uint64() }
