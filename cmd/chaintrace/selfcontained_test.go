@@ -110,3 +110,35 @@ func TestCaseIsSelfContained(t *testing.T) {
 		t.Errorf("verify of a changed label: exit %d\n%s", v.code, v.out)
 	}
 }
+
+// A case recorded before chaintrace stored options and label sets (six of the
+// known-theft fixtures) replays alone with the defaults and the built-in
+// labels: kucoin-2020 then finds no exchange at all, exit 0. The replay says
+// so, with the command line it was recorded with; a self-contained case and a
+// check spec (which names the options) say nothing.
+func TestReplayOfCaseWithoutInputsSaysSo(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "cases")
+	old := runCLI(t, nil, "trace", "--case", filepath.Join(dir, "kucoin-2020.case"), "--format", "json")
+	if old.code != 0 {
+		t.Fatalf("exit %d: %s", old.code, old.errOut)
+	}
+	for _, want := range []string{"does not hold the options and label sets it was recorded with", "may not give the recorded result",
+		"it was recorded with: chaintrace trace --chain=evm:1337 ", "--labels=../../testdata/cases/kucoin-2020.labels.csv"} {
+		if !strings.Contains(old.errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, old.errOut)
+		}
+	}
+	if strings.Contains(old.out, `"exchange"`) {
+		t.Log("kucoin-2020 replayed alone reaches an exchange now; the note still holds for cases without inputs")
+	}
+	for _, args := range [][]string{
+		{"trace", "--case", filepath.Join(dir, "bybit-2025-xchain.case"), "--format", "json"},
+		{"check", filepath.Join(dir, "kucoin-2020.yaml")},
+		{"trace", "--case", "demo", "--format", "json"},
+	} {
+		r := runCLI(t, nil, args...)
+		if r.code != 0 || strings.Contains(r.errOut, "note:") {
+			t.Errorf("%v: exit %d, stderr: %s", args, r.code, r.errOut)
+		}
+	}
+}

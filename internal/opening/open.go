@@ -2,6 +2,7 @@ package opening
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/chaintrace/chaintrace/chains"
 	"github.com/chaintrace/chaintrace/chains/jsoncase"
 	"github.com/chaintrace/chaintrace/demix"
+	"github.com/chaintrace/chaintrace/internal/escape"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/labels"
 	"github.com/chaintrace/chaintrace/trace"
@@ -317,6 +319,8 @@ func openRecorded(ctx context.Context, o *Options, env Env) (src *Opened, ok boo
 					out.recordedLabels = []casestore.LabelSet{}
 				}
 			}
+		} else {
+			noteNoInputs(env.Stderr, o.Case, st)
 		}
 	}
 	if o.UpdateCase {
@@ -332,6 +336,25 @@ func openRecorded(ctx context.Context, o *Options, env Env) (src *Opened, ok boo
 		return fail(err)
 	}
 	return out, true, nil
+}
+
+// noteNoInputs warns that a recorded case holds no options or label sets
+// (recorded before chaintrace stored them): replayed alone it runs with the
+// defaults and the built-in labels, so its result can differ from the
+// recording's (other stops, other endpoints) without anything failing. The
+// command line it was recorded with says what to give again.
+func noteNoInputs(w io.Writer, path string, st *casestore.Store) {
+	if w == nil {
+		return
+	}
+	var cmd []string
+	_ = json.Unmarshal([]byte(st.Meta()[casestore.MetaCommand]), &cmd)
+	was := ""
+	if len(cmd) > 0 {
+		was = "; it was recorded with: " + escape.Display(strings.Join(cmd, " "), escape.LineMax)
+	}
+	fmt.Fprintf(w, "chaintrace: note: case %s does not hold the options and label sets it was recorded with (an older chaintrace made it), so this replay uses the options given here, the defaults and the built-in labels, and may not give the recorded result: give the recorded options and label files again (a check spec names them)%s\n",
+		escape.Terminal(path), was)
 }
 
 // reportFetched says what a replay with --rpc fetched from the node, why, and
