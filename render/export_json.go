@@ -15,8 +15,13 @@ import (
 )
 
 // JSONSchemaVersion is written as "schema" in every JSON document; it changes
-// when a field is renamed or removed (adding a field does not change it).
-const JSONSchemaVersion = 1
+// when a field is renamed or removed or its type changes (adding a field does
+// not change it).
+//
+// Schema 2 (from schema 1): "params" values are typed — integers as numbers,
+// booleans as booleans, stop_at and through as string arrays, deposit_alpha as
+// {"amount", "asset", "units"} — where schema 1 wrote every value as a string.
+const JSONSchemaVersion = 2
 
 // WriteJSON writes r as one JSON document (2-space indent, trailing newline). The
 // output is deterministic: the same Result gives the same bytes. Every amount is a
@@ -27,13 +32,15 @@ const JSONSchemaVersion = 1
 // docs/json-schema.md carries the same description for readers of the README.
 //
 //	{
-//	  "schema": 1,                 // JSONSchemaVersion
+//	  "schema": 2,                 // JSONSchemaVersion
 //	  "tool": "chaintrace v…",     // producer and version
 //	  "chain": "eth",              // chain name as --chain accepts it
 //	  "family": "account",         // "account" or "utxo"
 //	  "policy": "haircut",         // poison | haircut | fifo | lifo | tiho
 //	  "seeds": ["0x…"],            // as given, in the order given
-//	  "params": {"hops": "5"},     // trace parameters, string values, sorted keys
+//	  "params": {"hops": 5, "deposit_rule": true, "stop_at": ["exchange"],
+//	             "deposit_alpha": {"amount": "10000000000000000", "asset": "ETH", "units": "0.01"},
+//	             "min_amount": "0.01"}, // trace parameters, typed (params.go), sorted keys
 //	  "tip": 19000000,             // last block considered (tip or --to-block)
 //	  "complete": true,            // false when the trace stopped early (see "error")
 //	  "budget": {"kind": "requests", "limit": "40"}, // the budget that ended the trace:
@@ -146,7 +153,7 @@ type jsonDoc struct {
 	Chains    []jsonChain          `json:"chains,omitempty"`
 	Policy    string               `json:"policy"`
 	Seeds     []string             `json:"seeds"`
-	Params    map[string]string    `json:"params"`
+	Params    map[string]any       `json:"params"`
 	Tip       uint64               `json:"tip"`
 	Complete  bool                 `json:"complete"`
 	Budget    *jsonBudget          `json:"budget,omitempty"`
@@ -352,7 +359,7 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		Family:    r.Family,
 		Policy:    r.Policy,
 		Seeds:     nonNil(r.Seeds),
-		Params:    r.Params,
+		Params:    typedParams(r),
 		Tip:       r.Tip,
 		Complete:  r.Error == "",
 		Assets:    map[string]jsonAsset{},
@@ -365,9 +372,6 @@ func buildJSON(r *graph.Result) *jsonDoc {
 	}
 	if r.Budget != nil {
 		d.Budget = &jsonBudget{Kind: r.Budget.Kind, Limit: r.Budget.Limit}
-	}
-	if d.Params == nil {
-		d.Params = map[string]string{}
 	}
 	for id, a := range r.Assets {
 		if a.ID == "" {

@@ -92,7 +92,7 @@ func TestExportersDoNotReorderResult(t *testing.T) {
 
 func TestJSONContent(t *testing.T) {
 	out := render(t, formats[0], accountResult(0))
-	if !bytes.HasSuffix(out, []byte("}\n")) || !bytes.HasPrefix(out, []byte("{\n  \"schema\": 1,\n")) {
+	if !bytes.HasSuffix(out, []byte("}\n")) || !bytes.HasPrefix(out, []byte("{\n  \"schema\": 2,\n")) {
 		t.Fatalf("want 2-space indented object with trailing newline, got prefix %q", out[:20])
 	}
 	var doc struct {

@@ -196,10 +196,8 @@ func ParamValue(r *graph.Result, k string) string {
 	if !ok {
 		return v
 	}
-	for _, id := range r.AssetIDs() {
-		if a := r.AssetOf(id); a.Native() && a.Decimals > 0 {
-			return graph.FormatAmount(n, a)
-		}
+	if a, ok := nativeAsset(r); ok {
+		return graph.FormatAmount(n, a)
 	}
 	return v
 }

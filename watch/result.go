@@ -15,14 +15,14 @@ import (
 // resultDoc is the part of a `--format json` result (render.WriteJSON,
 // docs/json-schema.md) a watch starts from.
 type resultDoc struct {
-	Schema   *int              `json:"schema"`
-	Chain    string            `json:"chain"`
-	Family   string            `json:"family"`
-	Policy   string            `json:"policy"`
-	Seeds    []string          `json:"seeds"`
-	Params   map[string]string `json:"params"`
-	Tip      *uint64           `json:"tip"`
-	Complete bool              `json:"complete"`
+	Schema   *int                       `json:"schema"`
+	Chain    string                     `json:"chain"`
+	Family   string                     `json:"family"`
+	Policy   string                     `json:"policy"`
+	Seeds    []string                   `json:"seeds"`
+	Params   map[string]json.RawMessage `json:"params"`
+	Tip      *uint64                    `json:"tip"`
+	Complete bool                       `json:"complete"`
 	Assets   map[string]struct {
 		ID       string `json:"id"`
 		Symbol   string `json:"symbol"`
@@ -44,8 +44,10 @@ type resultDoc struct {
 	Error string `json:"error"`
 }
 
-// ResultSchema is the JSON result schema ReadResult reads (render.JSONSchemaVersion).
-const ResultSchema = 1
+// ResultSchema is the newest JSON result schema ReadResult reads
+// (render.JSONSchemaVersion); it reads every schema from 1 on. Schema 2 typed
+// the "params" values that schema 1 wrote as strings.
+const ResultSchema = 2
 
 // ReadResult reads a trace result written by `chaintrace trace --format json`
 // as far as a watch needs it: chain, family, policy, seeds, tip, assets and
@@ -70,13 +72,17 @@ func ReadResult(r io.Reader, name string) (*graph.Result, error) {
 	if d.Schema == nil || d.Endpoints == nil || d.Tip == nil || d.Chain == "" {
 		return nil, bad("not a chaintrace JSON result (the output of trace --format json): it lacks %s", missing(d))
 	}
-	if *d.Schema != ResultSchema {
-		return nil, bad("schema %d: this chaintrace reads results of schema %d", *d.Schema, ResultSchema)
+	if *d.Schema < 1 || *d.Schema > ResultSchema {
+		return nil, bad("schema %d: this chaintrace reads results of schema 1 to %d", *d.Schema, ResultSchema)
+	}
+	params, err := paramStrings(d.Params)
+	if err != nil {
+		return nil, bad("%v", err)
 	}
 	if d.Family != graph.FamilyUTXO && d.Family != graph.FamilyAccount {
 		return nil, bad("family %q: want %s or %s", d.Family, graph.FamilyAccount, graph.FamilyUTXO)
 	}
-	res := &graph.Result{Chain: d.Chain, Family: d.Family, Policy: d.Policy, Seeds: d.Seeds, Params: d.Params, Tip: *d.Tip,
+	res := &graph.Result{Chain: d.Chain, Family: d.Family, Policy: d.Policy, Seeds: d.Seeds, Params: params, Tip: *d.Tip,
 		Assets: map[string]graph.Asset{}, Error: d.Error}
 	for id, a := range d.Assets {
 		if a.ID != "" && a.ID != id {
@@ -99,6 +105,47 @@ func ReadResult(r io.Reader, name string) (*graph.Result, error) {
 			Label: e.Label, Category: e.Category, Asset: e.Asset, Amount: amt, Hops: e.Hops, Path: e.Path})
 	}
 	return res, nil
+}
+
+// paramStrings turns a result's "params" back into the strings trace.Run
+// records (graph.Result.Params): a string as it is (schema 1 wrote only
+// strings), a number or boolean as its literal, an array of strings joined by
+// ',', an amount object ({"amount": base units, …}) as its amount.
+func paramStrings(raw map[string]json.RawMessage) (map[string]string, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		v = bytes.TrimSpace(v)
+		var s string
+		var list []string
+		var amt struct {
+			Amount *string `json:"amount"`
+		}
+		switch {
+		case len(v) == 0 || string(v) == "null":
+			continue
+		case v[0] == '"':
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, fmt.Errorf("params %q: %w", k, err)
+			}
+			out[k] = s
+		case v[0] == '[':
+			if err := json.Unmarshal(v, &list); err != nil {
+				return nil, fmt.Errorf("params %q: want an array of strings: %w", k, err)
+			}
+			out[k] = strings.Join(list, ",")
+		case v[0] == '{':
+			if err := json.Unmarshal(v, &amt); err != nil || amt.Amount == nil {
+				return nil, fmt.Errorf("params %q: want an amount object with \"amount\" in base units", k)
+			}
+			out[k] = *amt.Amount
+		default: // a number, true or false: json.Unmarshal already checked it is JSON
+			out[k] = string(v)
+		}
+	}
+	return out, nil
 }
 
 func missing(d resultDoc) string {

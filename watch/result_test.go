@@ -66,7 +66,10 @@ func TestReadResultBad(t *testing.T) {
 		{`chain,address`, "not a chaintrace JSON result"},
 		{`{"schema":1,`, "not a readable chaintrace JSON result"},
 		{`{"format":"chaintrace-case/v1","chain":"eth"}`, `it lacks "schema", "tip", "endpoints"`},
-		{`{"schema":2,"chain":"eth","family":"account","tip":1,"endpoints":[]}`, "schema 2: this chaintrace reads results of schema 1"},
+		{`{"schema":3,"chain":"eth","family":"account","tip":1,"endpoints":[]}`, "schema 3: this chaintrace reads results of schema 1 to 2"},
+		{`{"schema":0,"chain":"eth","family":"account","tip":1,"endpoints":[]}`, "schema 0: this chaintrace reads results of schema 1 to 2"},
+		{`{"schema":2,"chain":"eth","family":"account","tip":1,"endpoints":[],"params":{"deposit_alpha":{"units":"0.01"}}}`, `params "deposit_alpha": want an amount object`},
+		{`{"schema":2,"chain":"eth","family":"account","tip":1,"endpoints":[],"params":{"stop_at":[1]}}`, `params "stop_at": want an array of strings`},
 		{`{"schema":1,"chain":"eth","family":"tree","tip":1,"endpoints":[]}`, `family "tree"`},
 		{`{` + ok + `,"endpoints":[{"kind":"unspent","address":"0x1","asset":"ETH","amount":"1.5"}]}`, `endpoint 1 (unspent 0x1): amount "1.5" is not a base-unit integer`},
 		{`{` + ok + `,"endpoints":[{"kind":"unspent","address":"0x1","asset":"ETH","amount":"-1"}]}`, `amount "-1"`},
@@ -82,5 +85,29 @@ func TestReadResultBad(t *testing.T) {
 		`{"kind":"unspent","address":"bc1q","outpoint":"ab:0","asset":"BTC","amount":"9","chain":"btc"}]}`), "r.json")
 	if err != nil || len(res.Endpoints) != 1 || res.Endpoints[0].Amount.String() != "7" {
 		t.Fatalf("multi-chain result: %v %+v", err, res)
+	}
+}
+
+// A schema 1 result (every params value a string, as chaintrace wrote before
+// schema 2 typed them) and the schema 2 result of the same trace read as the
+// same options.
+func TestReadResultSchema1Params(t *testing.T) {
+	const head = `"chain":"eth","family":"account","tip":5,"endpoints":[],"assets":{"ETH":{"id":"ETH","symbol":"ETH","decimals":18,"contract":""}}`
+	v1 := `{"schema":1,` + head + `,"params":{"address_budget":"1000","deposit_alpha":"10000000000000000","deposit_rule":"true",` +
+		`"deposit_tau":"3200","hops":"5","max_addresses":"10000","min_amount":"0.01","stop_at":"bridge,deposit,exchange,mixer","swaps":"off"}}`
+	v2 := `{"schema":2,` + head + `,"params":{"address_budget":1000,"deposit_alpha":{"amount":"10000000000000000","asset":"ETH","units":"0.01"},` +
+		`"deposit_rule":true,"deposit_tau":3200,"hops":5,"max_addresses":10000,"min_amount":"0.01","stop_at":["bridge","deposit","exchange","mixer"],"swaps":"off"}}`
+	r1, err := watch.ReadResult(strings.NewReader(v1), "v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := watch.ReadResult(strings.NewReader(v2), "v2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"address_budget": "1000", "deposit_alpha": "10000000000000000", "deposit_rule": "true",
+		"deposit_tau": "3200", "hops": "5", "max_addresses": "10000", "min_amount": "0.01", "stop_at": "bridge,deposit,exchange,mixer", "swaps": "off"}
+	if !reflect.DeepEqual(r1.Params, want) || !reflect.DeepEqual(r2.Params, want) {
+		t.Errorf("params\nschema 1 %v\nschema 2 %v\nwant     %v", r1.Params, r2.Params, want)
 	}
 }

@@ -189,7 +189,7 @@ func TestEnvironmentFlags(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
-	if !strings.Contains(r.out, `"policy": "fifo"`) || !strings.Contains(r.out, `"stop_at": "exchange,mixer"`) {
+	if !strings.Contains(r.out, `"policy": "fifo"`) || !strings.Contains(r.out, "\"stop_at\": [\n      \"exchange\",\n      \"mixer\"\n    ]") {
 		t.Errorf("environment not applied:\n%.600s", r.out)
 	}
 	// The command line wins over the environment.

@@ -29,7 +29,7 @@ func TestFromBlockExitCodes(t *testing.T) {
 		t.Fatalf("from genesis: exit %d: %s", r.code, r.errOut)
 	}
 	var doc struct {
-		Params map[string]string `json:"params"`
+		Params map[string]json.RawMessage `json:"params"`
 		Totals map[string]struct {
 			Seed string `json:"seed"`
 		} `json:"totals"`
@@ -37,7 +37,7 @@ func TestFromBlockExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Params["from_block"] != "0" || doc.Totals["ETH"].Seed != geth.Eth(3, 1).String() {
+	if string(doc.Params["from_block"]) != "0" || doc.Totals["ETH"].Seed != geth.Eth(3, 1).String() {
 		t.Errorf("from genesis: params %v, totals %v; want from_block 0 and seed 3 ETH", doc.Params, doc.Totals)
 	}
 
@@ -93,7 +93,7 @@ func TestFromDateRecordReplay(t *testing.T) {
 			t.Fatalf("record: exit %d: %s", r.code, r.errOut)
 		}
 		recorded = r.out
-		if !strings.Contains(recorded, `"from_block": "2"`) || !strings.Contains(recorded, `"from_time": "`+date+`"`) {
+		if !strings.Contains(recorded, `"from_block": 2,`) || !strings.Contains(recorded, `"from_time": "`+date+`"`) {
 			t.Errorf("recorded params lack from_block 2 / from_time %s:\n%s", date, recorded)
 		}
 	}) // the node stops here
@@ -127,7 +127,7 @@ func TestFromDateThroughCache(t *testing.T) {
 	date := time.Unix(int64(h.Time), 0).UTC().Format(time.RFC3339)
 	base := []string{"trace", "--chain", "evm", "--rpc", n.URL(), "--history", "rpc", "-q", "--format", "json", "--from-block", date}
 	plain := runCLI(t, nil, append(base, "--no-cache", g.Hex())...)
-	if plain.code != exitOK || !strings.Contains(plain.out, `"from_block": "2"`) {
+	if plain.code != exitOK || !strings.Contains(plain.out, `"from_block": 2,`) {
 		t.Fatalf("no cache: exit %d, stderr %s\n%s", plain.code, plain.errOut, plain.out)
 	}
 	dir := t.TempDir()
