@@ -102,7 +102,8 @@ func WriteNodesCSV(w io.Writer, r *graph.Result) error {
 	if r.Flow != nil {
 		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
-			display := n.Label
+			name, category := nodeName(n, ends[n.ID])
+			display := name
 			if display == "" {
 				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
 			}
@@ -116,7 +117,7 @@ func WriteNodesCSV(w io.Writer, r *graph.Result) error {
 			}
 			rec := []string{
 				cleanText(n.ID), cleanText(display), n.Role, cleanText(n.Address), n.Tx,
-				cleanText(n.Label), cleanText(n.Category), strconv.Itoa(n.Hop),
+				cleanText(name), cleanText(category), strconv.Itoa(n.Hop),
 				strings.Join(sortedStrings(kinds), ";"),
 			}
 			if err := cw.Write(safeCells(rec)); err != nil {

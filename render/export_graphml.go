@@ -75,7 +75,8 @@ func WriteGraphML(w io.Writer, r *graph.Result) error {
 	if r.Flow != nil {
 		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
-			display := n.Label
+			name, category := nodeName(n, ends[n.ID])
+			display := name
 			if display == "" {
 				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
 			}
@@ -92,8 +93,8 @@ func WriteGraphML(w io.Writer, r *graph.Result) error {
 			data("node", "role", n.Role)
 			data("node", "address", cleanText(n.Address))
 			data("node", "tx", n.Tx)
-			data("node", "name", cleanText(n.Label))
-			data("node", "category", cleanText(n.Category))
+			data("node", "name", cleanText(name))
+			data("node", "category", cleanText(category))
 			data("node", "hop", strconv.Itoa(n.Hop))
 			data("node", "chain", cleanText(n.Chain))
 			data("node", "endpoint_kinds", strings.Join(sortedStrings(kinds), ";"))

@@ -479,10 +479,12 @@ func buildJSON(r *graph.Result) *jsonDoc {
 		d.Totals[id] = jt
 	}
 	if r.Flow != nil {
+		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
+			name, category := nodeName(n, ends[n.ID])
 			d.Nodes = append(d.Nodes, jsonNode{
-				ID: n.ID, Address: n.Address, Tx: n.Tx, Role: n.Role, Label: n.Label,
-				Category: n.Category, Hop: n.Hop, Chain: n.Chain,
+				ID: n.ID, Address: n.Address, Tx: n.Tx, Role: n.Role, Label: name,
+				Category: category, Hop: n.Hop, Chain: n.Chain,
 			})
 		}
 		for _, e := range sortedEdges(r.Flow) {

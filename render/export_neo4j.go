@@ -53,7 +53,8 @@ func WriteNeo4jNodes(w io.Writer, r *graph.Result) error {
 	if r.Flow != nil {
 		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
-			display := n.Label
+			name, category := nodeName(n, ends[n.ID])
+			display := name
 			if display == "" {
 				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
 			}
@@ -67,7 +68,7 @@ func WriteNeo4jNodes(w io.Writer, r *graph.Result) error {
 			}
 			rec := []string{
 				cleanText(n.ID), strings.Join(neo4jLabels(n), ";"), cleanText(display), n.Role,
-				cleanText(n.Address), n.Tx, cleanText(n.Label), cleanText(n.Category),
+				cleanText(n.Address), n.Tx, cleanText(name), cleanText(category),
 				strconv.Itoa(n.Hop), cleanText(n.Chain), strings.Join(sortedStrings(kinds), ";"),
 			}
 			if err := cw.Write(safeCells(rec)); err != nil {
