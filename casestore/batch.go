@@ -19,6 +19,7 @@ var (
 	_ trace.BalanceBatcher  = (*core)(nil)
 	_ trace.ContractBatcher = (*core)(nil)
 	_ trace.SpenderBatcher  = (*core)(nil)
+	_ trace.TipSeeder       = (*core)(nil)
 )
 
 // batchCaps offers, for a cache, each batch method the live source has (the
@@ -35,6 +36,9 @@ func batchCaps(c *core, caps *trace.Capabilities) {
 	}
 	if c.sb != nil && c.utxo != nil {
 		caps.Spenders = c
+	}
+	if c.ts != nil {
+		caps.TipSeeds = c
 	}
 }
 

@@ -85,6 +85,7 @@ type core struct {
 	bb   trace.BalanceBatcher
 	cb   trace.ContractBatcher
 	sb   trace.SpenderBatcher
+	ts   trace.TipSeeder
 	// crossing: the recorded source decoded cross-chain events, so a missing
 	// answer is "not recorded" rather than "not offered".
 	crossing bool
@@ -104,6 +105,7 @@ func (c *core) setLive(src trace.Source) {
 	caps := trace.CapabilitiesOf(src)
 	c.cc, c.warn, c.bt, c.xs = caps.Contracts, caps.Warnings, caps.BlockTimes, caps.Crossings
 	c.hb, c.bb, c.cb, c.sb = caps.Histories, caps.Balances, caps.ContractBatch, caps.Spenders
+	c.ts = caps.TipSeeds
 	c.crossing = c.crossing || c.xs != nil
 }
 
@@ -232,6 +234,27 @@ func (c *core) Info() trace.ChainInfo { return c.info }
 // Tip is the chain height: the recorded one in a case, the live one (reused for
 // TipTTL) in a cache.
 func (c *core) Tip(ctx context.Context) (uint64, error) {
+	return c.tipFrom(ctx, func() (uint64, error) { return c.live.Tip(ctx) })
+}
+
+// TipWithTxs is Tip, a cache's live tip read together with the seed
+// transactions the store lacks (the live source's TipSeeder, issue 18): they land
+// in the live source's caches, and the trace's own Tx or TxTransfers stores them.
+func (c *core) TipWithTxs(ctx context.Context, txids []string) (uint64, error) {
+	return c.tipFrom(ctx, func() (uint64, error) {
+		var ask []string
+		for _, id := range txids {
+			k := strings.ToLower(id)
+			if !c.stored(KindTx, k) && !c.stored(KindTxTransfers, k) {
+				ask = append(ask, id)
+			}
+		}
+		return c.ts.TipWithTxs(ctx, ask)
+	})
+}
+
+// tipFrom is Tip with the live read given.
+func (c *core) tipFrom(ctx context.Context, live func() (uint64, error)) (uint64, error) {
 	c.tipMu.Lock()
 	defer c.tipMu.Unlock()
 	if c.tipOK {
@@ -249,7 +272,7 @@ func (c *core) Tip(ctx context.Context) (uint64, error) {
 				return t, nil
 			}
 		}
-		t, err := c.live.Tip(ctx)
+		t, err := live()
 		if err != nil {
 			return 0, err
 		}

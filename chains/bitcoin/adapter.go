@@ -312,11 +312,80 @@ func (a *Adapter) Tx(ctx context.Context, txid string) (*graph.UTXOTx, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.completeAhead(ctx, id)
 	m, err := a.load(ctx, []string{id})
 	if err != nil {
 		return nil, err
 	}
 	return clone(m[id]), nil
+}
+
+// completeAhead: a transaction fetched but not completed (a seed read with the
+// tip) on btcd has its prevouts fetched in the same request as the spender
+// lookups of its outputs, which the tracer asks next (issue 18: the seed's
+// completion and the first hop level in one round trip). Best effort: what it
+// does not settle, load and Spenders ask as before.
+func (a *Adapter) completeAhead(ctx context.Context, id string) {
+	b, ok := a.backend.(*rpcBackend)
+	if !ok || !b.btcd {
+		return
+	}
+	a.mu.Lock()
+	r := a.raw[id]
+	_, full := a.full[id]
+	var prevs []string
+	if r != nil && !full {
+		_, dated := a.heights[r.BlockHash]
+		if r.Confirmed && !dated {
+			r = nil // load asks for the header with the prevouts, as before
+		}
+	}
+	if r != nil && !full {
+		for _, in := range r.Ins {
+			if _, ok := a.raw[in.Prev.TxID]; !ok && !in.HasPrev {
+				prevs = append(prevs, in.Prev.TxID)
+			}
+		}
+	}
+	a.mu.Unlock()
+	prevs = uniq(prevs)
+	if len(prevs) == 0 || r.Coinbase {
+		return
+	}
+	tx := &graph.UTXOTx{TxID: r.TxID, Outputs: make([]graph.TxOut, len(r.Outs))}
+	var ops []graph.Outpoint
+	var txs []*graph.UTXOTx
+	for i, o := range r.Outs {
+		typ, addr, _ := classify(o.Script, a.net.Params)
+		tx.Outputs[i] = graph.TxOut{Index: uint32(i), Address: addr, Value: big.NewInt(o.Value), ScriptType: typ}
+		op := graph.Outpoint{TxID: r.TxID, Vout: uint32(i)}
+		if _, known := a.spender(op); typ != TypeOpReturn && !known {
+			ops, txs = append(ops, op), append(txs, tx)
+		}
+	}
+	if len(ops) == 0 {
+		return
+	}
+	calls, res := txCalls(prevs)
+	ahead := &aheadCalls{calls: calls}
+	got, _ := b.spenders(ctx, a, txs, ops, ahead)
+	a.mu.Lock()
+	for op, s := range got {
+		if _, ok := a.spenders[op]; !ok {
+			a.spenders[op] = s
+		}
+	}
+	a.mu.Unlock()
+	if !ahead.ok {
+		return
+	}
+	ptx := map[string]*rawTx{}
+	if b.collect(prevs, calls, res, ptx) != nil {
+		return
+	}
+	for _, p := range ptx {
+		a.addRaw(p)
+	}
 }
 
 type flight struct {

@@ -24,7 +24,15 @@ var _ trace.SpenderBatcher = (*Adapter)(nil)
 // output in one JSON-RPC batch). Backends without it are asked one output at a
 // time, concurrently (Esplora: a REST fan-out).
 type spenderBatcher interface {
-	spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint) (map[graph.Outpoint]string, map[graph.Outpoint]error)
+	spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint, ahead *aheadCalls) (map[graph.Outpoint]string, map[graph.Outpoint]error)
+}
+
+// aheadCalls are calls a spenders batch carries for its caller (a seed's
+// prevouts), speculatively: nothing is asked singly after it, and a failure
+// leaves every question to the tracer's own lookups.
+type aheadCalls struct {
+	calls []*rpcCall
+	ok    bool // the calls were answered (each call's Err says how)
 }
 
 // fanOut bounds the concurrent single lookups of Spenders on backends that
@@ -79,7 +87,7 @@ func (a *Adapter) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.Sp
 	}
 	errs := map[graph.Outpoint]error{}
 	if bs, ok := a.backend.(spenderBatcher); ok && len(ask) > 0 {
-		got, e := bs.spenders(ctx, a, askTx, ask)
+		got, e := bs.spenders(ctx, a, askTx, ask, nil)
 		a.mu.Lock()
 		for op, s := range got {
 			if _, ok := a.spenders[op]; !ok {
@@ -147,10 +155,17 @@ func (a *Adapter) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.Sp
 // give its block's height without a getblockheader per block when the tip did
 // not move in between. What the batch cannot settle (a spent output whose
 // spender is not on the first page, a non-standard script) goes the single way.
-func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint) (map[graph.Outpoint]string, map[graph.Outpoint]error) {
+//
+// With ahead, the batch also carries ahead.calls, and nothing is asked singly:
+// an output the batch does not settle is left unanswered (and a header that
+// does not fit is left to the next batch, which reports it).
+func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXOTx, ops []graph.Outpoint, ahead *aheadCalls) (map[graph.Outpoint]string, map[graph.Outpoint]error) {
 	got := map[graph.Outpoint]string{}
 	errs := map[graph.Outpoint]error{}
 	single := func(i int) {
+		if ahead != nil {
+			return
+		}
 		s, err := b.spender(ctx, a, txs[i], ops[i].Vout)
 		if err != nil {
 			errs[ops[i]] = err
@@ -159,6 +174,9 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 		}
 	}
 	if !b.btcd || b.c.r.BatchSize() < 3 {
+		if ahead != nil {
+			return got, errs
+		}
 		for i := range ops {
 			single(i)
 		}
@@ -209,6 +227,9 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 	b.unchecked = nil
 	b.umu.Unlock()
 	sort.Slice(hdrs, func(i, j int) bool { return hdrs[i].hash < hdrs[j].hash })
+	if ahead != nil {
+		calls = append(calls, ahead.calls...)
+	}
 	for _, hc := range hdrs {
 		calls = append(calls, hc.rc)
 	}
@@ -263,6 +284,14 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			continue
 		}
 	}
+	if ahead != nil {
+		ahead.ok = true
+		for _, rc := range ahead.calls {
+			if failed[rc] != nil {
+				ahead.ok = false
+			}
+		}
+	}
 	for _, hc := range hdrs {
 		err := failed[hc.rc]
 		switch {
@@ -273,6 +302,20 @@ func (b *rpcBackend) spenders(ctx context.Context, a *Adapter, txs []*graph.UTXO
 			err = fmt.Errorf("%s has no header for block %s", b.c.name, hc.hash)
 		case hc.res.Height != hc.height:
 			err = fmt.Errorf("%s: block %s is at height %d by its header but %d by the confirmations of its transactions (the tip moved in a batch?); ask again later or use another --rpc", b.c.name, hc.hash, hc.res.Height, hc.height)
+		}
+		if err != nil && ahead != nil {
+			// Ahead of the tracer: the headers wait for its own batch, which
+			// reports the fault; nothing of this one is kept.
+			b.umu.Lock()
+			if b.unchecked == nil {
+				b.unchecked = map[string]uint64{}
+			}
+			for _, hc := range hdrs {
+				b.unchecked[hc.hash] = hc.height
+			}
+			b.umu.Unlock()
+			ahead.ok = false
+			return got, errs
 		}
 		if err != nil {
 			// A block the trace already dated does not fit the chain: nothing

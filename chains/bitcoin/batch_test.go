@@ -75,6 +75,27 @@ func TestTipWithTxsOneRequest(t *testing.T) {
 	if !reflect.DeepEqual(tx, want) {
 		t.Errorf("Tx after TipWithTxs\n%+v\nwant\n%+v", tx, want)
 	}
+	// That request also looked up its outputs' spenders (the first hop level):
+	// Spenders of them asks nothing more, and answers as Spender does.
+	var ops []graph.Outpoint
+	for j := range tx.Outputs {
+		ops = append(ops, graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)})
+	}
+	r2 := a.Requests()
+	res := a.Spenders(ctx, ops)
+	if n := a.Requests() - r2; n != 0 {
+		t.Errorf("Spenders of the seed's outputs after its Tx took %d requests, want 0", n)
+	}
+	single := openBtcd(t, "btcd")
+	for i, op := range ops {
+		sp, err := single.Spender(ctx, op)
+		if (err == nil) != (res[i].Err == nil) || !reflect.DeepEqual(sp, res[i].Tx) {
+			t.Errorf("%s: after TipWithTxs %v (%v), single %v (%v)", op, res[i].Tx, res[i].Err, sp, err)
+		}
+	}
+	if u := a.backend.(*rpcBackend).unchecked; u[want.BlockHash] != 0 {
+		t.Errorf("the seed's header was not checked with its outputs' spenders: unchecked %v", u)
+	}
 	// An unknown seed is left to the trace's own call, which reports it.
 	b := openBtcd(t, "btcd")
 	missing := "00000000000000000000000000000000000000000000000000000000000000aa"

@@ -49,6 +49,9 @@ func RunWith(t *testing.T, src trace.Source, tx string, o Options) {
 	run("Info", func(t *testing.T) { testInfo(t, src) })
 	run("Tip", func(t *testing.T) { testTip(ctx, t, src) })
 	run("NormalizeAddress", func(t *testing.T) { testNormalize(t, src) })
+	if ts := trace.CapabilitiesOf(src).TipSeeds; ts != nil {
+		run("TipWithTxs", func(t *testing.T) { testTipWithTxs(ctx, t, src, ts, tx) })
+	}
 	switch s := src.(type) {
 	case trace.AccountSource:
 		run("TxTransfers", func(t *testing.T) { testTxTransfers(ctx, t, s, tx) })
@@ -83,6 +86,26 @@ func testTip(ctx context.Context, t *testing.T, src trace.Source) {
 	}
 	if b, err := src.Tip(ctx); err != nil || b < a {
 		t.Errorf("second Tip = %d, %v; the first was %d", b, err, a)
+	}
+}
+
+// testTipWithTxs: the tip read with transactions is Tip's answer, and a
+// transaction that does not exist is no error of the tip (the trace's own
+// lookup reports it).
+func testTipWithTxs(ctx context.Context, t *testing.T, src trace.Source, ts trace.TipSeeder, tx string) {
+	a, err := src.Tip(ctx)
+	if err != nil {
+		t.Fatalf("Tip: %v", err)
+	}
+	missing := "00000000000000000000000000000000000000000000000000000000000000ab"
+	if src.Info().Family == graph.FamilyAccount {
+		missing = "0x" + missing
+	}
+	for _, txs := range [][]string{nil, {tx}, {tx, missing, "not a transaction"}} {
+		b, err := ts.TipWithTxs(ctx, txs)
+		if err != nil || b < a {
+			t.Errorf("TipWithTxs(%v) = %d, %v; Tip was %d", txs, b, err, a)
+		}
 	}
 }
 
