@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -56,6 +57,27 @@ func (a *Adapter) Spenders(ctx context.Context, ops []graph.Outpoint) []trace.Sp
 		ids = append(ids, id)
 	}
 	txs, err := a.load(ctx, ids)
+	if errors.Is(err, trace.ErrNotFound) && len(uniq(ids)) > 1 {
+		// An unknown transaction is that item's answer (as Spender gives it),
+		// not the batch's: the others are loaded (from the cache, mostly) one
+		// by one.
+		txs, err = map[string]*graph.UTXOTx{}, nil
+		for i, op := range norm {
+			if out[i].Err != nil {
+				continue
+			}
+			got, lerr := a.load(ctx, []string{op.TxID})
+			if lerr != nil && !errors.Is(lerr, trace.ErrNotFound) {
+				err = lerr
+				break
+			}
+			if lerr != nil {
+				out[i].Err = lerr
+				continue
+			}
+			txs[op.TxID] = got[op.TxID]
+		}
+	}
 	if err != nil {
 		for i := range out {
 			if out[i].Err == nil {

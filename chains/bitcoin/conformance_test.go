@@ -15,6 +15,12 @@ func TestConformanceBtcd(t *testing.T) {
 	sourcetest.Run(t, openBtcd(t, "btcd"), id(s.Theft))
 }
 
+// The bitcoind backend (Core's methods only, served here by btcd).
+func TestConformanceBitcoind(t *testing.T) {
+	_, s := scenario(t)
+	sourcetest.Run(t, openBtcd(t, "bitcoind"), id(s.Theft))
+}
+
 // The cache over the adapter: the same contracts and the adapter's
 // capabilities (it once lost the block times, so a date start failed on every
 // cached Bitcoin chain).

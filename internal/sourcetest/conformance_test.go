@@ -2,6 +2,7 @@ package sourcetest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -65,7 +66,32 @@ func TestRecordedCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cf.Close()
-			RunWith(t, cf.Source, firstTx(t, cf.Seeds), Options{Unanswered: func(err error) bool { return errors.Is(err, casestore.ErrNotRecorded) }})
+			notRecorded := Options{Unanswered: func(err error) bool { return errors.Is(err, casestore.ErrNotRecorded) }}
+			RunWith(t, cf.Source, firstTx(t, cf.Seeds), notRecorded)
+			// A multi-chain case also serves its linked chains offline.
+			for _, l := range cf.Links {
+				chain := l.Info().Name
+				t.Run("link "+chain, func(t *testing.T) { RunWith(t, l, recordedTx(t, f, chain), notRecorded) })
+			}
 		})
 	}
+}
+
+// recordedTx is a transaction the case at path recorded an answer for on its
+// linked chain (a tx_transfers or tx object that is not a stored error).
+func recordedTx(t *testing.T, path, chain string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ns := "link:" + chain + "/"
+	var key string
+	err = db.QueryRow(`SELECT key FROM objects WHERE kind IN (?, ?) AND value NOT LIKE '{"err"%' ORDER BY kind, key LIMIT 1`,
+		ns+casestore.KindTxTransfers, ns+casestore.KindTx).Scan(&key)
+	if err != nil {
+		t.Fatalf("no recorded transaction on linked chain %s: %v", chain, err)
+	}
+	return key
 }

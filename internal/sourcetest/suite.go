@@ -3,6 +3,7 @@ package sourcetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"reflect"
 	"strings"
@@ -62,6 +63,9 @@ func RunWith(t *testing.T, src trace.Source, tx string, o Options) {
 		run("AddressTxs", func(t *testing.T) { testAddressTxs(ctx, t, s, tx) })
 	default:
 		t.Fatalf("%T is neither an AccountSource nor a UTXOSource", src)
+	}
+	if caps := trace.CapabilitiesOf(src); caps.Histories != nil || caps.Balances != nil || caps.ContractBatch != nil || caps.Spenders != nil {
+		run("Batches", func(t *testing.T) { testBatches(ctx, t, src, caps, tx) })
 	}
 }
 
@@ -442,4 +446,117 @@ func Offered(src trace.Source) []string {
 		}
 	}
 	return names
+}
+
+// testBatches: every frontier batch a source offers answers each item as the
+// single call does (the tracer uses a batch answer in place of the single one),
+// one result per item and in order, an unknown item included.
+func testBatches(ctx context.Context, t *testing.T, src trace.Source, caps trace.Capabilities, tx string) {
+	tip, err := src.Tip(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := src.(trace.AccountSource); ok {
+		ts, err := a.TxTransfers(ctx, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var addrs []string
+		seen := map[string]bool{}
+		for _, tr := range ts {
+			for _, ad := range []string{tr.From, tr.To} {
+				if ad != "" && !seen[ad] {
+					seen[ad] = true
+					addrs = append(addrs, ad)
+				}
+			}
+		}
+		if caps.Histories != nil {
+			var qs []trace.HistoryQuery
+			for _, ad := range addrs {
+				qs = append(qs, trace.HistoryQuery{Address: ad, FromBlock: 0, ToBlock: tip}, trace.HistoryQuery{Address: ad, FromBlock: ts[0].Block, ToBlock: tip, Limit: 1})
+			}
+			rs := caps.Histories.Histories(ctx, qs)
+			if len(rs) != len(qs) {
+				t.Fatalf("Histories: %d results for %d queries", len(rs), len(qs))
+			}
+			for i, q := range qs {
+				h, err := a.History(ctx, q)
+				sameAnswer(t, fmt.Sprintf("Histories[%d] (%+v)", i, q), rs[i].History, rs[i].Err, h, err)
+			}
+		}
+		if caps.Balances != nil {
+			native := src.Info().Native
+			var qs []trace.BalanceQuery
+			for _, ad := range addrs {
+				qs = append(qs, trace.BalanceQuery{Address: ad, Asset: native, Block: tip}, trace.BalanceQuery{Address: ad, Asset: ts[0].Asset, Block: ts[0].Block})
+			}
+			rs := caps.Balances.Balances(ctx, qs)
+			if len(rs) != len(qs) {
+				t.Fatalf("Balances: %d results for %d queries", len(rs), len(qs))
+			}
+			for i, q := range qs {
+				b, err := a.Balance(ctx, q.Address, q.Asset, q.Block)
+				sameAnswer(t, fmt.Sprintf("Balances[%d] (%+v)", i, q), rs[i].Balance, rs[i].Err, b, err)
+			}
+		}
+		if caps.ContractBatch != nil && caps.Contracts != nil {
+			rs := caps.ContractBatch.AreContracts(ctx, addrs, tip)
+			if len(rs) != len(addrs) {
+				t.Fatalf("AreContracts: %d results for %d addresses", len(rs), len(addrs))
+			}
+			for i, ad := range addrs {
+				c, err := caps.Contracts.IsContract(ctx, ad, tip)
+				sameAnswer(t, "AreContracts["+ad+"]", rs[i].IsContract, rs[i].Err, c, err)
+			}
+		}
+	}
+	if u, ok := src.(trace.UTXOSource); ok && caps.Spenders != nil {
+		utx, err := u.Tx(ctx, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ops []graph.Outpoint
+		for _, in := range utx.Inputs {
+			if !utx.Coinbase {
+				ops = append(ops, in.Prev)
+			}
+		}
+		for _, o := range utx.Outputs {
+			ops = append(ops, graph.Outpoint{TxID: utx.TxID, Vout: o.Index})
+		}
+		ops = append(ops, graph.Outpoint{TxID: strings.Repeat("0", 63) + "1", Vout: 0})
+		rs := caps.Spenders.Spenders(ctx, ops)
+		if len(rs) != len(ops) {
+			t.Fatalf("Spenders: %d results for %d outpoints", len(rs), len(ops))
+		}
+		for i, op := range ops {
+			sp, err := u.Spender(ctx, op)
+			sameAnswer(t, "Spenders["+op.String()+"]", rs[i].Tx, rs[i].Err, sp, err)
+		}
+	}
+}
+
+// sameAnswer compares a batch item with the single call's answer: equal values,
+// or errors of the same class (the sentinels the tracer tells apart).
+func sameAnswer(t *testing.T, what string, bv any, berr error, sv any, serr error) {
+	t.Helper()
+	if unanswered(t, what, serr) {
+		return
+	}
+	if (berr != nil) != (serr != nil) {
+		t.Errorf("%s: batch error %v, single call error %v", what, berr, serr)
+		return
+	}
+	if berr != nil {
+		for _, s := range []error{trace.ErrNotFound, trace.ErrReverted, trace.ErrUnsupported, trace.ErrBadInput} {
+			if errors.Is(berr, s) != errors.Is(serr, s) {
+				t.Errorf("%s: batch error %v, single call error %v: not the same kind", what, berr, serr)
+			}
+		}
+		return
+	}
+	if !reflect.DeepEqual(bv, sv) {
+		t.Errorf("%s: batch answer %+v, single call %+v", what, bv, sv)
+	}
 }
