@@ -514,3 +514,32 @@ func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64) {
 		a.mu.Unlock()
 	}
 }
+
+var _ trace.TipSeeder = (*Adapter)(nil)
+
+// TipWithTxs reads the tip in the request that fetches the seed transactions
+// and their receipts (then their headers, traces and tokens as TxTransfers
+// would), instead of eth_blockNumber beside it in a request of its own. The
+// transactions' errors are left to the trace's own TxTransfers.
+func (a *Adapter) TipWithTxs(ctx context.Context, txids []string) (uint64, error) {
+	var hs []common.Hash
+	for _, t := range txids {
+		if h, err := parseHash(t); err == nil {
+			hs = append(hs, h)
+		}
+	}
+	var n hexutil.Uint64
+	tip := []rpc.BatchElem{{Method: "eth_blockNumber", Result: &n}}
+	tip[0].Error = errNotSent
+	if len(hs) > 0 {
+		a.prefetchWith(ctx, hs, tip) //nolint:errcheck // left to the trace's own calls
+	}
+	if tip[0].Error != nil {
+		// not sent (the transactions were cached) or failed: ask alone, as Tip
+		return a.Tip(ctx)
+	}
+	return uint64(n), nil
+}
+
+// errNotSent marks an element no request carried.
+var errNotSent = errors.New("not sent")

@@ -3,6 +3,7 @@ package evm
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/graph"
@@ -89,5 +90,59 @@ func TestBalancesKeepProofsOfOneAccountApart(t *testing.T) {
 	}
 	if st.Requests != 2 || st.Methods["eth_getProof"] != int64(len(bqs)) {
 		t.Errorf("%d proofs of %d accounts: %d requests (%v), want 2 requests of %d proofs", len(bqs), len(accts), st.Requests, st.Methods, len(bqs))
+	}
+}
+
+// TipWithTxs reads the tip in the request of the seed transaction and its
+// receipt: it costs no request more than TxTransfers of the seed alone, the tip
+// is Tip's, and TxTransfers after it asks nothing.
+func TestTipWithTxsRidesWithTheSeed(t *testing.T) {
+	s, single := scenario(t)
+	px, err := rtproxy.New(s.Node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	ctx := context.Background()
+	wantTip, err := single.Tip(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := s.TheftETH.Hex()
+	alone := openRPC(t, px.URL(s.Node.URL()))
+	px.Reset()
+	want, err := alone.TxTransfers(ctx, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txOnly := px.Stats().Requests
+	a := openRPC(t, px.URL(s.Node.URL()))
+	var shared bool
+	px.SetLog(func(_ int64, calls []string) {
+		if slices.Contains(calls, "eth_blockNumber") && slices.Contains(calls, "eth_getTransactionByHash") {
+			shared = true
+		}
+	})
+	defer px.SetLog(nil)
+	px.Reset()
+	tip, err := a.TipWithTxs(ctx, []string{seed, "0x1234"})
+	if err != nil || tip != wantTip {
+		t.Fatalf("TipWithTxs = %d, %v; want %d", tip, err, wantTip)
+	}
+	if n := px.Stats().Requests; n != txOnly || !shared {
+		t.Errorf("TipWithTxs took %d requests (eth_blockNumber beside the transaction: %v), want %d (TxTransfers alone) with it beside", n, shared, txOnly)
+	}
+	px.Reset()
+	got, err := a.TxTransfers(ctx, seed)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("TxTransfers after TipWithTxs = %v, %v; want %v", got, err, want)
+	}
+	if n := px.Stats().Requests; n != 0 {
+		t.Errorf("TxTransfers after TipWithTxs took %d requests, want 0", n)
+	}
+	// Nothing to fetch: the tip alone.
+	px.Reset()
+	if tip, err := a.TipWithTxs(ctx, []string{seed}); err != nil || tip != wantTip || px.Stats().Requests != 1 {
+		t.Errorf("TipWithTxs of a cached seed = %d, %v in %d requests; want %d in 1", tip, err, px.Stats().Requests, wantTip)
 	}
 }

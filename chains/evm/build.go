@@ -165,6 +165,14 @@ func needsTrace(tx *rpcTx, r *rpcReceipt) bool {
 // transactions, their receipts, block headers, call traces and token metadata.
 // Unknown hashes are left out; transfersOf reports them.
 func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
+	return a.prefetchWith(ctx, hashes, nil)
+}
+
+// prefetchWith is prefetch with extra calls riding in the request of the
+// transactions (TipWithTxs: the tip), each answering a bare quantity. Their
+// answers and errors land in extra; an element no request carried keeps its
+// Error.
+func (a *Adapter) prefetchWith(ctx context.Context, hashes []common.Hash, extra []rpc.BatchElem) error {
 	c := a.cache
 	// Transactions.
 	cl := &claims{c: c}
@@ -199,9 +207,23 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 		for k, i := range rIdx {
 			elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{need[i]}, Result: &raws[k]})
 		}
-		if err := a.batchAll(ctx, elems); err != nil {
+		n := len(elems)
+		elems = append(elems, extra...)
+		var checks []func(json.RawMessage) error
+		if len(extra) > 0 {
+			// The extra calls answer bare quantities (the tip): nothing else
+			// here does, so a quantity check tells their answers apart.
+			checks = make([]func(json.RawMessage) error, len(elems))
+			for i := n; i < len(elems); i++ {
+				checks[i] = quantityCheck
+			}
+		}
+		err := a.batchAllChecked(ctx, elems, checks)
+		copy(extra, elems[n:])
+		if err != nil {
 			return err
 		}
+		elems = elems[:n]
 		c.mu.Lock()
 		for i := range need {
 			if elems[i].Error == nil && txs[i] != nil {
