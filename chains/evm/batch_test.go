@@ -146,3 +146,82 @@ func TestTipWithTxsRidesWithTheSeed(t *testing.T) {
 		t.Errorf("TipWithTxs of a cached seed = %d, %v in %d requests; want %d in 1", tip, err, px.Stats().Requests, wantTip)
 	}
 }
+
+// Holders with different ranges share one pair of log queries, and each keeps
+// only the logs of its own topic and range: the batched histories equal the
+// single ones, with 2 eth_getLogs for all of them.
+func TestHistoriesShareLogQueries(t *testing.T) {
+	s, single := scenario(t)
+	px, err := rtproxy.New(s.Node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	batched := openRPC(t, px.URL(s.Node.URL()))
+	ctx := context.Background()
+	accts := []*geth.Account{s.Victim, s.Hacker, s.Clean, s.Exchange, s.H1, s.H2, s.H3, s.H4, s.P1, s.P2, s.Dep1, s.Dep2, s.Dep3}
+	var qs []trace.HistoryQuery
+	for i, a := range accts {
+		from := []uint64{s.TheftBlock, s.FanBlock, s.LastBlock}[i%3]
+		qs = append(qs, trace.HistoryQuery{Address: a.Hex(), FromBlock: from, ToBlock: s.LastBlock, Limit: 1000})
+	}
+	// the same holder over another range, and one range that ends early
+	qs = append(qs, trace.HistoryQuery{Address: s.Hacker.Hex(), FromBlock: s.FanBlock, ToBlock: s.LastBlock, Limit: 1000},
+		trace.HistoryQuery{Address: s.H1.Hex(), FromBlock: s.TheftBlock, ToBlock: s.FanBlock, Limit: 1000})
+	px.Reset()
+	hs := batched.Histories(ctx, qs)
+	st := px.Stats()
+	nonEmpty := 0
+	for i, q := range qs {
+		want, err := single.History(ctx, q)
+		if err != nil || hs[i].Err != nil {
+			t.Fatalf("%s: %v / %v", q.Address, err, hs[i].Err)
+		}
+		if !reflect.DeepEqual(want, hs[i].History) {
+			t.Errorf("history of %s from %d to %d: batched %d transfers, single %d\n%v\n%v", q.Address, q.FromBlock, q.ToBlock, len(hs[i].History.Transfers), len(want.Transfers), hs[i].History, want)
+		}
+		if len(want.Transfers) > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 5 {
+		t.Errorf("only %d of %d histories hold transfers: the test shows little", nonEmpty, len(qs))
+	}
+	if n := st.Methods["eth_getLogs"]; n != 2 {
+		t.Errorf("%d histories sent %d eth_getLogs, want 2 (one pair for all)", len(qs), n)
+	}
+}
+
+func TestLogGroups(t *testing.T) {
+	type r struct{ from, to uint64 }
+	var items []r
+	for i := 0; i < 250; i++ {
+		items = append(items, r{uint64(1000 - i), 1100})
+	}
+	items = append(items, r{1, 5}, r{2000, 2001})
+	gs := logGroups(items, func(x r) (uint64, uint64) { return x.from, x.to }, 500)
+	seen := map[int]bool{}
+	for _, g := range gs {
+		if len(g) == 0 || len(g) > logGroupSize {
+			t.Fatalf("group of %d", len(g))
+		}
+		lo, hi := items[g[0]].from, items[g[0]].to
+		for _, i := range g {
+			if seen[i] {
+				t.Fatalf("item %d in two groups", i)
+			}
+			seen[i] = true
+			lo, hi = min(lo, items[i].from), max(hi, items[i].to)
+		}
+		if hi-lo+1 > 500 {
+			t.Errorf("group spans %d–%d, more than the log range", lo, hi)
+		}
+	}
+	if len(seen) != len(items) {
+		t.Errorf("%d of %d items grouped", len(seen), len(items))
+	}
+	// {1,5} alone (too far from the rest), 250 near ones in 3, {2000,2001} alone
+	if len(gs) != 5 {
+		t.Errorf("%d groups, want 5: %v", len(gs), gs)
+	}
+}

@@ -192,6 +192,65 @@ func logQueries(addr common.Address, from, to uint64, got *[2][]rpcLog) []rpc.Ba
 	}
 }
 
+// logQueriesMany is logQueries for many addresses at once: each topic
+// position holds the list of them, over [from, to].
+func logQueriesMany(addrs []common.Address, from, to uint64, got *[2][]rpcLog) []rpc.BatchElem {
+	if len(addrs) == 1 {
+		return logQueries(addrs[0], from, to, got)
+	}
+	topics := make([]common.Hash, len(addrs))
+	for i, a := range addrs {
+		topics[i] = common.BytesToHash(a.Bytes())
+	}
+	q := func(ts []any) map[string]any {
+		return map[string]any{"fromBlock": blockTag(from), "toBlock": blockTag(to), "topics": ts}
+	}
+	return []rpc.BatchElem{
+		{Method: "eth_getLogs", Args: []any{q([]any{[]common.Hash{topicTransfer, topicDeposit, topicWithdrawal}, topics})}, Result: &got[0]},
+		{Method: "eth_getLogs", Args: []any{q([]any{topicTransfer, nil, topics})}, Result: &got[1]},
+	}
+}
+
+// logGroupSize bounds the addresses of one shared log query: geth refuses more
+// than 1,000 per topic position (LogQueryLimit), and a smaller group keeps one
+// busy address from inflating many holders' answers.
+const logGroupSize = 100
+
+// logGroups splits n items (ranges by rng) into groups for shared log queries:
+// at most logGroupSize each, the union of a group's ranges within logRange
+// blocks. Items are taken in order of their ranges' start; the groups hold
+// indexes, and the order of the result is deterministic.
+func logGroups[T any](items []T, rng func(T) (uint64, uint64), logRange uint64) [][]int {
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(x, y int) bool {
+		fx, _ := rng(items[idx[x]])
+		fy, _ := rng(items[idx[y]])
+		return fx < fy
+	})
+	var out [][]int
+	var cur []int
+	var lo, hi uint64
+	for _, i := range idx {
+		f, t := rng(items[i])
+		if len(cur) > 0 && (len(cur) == logGroupSize || max(hi, t)-min(lo, f)+1 > logRange) {
+			out = append(out, cur)
+			cur = nil
+		}
+		if len(cur) == 0 {
+			lo, hi = f, t
+		}
+		cur = append(cur, i)
+		lo, hi = min(lo, f), max(hi, t)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
 // nonceBlocks returns the blocks in [from, to] in which addr's nonce rose, by
 // bisecting eth_getTransactionCount; each level of the bisection is one batch.
 // With limit > 0 and more than limit transactions, it stops at the block of the
