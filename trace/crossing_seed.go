@@ -101,14 +101,10 @@ func (t *utxoTracer) seedCredit(cr *creditSeed) error {
 		tt.CrossedIn = new(big.Int)
 	}
 	tt.CrossedIn.Add(tt.CrossedIn, taint)
-	for _, in := range tx.Inputs {
-		if in.Address != "" {
-			t.c.res.Flow.Node(in.Address, graph.RoleCrossing, cr.hop-1)
-		}
-	}
 	st := t.newOut(tx, cr.vout, new(big.Int).Set(taint), cr.hop, cr.low)
 	t.c.setPred(outKey(st.op), hkey{}, tx.TxID)
 	t.outEdge(tx, cr.vout, st.taint, cr.hop, nil)
+	t.payoutEdges(tx, taint, cr.hop)
 	t.placeAll([]*outState{st})
 	return nil
 }

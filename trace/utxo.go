@@ -65,6 +65,9 @@ type utxoTracer struct {
 	err      error
 	// memo holds spenders fetched ahead by frontier (batch.go), until used.
 	memo map[graph.Outpoint]SpenderResult
+	// payoutIns are the input edges drawn for each crossing payout tx
+	// (payoutEdges), so that a second credit in the same tx adds to them.
+	payoutIns map[string][]*graph.Edge
 }
 
 func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
@@ -517,6 +520,54 @@ func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {
 		Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: st.hop + 1, Kind: string(graph.KindUTXO),
 	}, in.Value, st.taint))
+}
+
+// payoutEdges draws a crossing payout's inputs (the vault or bridge paying
+// out on this chain, a crossing node) into the payout transaction, each with
+// its share of the credited taint, ⌊input × taint / Σ inputs⌋, as victimEdges
+// does for a theft: without them the leg's graph starts at a transaction node
+// nothing leads into, apart from the crossing edge into the vault. A second
+// credit in the same transaction adds its shares to the same edges.
+func (t *utxoTracer) payoutEdges(tx *graph.UTXOTx, taint *big.Int, hop int) {
+	inSum := new(big.Int)
+	for _, in := range tx.Inputs {
+		if in.Value != nil {
+			inSum.Add(inSum, in.Value)
+		}
+	}
+	edges, drawn := t.payoutIns[tx.TxID]
+	for i, in := range tx.Inputs {
+		share := new(big.Int)
+		if in.Value != nil && inSum.Sign() > 0 {
+			share.Mul(in.Value, taint)
+			share.Quo(share, inSum)
+		}
+		if drawn {
+			edges[i].Taint.Add(edges[i].Taint, share)
+			continue
+		}
+		id := in.Address
+		if id == "" {
+			id = "out:" + in.Prev.String()
+		}
+		t.c.res.Flow.Node(id, graph.RoleCrossing, hop-1)
+		amt := in.Value
+		if amt == nil {
+			amt = new(big.Int)
+		}
+		e := newEdge(graph.Edge{
+			Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
+			Block: tx.Block, Time: tx.Time, Hop: hop, Kind: string(graph.KindUTXO),
+		}, amt, share)
+		t.c.res.Flow.AddEdge(e)
+		edges = append(edges, e)
+	}
+	if !drawn {
+		if t.payoutIns == nil {
+			t.payoutIns = map[string][]*graph.Edge{}
+		}
+		t.payoutIns[tx.TxID] = edges
+	}
 }
 
 // victimEdges draws the seed transaction's inputs: each victim's coins into

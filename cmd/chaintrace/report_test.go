@@ -156,9 +156,17 @@ func TestNoOrphanNodes(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
 			t.Fatal(err)
 		}
-		touched := map[string]bool{}
+		touched, into := map[string]bool{}, map[string]bool{}
 		for _, e := range doc.Edges {
 			touched[e.From], touched[e.To] = true, true
+			into[e.To] = true
+		}
+		// A UTXO transaction is drawn with its inputs: the seed's from its
+		// victims, a crossing payout's from the vault or bridge paying it.
+		for _, n := range doc.Nodes {
+			if n.Role == "tx" && !into[n.ID] {
+				t.Errorf("%s: transaction node %s has no input edge", demo, n.ID)
+			}
 		}
 		victims := 0
 		for _, n := range doc.Nodes {
