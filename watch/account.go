@@ -21,21 +21,34 @@ func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[ui
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: the %s source cannot read balances in a batch", trace.ErrUnsupported, w.cfg.Live.Info().Name)
 	}
-	qs := make([]trace.BalanceQuery, 0, 2*len(w.st.Holdings))
-	for _, h := range w.st.Holdings {
+	// the new block's balance of every holding, and the balance at Since of
+	// those that do not know it yet (a past block's balance does not change)
+	qs := make([]trace.BalanceQuery, 0, len(w.st.Holdings))
+	nowAt := make([]int, len(w.st.Holdings))
+	wasAt := make([]int, len(w.st.Holdings))
+	for i, h := range w.st.Holdings {
 		a, ok := w.st.Assets[h.Asset]
 		if !ok {
 			return nil, nil, fmt.Errorf("watch state: holding %s names asset %s, which the trace did not describe", h.Key, h.Asset)
 		}
-		qs = append(qs, trace.BalanceQuery{Address: h.Address, Asset: a, Block: h.Since},
-			trace.BalanceQuery{Address: h.Address, Asset: a, Block: safe})
+		wasAt[i] = -1
+		if h.SinceBalance == nil {
+			wasAt[i] = len(qs)
+			qs = append(qs, trace.BalanceQuery{Address: h.Address, Asset: a, Block: h.Since})
+		}
+		nowAt[i] = len(qs)
+		qs = append(qs, trace.BalanceQuery{Address: h.Address, Asset: a, Block: safe})
 	}
 	bals := chk.Balances(ctx, qs)
 	var next []Holding
 	var events []Event
 	var fresh trace.Source
 	for i, h := range w.st.Holdings {
-		was, now := bals[2*i], bals[2*i+1]
+		was := trace.BalanceResult{Balance: h.SinceBalance}
+		if wasAt[i] >= 0 {
+			was = bals[wasAt[i]]
+		}
+		now := bals[nowAt[i]]
 		if was.Err != nil {
 			return nil, nil, fmt.Errorf("balance of %s at block %d: %w", h.Key, h.Since, was.Err)
 		}
@@ -43,9 +56,11 @@ func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[ui
 			return nil, nil, fmt.Errorf("balance of %s at block %d: %w", h.Key, safe, now.Err)
 		}
 		if now.Balance.Cmp(was.Balance) >= 0 {
+			h.SinceBalance = was.Balance
 			next = append(next, h)
 			continue
 		}
+		h.SinceBalance = was.Balance
 		if fresh == nil {
 			src, closeFn, err := w.cfg.Fresh(ctx)
 			if err != nil {
@@ -130,7 +145,7 @@ func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding
 	var next []Holding
 	if remain.Sign() > 0 {
 		hh := h
-		hh.Amount, hh.Since = remain, safe
+		hh.Amount, hh.Since, hh.SinceBalance = remain, safe, new(big.Int).Set(now)
 		next = append(next, hh)
 	}
 	for _, ep := range res.Endpoints {

@@ -6,8 +6,9 @@
 //
 // On every new block it asks the node only what tells whether a watched holding
 // moved, in one batch (UTXO chains: gettxout per watched output; account chains: the
-// balance of each watched address and asset at the block it was last seen and at
-// the new block — a fall means it moved, and the address is traced onward over
+// balance of each watched address and asset at the new block, against its balance
+// at the block it was last seen (read once and kept in the state: a past block's
+// balance does not change) — a fall means it moved, and the address is traced onward over
 // the new blocks, amounts scaled by the holding's share of the address's balance,
 // ⌊x × taint / balance⌋, what stays is ⌊balance now × taint / balance then⌋). A holding that
 // moved is traced onward with the trace's own policy and options, on a source

@@ -103,4 +103,23 @@ reached-exchange block=%d tx=%s amount=%s holding=%s at=%s endpoint=exchange exc
 	if len(got) != 2 {
 		t.Fatalf("events after a quiet block: %s", briefs(got))
 	}
+	// a second payment from what stayed: measured against the balance kept
+	// from the first (the holding's SinceBalance, not read again)
+	if hs = wt.State().Holdings; hs[0].SinceBalance == nil || hs[0].SinceBalance.Cmp(now) != 0 {
+		t.Fatalf("holding's balance at block %d = %v, want %s", hs[0].Since, hs[0].SinceBalance, now)
+	}
+	pay2 := n.SendValue(thief, exch.Address, geth.Eth(1, 1))
+	b2 := n.Commit()
+	n.MustSucceed(pay2)
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now2 := new(big.Int).Sub(new(big.Int).Sub(now, geth.Eth(1, 1)), n.Fee(pay2))
+	remain2 := new(big.Int).Quo(new(big.Int).Mul(now2, remain), now)
+	if len(got) != 4 || got[2].Kind != watch.Moved || got[2].Block != b2 || got[2].Amount != new(big.Int).Sub(remain, remain2).String() {
+		t.Fatalf("after the second payment: %s, want moved %s at block %d", briefs(got), new(big.Int).Sub(remain, remain2), b2)
+	}
+	if hs = wt.State().Holdings; len(hs) != 1 || hs[0].Amount.Cmp(remain2) != 0 || hs[0].SinceBalance.Cmp(now2) != 0 {
+		t.Fatalf("holdings after the second payment = %+v, want %s left", hs, remain2)
+	}
 }

@@ -56,7 +56,7 @@ func ManualHoldings(ctx context.Context, live trace.Source, addrs []string, tip 
 				return nil, fmt.Errorf("%w: --address %s holds no %s at block %d: nothing to watch (a watch notices funds leaving an address)", trace.ErrBadInput, addr, native.Symbol, tip)
 			}
 			out = append(out, Holding{Key: addr + "/" + native.ID, Kind: Manual, Address: addr, Asset: native.ID,
-				Amount: new(big.Int).Set(b.Balance), Path: []string{}, Since: tip})
+				Amount: new(big.Int).Set(b.Balance), Path: []string{}, Since: tip, SinceBalance: new(big.Int).Set(b.Balance)})
 		}
 	}
 	return out, nil

@@ -53,6 +53,10 @@ type Holding struct {
 	Hops     int      `json:"hops"`
 	Path     []string `json:"path"`
 	Since    uint64   `json:"since"` // the block it was last known to be there
+	// SinceBalance is, on account chains, the address's whole balance of the
+	// asset at block Since, once read (nil: not yet). A past block's balance
+	// does not change, so each poll reads only the new block's.
+	SinceBalance *big.Int `json:"since_balance,omitempty"`
 }
 
 // Watchable lists the endpoint kinds whose funds may still move under the
