@@ -376,12 +376,14 @@ func alignAmounts(vs []*big.Int, a graph.Asset, keep int) []string {
 // stages in order and keeps the first that fits the width: transaction hashes
 // are shortened first (the full hash is in --paths and the machine formats),
 // then amounts lose decimals, then addresses are shortened, then labels are
-// cut to the room left (but not below labelMin), then the inflow column goes.
+// cut to the room left (but not below labelMin), then the inflow column goes,
+// then (a terminal of about 60 columns) the hops column.
 type fitStage struct {
 	tx, addr int // 0 whole, 1 explorer style (8…6), 2 tiny (6…4)
 	keep     int // decimal places of the amounts (-1: exact)
 	labelMin int // 0: labels whole; else cut to fit, down to this many runes
 	noTx     bool
+	noHops   bool
 }
 
 var fitStages = []fitStage{
@@ -394,6 +396,7 @@ var fitStages = []fitStage{
 	{tx: 1, addr: 1, keep: 2, labelMin: 12},
 	{tx: 2, addr: 2, keep: 2, labelMin: 8},
 	{tx: 2, addr: 2, keep: 2, labelMin: 6, noTx: true},
+	{tx: 2, addr: 2, keep: 2, labelMin: 6, noTx: true, noHops: true},
 }
 
 func shorten(s string, mode int) string {
@@ -425,7 +428,7 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 	}
 	var cut legendFacts // what the chosen layout changed, for the legend
 	layout := func(st fitStage, labelMax int) []string {
-		cut = legendFacts{dropped: st.noTx, keep: st.keep}
+		cut = legendFacts{dropped: st.noTx, noHops: st.noHops, keep: st.keep}
 		keep := st.keep
 		if !slices.ContainsFunc(nums, func(v *big.Int) bool { return !exactAt(v, a.Decimals, keep) }) {
 			keep = -1 // every amount is whole at this precision: show them as they are
@@ -436,6 +439,9 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 		right := []bool{false, false, false, false, true, true, false}
 		if st.noTx {
 			header, right = header[:6], right[:6]
+		}
+		if st.noHops {
+			header, right = header[:5], right[:5]
 		}
 		tb := &table{header: header, right: right}
 		for i, e := range rows {
@@ -502,6 +508,9 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 		}
 	}
 	// The header and rows come from render; path lines go under their row.
+	if opts.Width > 0 && utf8.RuneCountInString(lines[0]) > opts.Width {
+		lines[0] = truncate(lines[0], opts.Width) // as the rows below: never wrapped
+	}
 	fmt.Fprintln(w, lines[0])
 	for i, e := range rows {
 		line := lines[i+1]
@@ -543,8 +552,8 @@ func writeEndpointTable(w io.Writer, a graph.Asset, seed *big.Int, rows []*graph
 
 // legendFacts are what a table layout abbreviated.
 type legendFacts struct {
-	more, tx, addr, label, rounded, dropped bool
-	keep                                    int
+	more, tx, addr, label, rounded, dropped, noHops bool
+	keep                                            int
 }
 
 // tableLegend says what the table's abbreviations mean, only those it uses.
@@ -572,6 +581,9 @@ func tableLegend(c legendFacts, lastCol string, width int) []string {
 	}
 	if c.dropped {
 		ls = append(ls, lastCol+" left out "+fit+" (--paths lists the transactions)")
+	}
+	if c.noHops {
+		ls = append(ls, "HOPS left out "+fit+" (--format json has each endpoint's hops)")
 	}
 	return ls
 }

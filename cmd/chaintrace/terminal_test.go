@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,6 +131,40 @@ func TestNarrowTableShrinksAmountsBeforeLabels(t *testing.T) {
 	j := runCLI(t, nil, "trace", "--case", "demo", "--format", "json", "--width", "60")
 	if !strings.Contains(j.out, `"1458458575826464035395"`) {
 		t.Error("--format json with --width 60 lost base units")
+	}
+}
+
+// A 60-column terminal (a split pane): the endpoint table leaves out the HOPS
+// column after the inflow column rather than wrap its header or cut its rows,
+// and says so; at 80 columns HOPS stays.
+func TestSixtyColumnTable(t *testing.T) {
+	for _, demo := range []string{"demo", "demo-btc"} {
+		r := runCLI(t, nil, "trace", "--case", demo, "--width", "60")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", demo, r.code, r.errOut)
+		}
+		lines := strings.Split(r.out, "\n")
+		head := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  KIND ") })
+		if head < 0 {
+			t.Fatalf("%s: no table:\n%s", demo, r.out)
+		}
+		if got := strings.Fields(lines[head]); !slices.Equal(got, []string{"KIND", "ADDRESS", "LABEL", "AMOUNT", "SHARE"}) {
+			t.Errorf("%s: header %q", demo, lines[head])
+		}
+		for _, l := range lines[head:] {
+			if l == "" {
+				break
+			}
+			if n := utf8.RuneCountInString(l); n > 60 || strings.HasSuffix(l, "…") {
+				t.Errorf("%s: table line of %d columns, or cut: %q", demo, n, l)
+			}
+		}
+		if !strings.Contains(r.out, "HOPS left out to fit 60 columns") {
+			t.Errorf("%s: the legend does not say HOPS was left out", demo)
+		}
+		if w := runCLI(t, nil, "trace", "--case", demo, "--width", "80"); strings.Contains(w.out, "HOPS left out") || !strings.Contains(w.out, "SHARE  HOPS") {
+			t.Errorf("%s: --width 80 lost the HOPS column", demo)
+		}
 	}
 }
 
