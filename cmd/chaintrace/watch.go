@@ -159,7 +159,16 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 			return err
 		}
 	}
-	if err := o.Precheck(o.env); err != nil {
+	if len(o.Links) > 0 {
+		return badInput("--link: a watch follows one chain (the trace's); watch each chain with its own watch and --state")
+	}
+	if o.Case != "" {
+		// the case is read offline: --rpc and the other node options are the live node's
+		err = o.Check()
+	} else {
+		err = o.Precheck(o.env)
+	}
+	if err != nil {
 		return err
 	}
 	log, err := casestore.OpenWatchLog(path)
@@ -172,12 +181,26 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		return err
 	}
 
-	// The trace the watch starts from (unless it resumes).
-	src, err := opening.Open(ctx, &o.Options, o.env)
+	// The trace the watch starts from (unless it resumes): a case replays
+	// offline, as `trace --case` does, with the options it recorded for every
+	// one the command line does not give; its --rpc is the live node's only.
+	start := o.Options
+	start.RPC = ""
+	if o.Case == "" {
+		start.RPC = o.RPC
+	}
+	src, err := opening.Open(ctx, &start, o.env)
 	if err != nil {
+		if o.Case != "" && exitCode(err) == exitInput {
+			if m := caseFileMistake(o.Case); m != nil {
+				return m // a check spec given as a case
+			}
+		}
 		return err
 	}
 	defer src.Close()
+	start.RPC = o.RPC
+	o.Options = start
 	topts, err := o.Trace(src.Source.Info().Native)
 	if err != nil {
 		return err

@@ -185,3 +185,68 @@ func TestWatchCLIGethHeads(t *testing.T) {
 		t.Fatalf("--heads http://: code %d\n%s", r.code, r.errOut)
 	}
 }
+
+// TestWatchCLIGethCase is issue 12's "done when" on geth: a case recorded by
+// trace --record (with its labels and options), then `watch --case CASE --rpc
+// URL` as the README shows it: the case replays offline as the start (its
+// recorded labels name the exchange: no --labels given), the node is the live
+// one, the state goes into the case file; a quiet block sends nothing, the
+// payment to the exchange exactly moved + reached-exchange and exit 4, a
+// restart nothing; the case still verifies.
+func TestWatchCLIGethCase(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("cs-victim"), geth.NewAccount("cs-thief"), geth.NewAccount("cs-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	c := filepath.Join(dir, "theft.db")
+	if r := runCLI(t, nil, "trace", "--chain", chain, "--rpc", n.URL(), "--labels", labels, "--hops", "3", "--record", c, theft.Hex()); r.code != 0 {
+		t.Fatalf("trace --record: code %d\n%s", r.code, r.errOut)
+	}
+	watchCmd := func(extra ...string) result {
+		return runCLI(t, nil, append([]string{"watch", "--case", c, "--rpc", n.URL(), "--format", "jsonl", "--interval", "1h"}, extra...)...)
+	}
+	r := watchCmd("--until-block", fmt.Sprint(start))
+	if r.code != 0 || r.out != "" || !strings.Contains(r.errOut, fmt.Sprintf("watch: 1 holdings of %s at block %d, state in %s", chain, start, c)) {
+		t.Fatalf("first run: code %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
+	}
+	quiet := n.Fund(geth.Eth(1, 1), geth.NewAccount("cs-bystander"))
+	if r = watchCmd("--until-block", fmt.Sprint(quiet)); r.code != 0 || r.out != "" {
+		t.Fatalf("quiet block: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	r = watchCmd("--until", "exchange")
+	was := geth.Eth(101, 10)
+	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
+	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
+	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	want := fmt.Sprintf("1:moved@%d:%s::::%s 2:reached-exchange@%d:%s:exchange:%s:TestExchange:%s",
+		b, pay.Hex(), moved, b, pay.Hex(), exch.Hex(), toEx)
+	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
+		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, got, want, r.errOut)
+	}
+	if r = watchCmd("--until-block", fmt.Sprint(b)); r.code != 0 || r.out != "" {
+		t.Fatalf("restart: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+	st := runCLI(t, nil, "watch", "--case", c, "--status")
+	for _, s := range []string{"chain " + chain + ", seeds " + theft.Hex(), "last block processed " + fmt.Sprint(b), "events: 2, moved 1, reached-exchange 1; not yet delivered 0", "holdings watched: 1"} {
+		if st.code != 0 || !strings.Contains(st.out, s) {
+			t.Fatalf("--status: code %d, missing %q in\n%s%s", st.code, s, st.out, st.errOut)
+		}
+	}
+	if v := runCLI(t, nil, "case", "verify", c); v.code != 0 {
+		t.Fatalf("case verify after the watch: code %d\n%s%s", v.code, v.out, v.errOut)
+	}
+	if r = watchCmd("--link", "btc=http://127.0.0.1:1"); r.code != exitInput || !strings.Contains(r.errOut, "--link: a watch follows one chain") {
+		t.Fatalf("--link: code %d\n%s", r.code, r.errOut)
+	}
+}
