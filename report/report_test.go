@@ -533,3 +533,56 @@ func TestHTMLGraphPerExchange(t *testing.T) {
 		t.Error("figures without a renderer")
 	}
 }
+
+// Mixer candidates are leads with four hashes or addresses each: the HTML
+// report gives each its own key/value block, so that none of them is broken
+// across lines when printed or copied (issue 15 item 2; before, their table
+// wrapped hashes with word-break: break-all). Printed by Chromium when it is
+// installed, every one is one word of the PDF's text.
+func TestCandidateHashesNeverBreak(t *testing.T) {
+	r := accountResult()
+	wd := "0x" + strings.Repeat("9e", 32)
+	r.Demix = &graph.Demix{Window: 50000, Pools: []graph.MixerPool{{Address: tornado, Label: "Tornado Cash: 1 ETH", Asset: "ETH", Denomination: n("1" + e18)}},
+		Candidates: []*graph.Candidate{{Pool: tornado, PoolLabel: "Tornado Cash: 1 ETH", Asset: "ETH", Denomination: n("1" + e18),
+			DepositTx: h('3'), DepositBlock: 19000011, Depositor: thief, WithdrawalTx: wd, WithdrawalBlock: 19000090,
+			Recipient: far, Relayer: hop, Fee: n("10000000000000000"), Sender: hop,
+			Heuristics: []string{"address-reuse"}, Evidence: []string{"the recipient " + far + " also deposited"}, Score: 60}}}
+	page := renderDoc(t, htmlR, r, Options{NoGraphviz: true})
+	if strings.Contains(page, "break-all") || strings.Contains(page, "word-break") {
+		t.Error("the report lets hashes break")
+	}
+	for _, id := range []string{tornado, h('3'), thief, wd, far} {
+		if !strings.Contains(page, `<code class="id">`+id+`</code>`) {
+			t.Errorf("candidate value %s is not an unbreakable code", id)
+		}
+	}
+	if !strings.Contains(page, `<table class="freeze cand">`) {
+		t.Error("the candidate is not a key/value block")
+	}
+	for _, tool := range []string{"chromium", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (.ci/run installs chromium and poppler-utils)", tool)
+		}
+	}
+	pdf, err := ChromiumPDF([]byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "c.pdf")
+	if err := os.WriteFile(p, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text, err := exec.Command("pdftotext", p, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]bool{}
+	for _, w := range strings.Fields(string(text)) {
+		words[strings.Trim(w, ".,:;()")] = true
+	}
+	for _, id := range []string{h('3'), wd, far, thief} {
+		if !words[id] {
+			t.Errorf("the PDF's text lacks %s as one word", id)
+		}
+	}
+}
