@@ -106,10 +106,10 @@ type acctTracer struct {
 	sem      chan struct{}
 	inflight sync.WaitGroup
 
-	sw       swapTx                 // swap rule, per transaction (swap.go)
-	swapHist map[string]*histFuture // histories the swap rule fetched, for classify
-	notes    map[string]string      // why funds stayed in a venue
-	lastTx   string                 // see intern
+	sw       swapTx               // swap rule, per transaction (swap.go)
+	swapHist map[string]swapFetch // histories the swap rule fetched, for classify
+	notes    map[string]string    // why funds stayed in a venue
+	lastTx   string               // see intern
 
 	credits map[graph.TransferKey]*creditSeed // crossing payouts seeded with a share of taint (crossing.go)
 }
@@ -554,9 +554,9 @@ func (t *acctTracer) atHopLimit(h *holder, e *graph.Transfer, end func(string) *
 }
 
 func (t *acctTracer) history(addr string, from uint64) (History, error) {
-	if f := t.swapHist[addr]; f != nil && f.from == from {
+	if f, ok := t.swapHist[addr]; ok && f.from == from {
 		delete(t.swapHist, addr) // classify asks once per address: the holder keeps it now
-		return f.h, f.err
+		return f.h, nil
 	}
 	if f := t.pre[addr]; f != nil && f.from == from {
 		if f.queued {

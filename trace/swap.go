@@ -143,14 +143,24 @@ func (t *acctTracer) swapAfterDebit(h *holder, e *graph.Transfer, taint *big.Int
 // txLegs returns h's own transfers in e's transaction: a subslice of its
 // history (which is in TransferKey order), not a copy; transfers of other
 // transactions at the same (block, tx index) may be in it.
-func txLegs(h *holder, e *graph.Transfer) []graph.Transfer {
-	k := graph.TransferKey{Block: e.Block, TxIndex: e.TxIndex, Seq: -1 << 31}
-	i := sort.Search(len(h.hist), func(i int) bool { return !h.hist[i].Key().Less(k) })
-	j := i
-	for j < len(h.hist) && h.hist[j].Block == e.Block && h.hist[j].TxIndex == e.TxIndex {
+func txLegs(h *holder, e *graph.Transfer) []graph.Transfer { return txLegsIn(h.hist, e) }
+
+// txLegsIn is txLegs of a history hist.
+func txLegsIn(hist []graph.Transfer, e *graph.Transfer) []graph.Transfer {
+	i, j := 0, len(hist)
+	for i < j { // first index not before (e.Block, e.TxIndex)
+		m := int(uint(i+j) >> 1)
+		if tr := &hist[m]; tr.Block < e.Block || (tr.Block == e.Block && tr.TxIndex < e.TxIndex) {
+			i = m + 1
+		} else {
+			j = m
+		}
+	}
+	j = i
+	for j < len(hist) && hist[j].Block == e.Block && hist[j].TxIndex == e.TxIndex {
 		j++
 	}
-	return h.hist[i:j]
+	return hist[i:j]
 }
 
 // tradesIn reports whether h's own transfers in e's transaction show it
@@ -187,7 +197,9 @@ func (t *acctTracer) tradesIn(h *holder, e *graph.Transfer) bool {
 // paysOn reports whether c, just paid by e with taint, pays anything on in the
 // same transaction: then c is a venue, not a holder. It asks only for what the
 // tracer would fetch anyway when it classifies c (its history from e's block),
-// and keeps the answer for that.
+// and keeps the answer for that. Only c's transfers in e's transaction are
+// read, found by binary search in the history (which is in TransferKey order),
+// so a busy recipient is not scanned once per payment it receives.
 func (t *acctTracer) paysOn(c string, e *graph.Transfer, taint *big.Int) bool {
 	var hist []graph.Transfer
 	if h := t.holders[c]; h != nil {
@@ -210,19 +222,26 @@ func (t *acctTracer) paysOn(c string, e *graph.Transfer, taint *big.Int) bool {
 			return false // classify will fetch again and report the failure
 		}
 		if t.swapHist == nil {
-			t.swapHist = map[string]*histFuture{}
+			t.swapHist = map[string]swapFetch{}
 		}
-		f := &histFuture{from: e.Block, done: make(chan struct{}), h: hs}
-		close(f.done)
-		t.swapHist[c] = f
+		t.swapHist[c] = swapFetch{from: e.Block, h: hs}
 		hist = hs.Transfers
 	}
-	for _, tr := range hist {
+	legs := txLegsIn(hist, e)
+	for i := range legs {
+		tr := &legs[i]
 		if tr.TxHash == e.TxHash && tr.From == c && tr.Kind != graph.KindFee && (tr.To != c || tr.Kind == graph.KindWrap) {
 			return true
 		}
 	}
 	return false
+}
+
+// swapFetch is a history paysOn fetched, kept for classify: a plain value, no
+// future (it is complete when stored).
+type swapFetch struct {
+	from uint64
+	h    History
 }
 
 // txTransfers fetches the whole transaction once.
