@@ -59,8 +59,9 @@ type htmlData struct {
 	GraphNote string
 	DOTFile   string
 	// ExchangeSVG[i] draws how the funds reached Exchanges[i] (empty when the
-	// graph is not rendered).
-	ExchangeSVG []template.HTML
+	// graph is not rendered); ExchangeNote[i] says why it is not drawn.
+	ExchangeSVG  []template.HTML
+	ExchangeNote []string
 }
 
 // svgStart finds the <svg element; the XML prolog and DOCTYPE dot writes before
@@ -83,13 +84,18 @@ func inlineSVG(svg []byte) template.HTML {
 // paths the stolen funds took from the theft to its addresses (render.Focus),
 // top to bottom, so that the graph the desk reads beside its table stays
 // legible on a printed page, where the whole trace's graph is shrunk to fit.
-func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]byte, error)) ([]template.HTML, error) {
-	out := make([]template.HTML, len(exs))
+func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]byte, error)) ([]template.HTML, []string, error) {
+	out, notes := make([]template.HTML, len(exs)), make([]string, len(exs))
 	for i, ex := range exs {
+		f := render.Focus(r, ex.ends)
+		if n := len(f.Flow.Nodes()); n > MaxExchangeGraphNodes {
+			notes[i] = fmt.Sprintf("The paths to %s pass through %d addresses and transactions, too many to draw legibly on a page (at most %d): they are in the whole graph below and in --format dot.", ex.Name, n, MaxExchangeGraphNodes)
+			continue
+		}
 		var dot bytes.Buffer
 		title := "How the stolen funds reached " + ex.Name
-		if err := render.WriteDOTWith(&dot, render.Focus(r, ex.ends), render.DOTOptions{Vertical: true, Title: title}); err != nil {
-			return nil, err
+		if err := render.WriteDOTWith(&dot, f, render.DOTOptions{Vertical: true, Title: title}); err != nil {
+			return nil, nil, err
 		}
 		svg, err := toSVG(dot.Bytes())
 		if err != nil {
@@ -97,8 +103,13 @@ func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]b
 		}
 		out[i] = inlineSVG(svg)
 	}
-	return out, nil
+	return out, notes, nil
 }
+
+// MaxExchangeGraphNodes is the most nodes an exchange's own graph is drawn
+// with: past that a page cannot show it legibly, and drawing it again per
+// exchange would only cost Graphviz time on a large trace.
+const MaxExchangeGraphNodes = 150
 
 // HTML writes the report as one self-contained HTML file: inline CSS, no
 // scripts, no external resources. The fund-flow graph is embedded as SVG when it
@@ -106,7 +117,7 @@ func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]b
 // says how to render the DOT file.
 func HTML(w io.Writer, r *graph.Result, opts Options) error {
 	d := htmlData{view: buildView(r, opts), DOTFile: clean(opts.DOTFile)}
-	d.ExchangeSVG = make([]template.HTML, len(d.Exchanges))
+	d.ExchangeSVG, d.ExchangeNote = make([]template.HTML, len(d.Exchanges)), make([]string, len(d.Exchanges))
 	if d.DOTFile == "" {
 		d.DOTFile = "trace.dot"
 	}
@@ -127,7 +138,7 @@ func HTML(w io.Writer, r *graph.Result, opts Options) error {
 				d.GraphNote = "The graph renderer returned no SVG."
 				break
 			}
-			if d.ExchangeSVG, err = exchangeGraphs(r, d.Exchanges, toSVG); err != nil {
+			if d.ExchangeSVG, d.ExchangeNote, err = exchangeGraphs(r, d.Exchanges, toSVG); err != nil {
 				return err
 			}
 		case errors.Is(err, ErrNoGraphviz):

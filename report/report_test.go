@@ -586,3 +586,30 @@ func TestCandidateHashesNeverBreak(t *testing.T) {
 		}
 	}
 }
+
+// An exchange reached through more nodes than a page can show legibly gets a
+// note instead of a graph, and costs no Graphviz run.
+func TestHTMLExchangeGraphTooLarge(t *testing.T) {
+	r := accountResult()
+	for i := 0; i < MaxExchangeGraphNodes; i++ {
+		a := fmt.Sprintf("0x%040x", 0xa000+i)
+		r.Flow.Node(a, graph.RoleHop, 2)
+		r.Flow.AddEdge(&graph.Edge{Tx: fmt.Sprintf("0x%064x", 0xb000+i), From: hop, To: a, Asset: "ETH", Amount: n("1"), Taint: n("1"), Block: 19000040, Hop: 2})
+		r.Flow.AddEdge(&graph.Edge{Tx: fmt.Sprintf("0x%064x", 0xc000+i), From: a, To: kraken, Asset: "ETH", Amount: n("1"), Taint: n("1"), Block: 19000041, Hop: 3})
+	}
+	calls := 0
+	fake := func([]byte) ([]byte, error) {
+		calls++
+		return []byte(`<svg width="10" height="10"></svg>`), nil
+	}
+	out := renderDoc(t, htmlR, r, Options{SVG: fake})
+	if calls != 2 { // the whole graph and Binance's
+		t.Errorf("%d renderer calls, want 2", calls)
+	}
+	if want := fmt.Sprintf("The paths to Kraken pass through %d addresses and transactions, too many to draw legibly on a page (at most %d)", MaxExchangeGraphNodes+4, MaxExchangeGraphNodes); !strings.Contains(out, want) {
+		t.Errorf("no note %q", want)
+	}
+	if strings.Count(out, `<figure class="xgraph">`) != 1 {
+		t.Error("want Binance's graph alone")
+	}
+}
