@@ -20,6 +20,7 @@ var (
 	_ trace.ContractBatcher = (*core)(nil)
 	_ trace.SpenderBatcher  = (*core)(nil)
 	_ trace.TipSeeder       = (*core)(nil)
+	_ trace.FrontierBatcher = (*core)(nil)
 )
 
 // batchCaps offers, for a cache, each batch method the live source has (the
@@ -40,6 +41,9 @@ func batchCaps(c *core, caps *trace.Capabilities) {
 	if c.ts != nil {
 		caps.TipSeeds = c
 	}
+	if c.fb != nil && c.hb != nil && c.acct != nil {
+		caps.Frontier = c
+	}
 }
 
 func (c *core) stored(kind, key string) bool {
@@ -49,25 +53,37 @@ func (c *core) stored(kind, key string) bool {
 
 // Histories answers History for many queries.
 func (c *core) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.HistoryResult {
+	idx, ask := c.askHistories(qs)
 	pre := map[int]trace.HistoryResult{}
-	if hb := c.hb; hb != nil && c.acct != nil {
-		var idx []int
-		var ask []trace.HistoryQuery
-		for i, q := range qs {
-			if c.stored(KindHistory, historyKey(q)) {
-				continue
-			}
-			if _, ok, err := c.historyFromCover(keyAddr(q.Address), q); ok || err != nil {
-				continue
-			}
-			idx, ask = append(idx, i), append(ask, q)
-		}
-		if len(ask) > 0 {
-			for k, r := range hb.Histories(ctx, ask) {
-				pre[idx[k]] = r
-			}
+	if len(ask) > 0 {
+		for k, r := range c.hb.Histories(ctx, ask) {
+			pre[idx[k]] = r
 		}
 	}
+	return c.finishHistories(ctx, qs, pre)
+}
+
+// askHistories lists the queries the store cannot answer (when the live
+// source batches them).
+func (c *core) askHistories(qs []trace.HistoryQuery) (idx []int, ask []trace.HistoryQuery) {
+	if c.hb == nil || c.acct == nil {
+		return nil, nil
+	}
+	for i, q := range qs {
+		if c.stored(KindHistory, historyKey(q)) {
+			continue
+		}
+		if _, ok, err := c.historyFromCover(keyAddr(q.Address), q); ok || err != nil {
+			continue
+		}
+		idx, ask = append(idx, i), append(ask, q)
+	}
+	return idx, ask
+}
+
+// finishHistories answers every query through the store, with the batch's
+// answers (pre, by query index) as the live fetches.
+func (c *core) finishHistories(ctx context.Context, qs []trace.HistoryQuery, pre map[int]trace.HistoryResult) []trace.HistoryResult {
 	out := make([]trace.HistoryResult, len(qs))
 	for i, q := range qs {
 		fetch := func() (trace.History, error) { return c.acct.History(ctx, q) }
@@ -81,21 +97,29 @@ func (c *core) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.H
 
 // Balances answers Balance for many queries.
 func (c *core) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
+	idx, ask := c.askBalances(qs)
 	pre := map[int]trace.BalanceResult{}
-	if bb := c.bb; bb != nil && c.acct != nil {
-		var idx []int
-		var ask []trace.BalanceQuery
-		for i, q := range qs {
-			if !c.stored(KindBalance, balanceKey(q.Address, q.Asset, q.Block)) {
-				idx, ask = append(idx, i), append(ask, q)
-			}
-		}
-		if len(ask) > 0 {
-			for k, r := range bb.Balances(ctx, ask) {
-				pre[idx[k]] = r
-			}
+	if len(ask) > 0 {
+		for k, r := range c.bb.Balances(ctx, ask) {
+			pre[idx[k]] = r
 		}
 	}
+	return c.finishBalances(ctx, qs, pre)
+}
+
+func (c *core) askBalances(qs []trace.BalanceQuery) (idx []int, ask []trace.BalanceQuery) {
+	if c.bb == nil || c.acct == nil {
+		return nil, nil
+	}
+	for i, q := range qs {
+		if !c.stored(KindBalance, balanceKey(q.Address, q.Asset, q.Block)) {
+			idx, ask = append(idx, i), append(ask, q)
+		}
+	}
+	return idx, ask
+}
+
+func (c *core) finishBalances(ctx context.Context, qs []trace.BalanceQuery, pre map[int]trace.BalanceResult) []trace.BalanceResult {
 	out := make([]trace.BalanceResult, len(qs))
 	for i, q := range qs {
 		fetch := func() (*big.Int, error) { return c.acct.Balance(ctx, q.Address, q.Asset, q.Block) }
@@ -109,21 +133,29 @@ func (c *core) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.Ba
 
 // AreContracts answers IsContract for many addresses.
 func (c *core) AreContracts(ctx context.Context, addrs []string, block uint64) []trace.ContractResult {
+	idx, ask := c.askContracts(addrs, block)
 	pre := map[int]trace.ContractResult{}
-	if cb := c.cb; cb != nil && c.cc != nil {
-		var idx []int
-		var ask []string
-		for i, a := range addrs {
-			if !c.stored(KindIsContract, keyAddr(a)+"|"+u64(block)) {
-				idx, ask = append(idx, i), append(ask, a)
-			}
-		}
-		if len(ask) > 0 {
-			for k, r := range cb.AreContracts(ctx, ask, block) {
-				pre[idx[k]] = r
-			}
+	if len(ask) > 0 {
+		for k, r := range c.cb.AreContracts(ctx, ask, block) {
+			pre[idx[k]] = r
 		}
 	}
+	return c.finishContracts(ctx, addrs, block, pre)
+}
+
+func (c *core) askContracts(addrs []string, block uint64) (idx []int, ask []string) {
+	if c.cb == nil || c.cc == nil {
+		return nil, nil
+	}
+	for i, a := range addrs {
+		if !c.stored(KindIsContract, keyAddr(a)+"|"+u64(block)) {
+			idx, ask = append(idx, i), append(ask, a)
+		}
+	}
+	return idx, ask
+}
+
+func (c *core) finishContracts(ctx context.Context, addrs []string, block uint64, pre map[int]trace.ContractResult) []trace.ContractResult {
 	out := make([]trace.ContractResult, len(addrs))
 	for i, a := range addrs {
 		fetch := func() (bool, error) { return c.cc.IsContract(ctx, a, block) }
@@ -131,6 +163,45 @@ func (c *core) AreContracts(ctx context.Context, addrs []string, block uint64) [
 			fetch = func() (bool, error) { return r.IsContract, r.Err }
 		}
 		out[i].IsContract, out[i].Err = c.isContract(ctx, a, block, fetch)
+	}
+	return out
+}
+
+// Frontier answers a hop level through the store: what it lacks goes to the
+// live source's Frontier in one call, each answer stored as the single call's.
+func (c *core) Frontier(ctx context.Context, q trace.FrontierQuery) trace.FrontierResult {
+	hIdx, hAsk := c.askHistories(q.Histories)
+	bIdx, bAsk := c.askBalances(q.Balances)
+	cIdx, cAsk := c.askContracts(q.Contracts, q.ContractBlock)
+	hPre, bPre, cPre := map[int]trace.HistoryResult{}, map[int]trace.BalanceResult{}, map[int]trace.ContractResult{}
+	if len(hAsk)+len(bAsk)+len(cAsk) > 0 {
+		fq := trace.FrontierQuery{Histories: hAsk, Balances: bAsk, ContractBlock: q.ContractBlock}
+		if len(cAsk) > 0 {
+			fq.Contracts = cAsk
+		}
+		r := c.fb.Frontier(ctx, fq)
+		for k, x := range r.Histories {
+			if k < len(hIdx) {
+				hPre[hIdx[k]] = x
+			}
+		}
+		for k, x := range r.Balances {
+			if k < len(bIdx) {
+				bPre[bIdx[k]] = x
+			}
+		}
+		for k, x := range r.Contracts {
+			if k < len(cIdx) {
+				cPre[cIdx[k]] = x
+			}
+		}
+	}
+	out := trace.FrontierResult{
+		Histories: c.finishHistories(ctx, q.Histories, hPre),
+		Balances:  c.finishBalances(ctx, q.Balances, bPre),
+	}
+	if q.Contracts != nil {
+		out.Contracts = c.finishContracts(ctx, q.Contracts, q.ContractBlock, cPre)
 	}
 	return out
 }

@@ -86,6 +86,7 @@ type core struct {
 	cb   trace.ContractBatcher
 	sb   trace.SpenderBatcher
 	ts   trace.TipSeeder
+	fb   trace.FrontierBatcher
 	// crossing: the recorded source decoded cross-chain events, so a missing
 	// answer is "not recorded" rather than "not offered".
 	crossing bool
@@ -105,7 +106,7 @@ func (c *core) setLive(src trace.Source) {
 	caps := trace.CapabilitiesOf(src)
 	c.cc, c.warn, c.bt, c.xs = caps.Contracts, caps.Warnings, caps.BlockTimes, caps.Crossings
 	c.hb, c.bb, c.cb, c.sb = caps.Histories, caps.Balances, caps.ContractBatch, caps.Spenders
-	c.ts = caps.TipSeeds
+	c.ts, c.fb = caps.TipSeeds, caps.Frontier
 	c.crossing = c.crossing || c.xs != nil
 }
 

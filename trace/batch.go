@@ -76,6 +76,31 @@ type ContractBatcher interface {
 	AreContracts(ctx context.Context, addrs []string, block uint64) []ContractResult
 }
 
+// FrontierQuery is one hop level's lookups of an account trace: the holders'
+// histories, their ledgers' balances and, when Contracts is set, whether they
+// are contracts at ContractBlock.
+type FrontierQuery struct {
+	Histories     []HistoryQuery
+	Balances      []BalanceQuery
+	Contracts     []string
+	ContractBlock uint64
+}
+
+// FrontierResult holds one result per query of a FrontierQuery, in order.
+type FrontierResult struct {
+	Histories []HistoryResult
+	Balances  []BalanceResult
+	Contracts []ContractResult
+}
+
+// FrontierBatcher is optionally implemented by account sources that answer a
+// whole hop level in one request where HistoryBatcher, BalanceBatcher and
+// ContractBatcher asked side by side would take several (issue 18). Each result
+// is what the single method would return.
+type FrontierBatcher interface {
+	Frontier(ctx context.Context, q FrontierQuery) FrontierResult
+}
+
 // TipSeeder is optionally implemented by sources that can read the tip and
 // fetch the seed transactions in the same request (issue 18): Run then asks
 // for both at once instead of in two requests of one round trip.
@@ -115,8 +140,30 @@ func (t *acctTracer) flush() {
 			}
 		}
 	}
-	bb := t.caps.Balances
 	var bres []BalanceResult
+	var hres []HistoryResult
+	if fb := t.caps.Frontier; fb != nil && t.o.Concurrency > 1 {
+		// the whole level in one call (at concurrency 1 the lookups go one
+		// after the other, below)
+		fq := FrontierQuery{Histories: qs, Balances: bqs, ContractBlock: t.toBlock}
+		if t.caps.ContractBatch != nil && t.caps.Contracts != nil {
+			for _, f := range fs {
+				if f.follow {
+					fq.Contracts = append(fq.Contracts, f.addr)
+				}
+			}
+		}
+		r := fb.Frontier(t.ctx, fq)
+		hres, bres = r.Histories, r.Balances
+		for i, c := range r.Contracts {
+			if i < len(fq.Contracts) && c.Err == nil {
+				t.code[fq.Contracts[i]] = c.IsContract
+			}
+		}
+		t.flushed(fs, hres, bqs, bres)
+		return
+	}
+	bb := t.caps.Balances
 	balances := func() {
 		if bb != nil && len(bqs) > 0 {
 			bres = bb.Balances(t.ctx, bqs)
@@ -156,7 +203,6 @@ func (t *acctTracer) flush() {
 			}
 		}
 	}
-	var hres []HistoryResult
 	if t.o.Concurrency > 1 {
 		done := make(chan struct{})
 		go func() { defer close(done); balances() }()
@@ -166,6 +212,11 @@ func (t *acctTracer) flush() {
 		hres = hb.Histories(t.ctx, qs)
 		balances()
 	}
+	t.flushed(fs, hres, bqs, bres)
+}
+
+// flushed hands a frontier's answers to its futures and the balance memo.
+func (t *acctTracer) flushed(fs []*histFuture, hres []HistoryResult, bqs []BalanceQuery, bres []BalanceResult) {
 	for i, f := range fs {
 		if i < len(hres) {
 			f.h, f.err = hres[i].History, hres[i].Err

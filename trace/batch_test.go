@@ -217,3 +217,46 @@ func TestUTXOFrontierBatching(t *testing.T) {
 		}
 	}
 }
+
+// frontierAcct is batchAcct with a FrontierBatcher: a whole level in one call.
+type frontierAcct struct {
+	*batchAcct
+	levels []int // histories per Frontier call
+}
+
+func (f *frontierAcct) Frontier(ctx context.Context, q FrontierQuery) FrontierResult {
+	f.mu.Lock()
+	f.levels = append(f.levels, len(q.Histories))
+	f.mu.Unlock()
+	r := FrontierResult{Histories: f.Histories(ctx, q.Histories), Balances: f.Balances(ctx, q.Balances)}
+	if q.Contracts != nil {
+		r.Contracts = f.AreContracts(ctx, q.Contracts, q.ContractBlock)
+	}
+	return r
+}
+
+// With a FrontierBatcher a level is one Frontier call at concurrency > 1 (and
+// the three batch methods side by side at 1), results byte-identical.
+func TestAccountFrontierCall(t *testing.T) {
+	for _, p := range Policies {
+		for _, conc := range []int{1, 4} {
+			mod := func(o *Options) { o.MaxHops, o.Concurrency, o.DepositRule = 3, conc, true }
+			plain := run(t, fanOutAcct(), p, []string{hSeed}, nil, func(o *Options) { o.MaxHops, o.DepositRule = 3, true })
+			f := &frontierAcct{batchAcct: newBatchAcct(fanOutAcct())}
+			got := run(t, f, p, []string{hSeed}, nil, mod)
+			if x, y := resultJSON(t, plain), resultJSON(t, got); x != y {
+				t.Fatalf("%s c%d: result with Frontier differs:\n%s\n%s", p, conc, x, y)
+			}
+			want := "[4 12 24]"
+			if conc == 1 {
+				want = "[]"
+			}
+			if fmt.Sprint(f.levels) != want || len(f.singles) != 0 {
+				t.Errorf("%s c%d: Frontier calls of %v histories (want %s), singles %v", p, conc, f.levels, want, f.singles)
+			}
+			if conc > 1 && f.batches["code"] != 2 {
+				t.Errorf("%s c%d: %d contract checks in the frontiers, want 2", p, conc, f.batches["code"])
+			}
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Capabilities struct {
 	Spenders      SpenderBatcher
 	// TipSeeds reads the tip and fetches the seed transactions in one request.
 	TipSeeds TipSeeder
+	// Frontier answers a hop level's histories, balances and contract checks
+	// together (used beside Histories).
+	Frontier FrontierBatcher
 }
 
 // Capable is implemented by sources that state their capabilities instead of
@@ -54,5 +57,6 @@ func CapabilitiesOf(src Source) Capabilities {
 	c.ContractBatch, _ = src.(ContractBatcher)
 	c.Spenders, _ = src.(SpenderBatcher)
 	c.TipSeeds, _ = src.(TipSeeder)
+	c.Frontier, _ = src.(FrontierBatcher)
 	return c
 }

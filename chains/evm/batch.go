@@ -118,6 +118,20 @@ func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, ch
 // transactions they name in one more; other queries go the single way,
 // concurrently.
 func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.HistoryResult {
+	return a.histories(ctx, qs, a.sendAlone(ctx))
+}
+
+// sender sends a method's first batch: alone (sendAlone), or as its part of a
+// frontier's combined request (Frontier).
+type sender func(elems []rpc.BatchElem, checks []func(json.RawMessage) error) error
+
+func (a *Adapter) sendAlone(ctx context.Context) sender {
+	return func(elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
+		return a.batchAllChecked(ctx, elems, checks)
+	}
+}
+
+func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, send sender) []trace.HistoryResult {
 	out := make([]trace.HistoryResult, len(qs))
 	strat, serr := a.resolveStrategy(ctx)
 	a.mu.Lock()
@@ -195,7 +209,7 @@ func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trac
 				scanErr = a.fetchScan(ctx, bs[lo:min(lo+500, len(bs))], nil)
 			}
 		}()
-		logErr = a.batchAll(ctx, elems)
+		logErr = send(elems, nil)
 		wg.Wait()
 		if logErr == nil {
 			for _, lg := range lgs {
@@ -277,6 +291,9 @@ func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trac
 			out[j.i].History, out[j.i].Err = a.collectHistory(per[k].list, credits, j.addr, j.from, j.to, qs[j.i].Limit, false)
 		}
 	}
+	if len(jobs) == 0 {
+		send(nil, nil) // nothing to batch: a frontier's other lookups need not wait for the single ones
+	}
 	sort.Ints(rest)
 	sem := make(chan struct{}, parallelChunks)
 	var wg sync.WaitGroup
@@ -323,6 +340,12 @@ func (a *Adapter) collectHistory(cands []common.Hash, credits []graph.Transfer, 
 // Balances answers Balance for many (address, asset, block) at once, in one
 // round trip.
 func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace.BalanceResult {
+	return a.balances(ctx, qs, nil)
+}
+
+// balances is Balances; with send, its proofs go as its part of a combined
+// request (which keeps two proofs of one account apart itself).
+func (a *Adapter) balances(ctx context.Context, qs []trace.BalanceQuery, send sender) []trace.BalanceResult {
 	out := make([]trace.BalanceResult, len(qs))
 	nat := make([]accountProof, len(qs))
 	tok := make([]hexutil.Bytes, len(qs))
@@ -368,7 +391,12 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 	for k, c := range calls {
 		elems[k], checks[k], group[k], idx[k] = c.elem, c.check, c.group, c.i
 	}
-	err := a.batchAllGrouped(ctx, elems, checks, group)
+	var err error
+	if send != nil {
+		err = send(elems, checks)
+	} else {
+		err = a.batchAllGrouped(ctx, elems, checks, group)
+	}
 	for k, e := range elems {
 		i, q := idx[k], qs[idx[k]]
 		switch {
@@ -397,6 +425,10 @@ func (a *Adapter) Balances(ctx context.Context, qs []trace.BalanceQuery) []trace
 // AreContracts answers IsContract for many addresses at one block, in one round
 // trip for those not cached.
 func (a *Adapter) AreContracts(ctx context.Context, addrs []string, block uint64) []trace.ContractResult {
+	return a.areContracts(ctx, addrs, block, a.sendAlone(ctx))
+}
+
+func (a *Adapter) areContracts(ctx context.Context, addrs []string, block uint64, send sender) []trace.ContractResult {
 	out := make([]trace.ContractResult, len(addrs))
 	var elems []rpc.BatchElem
 	var idx []int
@@ -424,7 +456,7 @@ func (a *Adapter) AreContracts(ctx context.Context, addrs []string, block uint64
 		checks = append(checks, proofCheck(ad))
 		idx, keys = append(idx, i), append(keys, key)
 	}
-	err := a.batchAllChecked(ctx, elems, checks)
+	err := send(elems, checks)
 	var slow []int
 	for k, e := range elems {
 		i := idx[k]

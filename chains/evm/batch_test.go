@@ -225,3 +225,52 @@ func TestLogGroups(t *testing.T) {
 		t.Errorf("%d groups, want 5: %v", len(gs), gs)
 	}
 }
+
+// Frontier answers what Histories, Balances and AreContracts answer, with the
+// log queries and the proofs in a shared request and a contract check's proof
+// that is also an end-of-window balance proof asked once.
+func TestFrontierMatchesTheBatchMethods(t *testing.T) {
+	s, single := scenario(t)
+	px, err := rtproxy.New(s.Node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	batched := openRPC(t, px.URL(s.Node.URL()))
+	ctx := context.Background()
+	accts := []*geth.Account{s.Victim, s.Hacker, s.Clean, s.Exchange, s.H1, s.H2, s.H3, s.H4, s.P1, s.P2, s.Dep1, s.Dep2, s.Dep3}
+	q := trace.FrontierQuery{ContractBlock: s.LastBlock}
+	for _, a := range accts {
+		q.Histories = append(q.Histories, trace.HistoryQuery{Address: a.Hex(), FromBlock: s.TheftBlock, ToBlock: s.LastBlock, Limit: 1000})
+		q.Balances = append(q.Balances, trace.BalanceQuery{Address: a.Hex(), Asset: batched.Info().Native, Block: s.FanBlock - 1},
+			trace.BalanceQuery{Address: a.Hex(), Asset: batched.Info().Native, Block: s.LastBlock})
+		q.Contracts = append(q.Contracts, a.Hex())
+	}
+	q.Contracts = append(q.Contracts, s.USDT.Hex())
+	var shared bool
+	px.SetLog(func(_ int64, calls []string) {
+		if slices.Contains(calls, "eth_getLogs") && slices.Contains(calls, "eth_getProof") {
+			shared = true
+		}
+	})
+	defer px.SetLog(nil)
+	px.Reset()
+	r := batched.Frontier(ctx, q)
+	st := px.Stats()
+	if !reflect.DeepEqual(r.Histories, single.Histories(ctx, q.Histories)) {
+		t.Errorf("Frontier histories differ from Histories")
+	}
+	for i, b := range single.Balances(ctx, q.Balances) {
+		if b.Err != nil || r.Balances[i].Err != nil || b.Balance.Cmp(r.Balances[i].Balance) != 0 {
+			t.Errorf("balance %v: Frontier %v (%v), Balances %v (%v)", q.Balances[i], r.Balances[i].Balance, r.Balances[i].Err, b.Balance, b.Err)
+		}
+	}
+	if want := single.AreContracts(ctx, q.Contracts, q.ContractBlock); !reflect.DeepEqual(r.Contracts, want) || !want[len(want)-1].IsContract {
+		t.Errorf("Frontier contracts %v, AreContracts %v", r.Contracts, want)
+	}
+	// 13 accounts at two blocks, and the token's proof; the contract checks of
+	// the 13 are their end-of-window proofs
+	if n := st.Methods["eth_getProof"]; n != 27 || !shared {
+		t.Errorf("Frontier sent %d eth_getProof (want 27), logs and proofs in one request: %v (%v)", n, shared, st.Methods)
+	}
+}
