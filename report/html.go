@@ -101,7 +101,9 @@ func exchangeGraphs(r *graph.Result, exs []exchangeView, toSVG func([]byte) ([]b
 		if err != nil {
 			continue // the whole graph rendered; this one is left out, the table stands
 		}
-		out[i] = inlineSVG(svg)
+		// Graphviz numbers its elements' ids from 1 in every SVG: prefixed, so
+		// the page's ids stay unique (its own SVG uses no id references).
+		out[i] = inlineSVG(bytes.ReplaceAll(svg, []byte(` id="`), fmt.Appendf(nil, ` id="x%d-`, i+1)))
 	}
 	return out, notes, nil
 }

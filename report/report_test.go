@@ -519,7 +519,7 @@ func TestHTMLGraphPerExchange(t *testing.T) {
 			}
 		}
 		// Embedded after the exchange's own table, before the next exchange.
-		fig := strings.Index(out, fmt.Sprintf(`<figure class="xgraph"><svg width="10" height="10"><g id="graph%d">`, i+2))
+		fig := strings.Index(out, fmt.Sprintf(`<figure class="xgraph"><svg width="10" height="10"><g id="x%d-graph%d">`, i+1, i+2))
 		head := strings.Index(out, "<h3>"+c.name+"</h3>")
 		if fig < 0 || head < 0 || fig < head {
 			t.Errorf("%s: graph not embedded under its heading (%d, %d)", c.name, head, fig)

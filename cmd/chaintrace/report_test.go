@@ -412,6 +412,14 @@ func TestReportExchangeGraphsLegible(t *testing.T) {
 				t.Errorf("%s: %s's graph is %.0f × %.0f pt: its labels print at %.1f pt", demo, exchanges[i], w, h, 9*scale)
 			}
 		}
+		ids := map[string]bool{}
+		for _, m := range regexp.MustCompile(` id="([^"]*)"`).FindAllStringSubmatch(r.out, -1) {
+			if ids[m[1]] {
+				t.Errorf("%s: id %q twice in the page", demo, m[1])
+				break
+			}
+			ids[m[1]] = true
+		}
 		whole := r.out[strings.Index(r.out, `<div class="graph">`):]
 		w, h := size(whole)
 		t.Logf("%s: whole graph %.0f × %.0f pt, labels at %.1f pt on a landscape page", demo, w, h, 9*min(1, 277*mm/w, 170*mm/h))
