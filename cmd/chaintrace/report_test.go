@@ -217,10 +217,14 @@ func TestReadmeReportExcerpt(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(readme), "The case header (`--format report`, abridged):\n\n```\n")
-	excerpt, _, ok2 := strings.Cut(rest, "```\n")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no report excerpt")
+	excerpt, rest, ok2 := strings.Cut(rest, "```\n")
+	// and the freeze table that follows it
+	_, rest, ok3 := strings.Cut(rest, "```\n")
+	table, _, ok4 := strings.Cut(rest, "```\n")
+	if !ok || !ok2 || !ok3 || !ok4 || !strings.Contains(table, "| Address | Type | Tx into it |") {
+		t.Fatal("README.md has no report excerpt with a case header and a freeze table")
 	}
+	excerpt += table
 	r := runCLI(t, nil, "trace", "--case", "demo-btc", "--format", "report", "--investigator", "J. Doe, Example CERT", "--case-name", "CERT-2025-017")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
