@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/casestore"
@@ -121,5 +122,98 @@ reached-exchange block=%d tx=%s amount=%s holding=%s at=%s endpoint=exchange exc
 	}
 	if hs = wt.State().Holdings; len(hs) != 1 || hs[0].Amount.Cmp(remain2) != 0 || hs[0].SinceBalance.Cmp(now2) != 0 {
 		t.Fatalf("holdings after the second payment = %+v, want %s left", hs, remain2)
+	}
+}
+
+// TestWatchGethReorg: on a real geth, a reorganisation replaces the block in
+// which a watched address paid an exchange; the payment is mined again in the
+// competing block of the same height. The watch retracts both events of the
+// replaced block (newest first) and sends them again from the new block, with
+// the new block hash; the holding left is as before.
+func TestWatchGethReorg(t *testing.T) {
+	ctx := context.Background()
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("rg-victim"), geth.NewAccount("rg-thief"), geth.NewAccount("rg-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	n.Commit()
+	n.MustSucceed(theft)
+	labels := labelMap{exch.Hex(): {Address: exch.Hex(), Name: "ExchangeZ hot wallet", Category: trace.CatExchange, Entity: "ExchangeZ", Confidence: 100}}
+	opts := trace.Options{Policy: trace.Haircut, Labels: labels}
+	open := func() *evm.Adapter {
+		a, err := evm.Open(ctx, evm.Config{Chain: fmt.Sprintf("evm:%d", n.ChainID()), RPC: n.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	res, err := trace.Run(ctx, open(), []string{theft.Hex()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := casestore.OpenWatchLog(filepath.Join(t.TempDir(), "watch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var got []watch.Event
+	wt, err := watch.New(watch.Config{
+		Live:    open(),
+		Fresh:   func(ctx context.Context) (trace.Source, func(), error) { return open(), func() {}, nil },
+		Options: opts, Confirmations: 1, Log: log,
+		Emit: func(e watch.Event) error { got = append(got, e); return nil },
+	}, res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("rg-bystander")) // a block the reorg keeps
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Kind != watch.Moved || got[1].Kind != watch.ReachedExchange {
+		t.Fatalf("before the reorg: %s", briefs(got))
+	}
+	before := append([]watch.Event(nil), got...)
+	holdings := wt.State().Holdings
+	n.Reorg(b - 1)
+	if nb := n.Commit(); nb != b {
+		t.Fatalf("the competing block is %d, want %d", nb, b)
+	}
+	n.MustSucceed(pay) // mined again
+	got = nil
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	brief := func(e watch.Event) string {
+		return fmt.Sprintf("%d:%s@%d:%s:%s:%s:r%d", e.Seq, e.Kind, e.Block, e.BlockHash, e.Tx, e.Amount, e.Retracts)
+	}
+	var gs []string
+	for _, e := range got {
+		gs = append(gs, brief(e))
+	}
+	newHash := got[len(got)-1].BlockHash
+	if newHash == before[0].BlockHash || newHash == "" {
+		t.Fatalf("the competing block has the replaced one's hash %s", newHash)
+	}
+	old, tx := before[0].BlockHash, pay.Hex()
+	want := []string{
+		fmt.Sprintf("3:retracted@%d:%s:%s:%s:r2", b, old, tx, before[1].Amount),
+		fmt.Sprintf("4:retracted@%d:%s:%s:%s:r1", b, old, tx, before[0].Amount),
+		fmt.Sprintf("5:moved@%d:%s:%s:%s:r0", b, newHash, tx, before[0].Amount),
+		fmt.Sprintf("6:reached-exchange@%d:%s:%s:%s:r0", b, newHash, tx, before[1].Amount),
+	}
+	if strings.Join(gs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("after the reorg:\n%s\nwant\n%s", strings.Join(gs, "\n"), strings.Join(want, "\n"))
+	}
+	if hs := wt.State().Holdings; len(hs) != 1 || hs[0].Amount.Cmp(holdings[0].Amount) != 0 || hs[0].Since != b {
+		t.Fatalf("holdings after the reorg = %+v, want %+v", hs, holdings)
 	}
 }

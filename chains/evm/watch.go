@@ -10,18 +10,25 @@ import (
 )
 
 // BlockHashes returns the hashes of the blocks at heights in the chain the node
-// follows now (for a watch noticing reorganisations), one batch.
+// follows now (for a watch noticing reorganisations), one batch. Unlike every
+// other read, an answer from another fork than the one read before is no
+// fault here but what the caller asks to see: the answers are checked against
+// their calls only, and a height whose hash changed makes the adapter forget
+// what it learnt at and above it (ForgetBlocks) and take the new hash.
 func (a *Adapter) BlockHashes(ctx context.Context, heights []uint64) ([]string, error) {
 	type head struct {
-		Hash   *common.Hash    `json:"hash"`
-		Number *hexutil.Uint64 `json:"number"`
+		Hash       *common.Hash    `json:"hash"`
+		ParentHash *common.Hash    `json:"parentHash"`
+		Number     *hexutil.Uint64 `json:"number"`
 	}
 	res := make([]head, len(heights))
 	elems := make([]rpc.BatchElem, len(heights))
 	for i, h := range heights {
 		elems[i] = rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{hexutil.Uint64(h), false}, Result: &res[i]}
 	}
-	if err := a.batchAll(ctx, elems); err != nil {
+	fresh := *a.cl
+	fresh.view = nil // the chain as it is now, not as it was read before
+	if err := fresh.batch(ctx, elems); err != nil {
 		return nil, err
 	}
 	out := make([]string, len(heights))
@@ -33,6 +40,20 @@ func (a *Adapter) BlockHashes(ctx context.Context, heights []uint64) ([]string, 
 			return nil, fmt.Errorf("block %d: the node returned no block of that height", heights[i])
 		}
 		out[i] = res[i].Hash.Hex()
+	}
+	if v := a.cl.view; v != nil {
+		for i, h := range heights {
+			parent := ""
+			if res[i].ParentHash != nil {
+				parent = res[i].ParentHash.Hex()
+			}
+			if v.Observe(h, out[i], parent) != nil {
+				// a reorganisation: this part of the chain is read afresh, from
+				// the block below (the parent named may replace it too)
+				v.Forget(max(h, 1) - 1)
+				_ = v.Observe(h, out[i], parent)
+			}
+		}
 	}
 	return out, nil
 }

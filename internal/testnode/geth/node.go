@@ -514,3 +514,19 @@ func (n *Node) Withdraw(addr common.Address, gwei uint64) {
 		n.t.Fatalf("queueing a withdrawal (start the node WithWithdrawals): %v", err)
 	}
 }
+
+// Reorg makes the block at height the head again: the blocks above it leave
+// the chain, their transactions return to the pool (as geth's pool reinjects
+// a reorganisation's dropped transactions) and the next Commit mines them
+// again, in a block of another hash (a new timestamp and prevRandao).
+func (n *Node) Reorg(height uint64) {
+	n.t.Helper()
+	hash := n.eth.BlockChain().GetCanonicalHash(height)
+	if err := n.beacon.Fork(hash); err != nil {
+		n.t.Fatalf("reorg to block %d: %v", height, err)
+	}
+	n.eth.TxPool().Sync()
+	if got := n.eth.BlockChain().CurrentBlock().Number.Uint64(); got != height {
+		n.t.Fatalf("reorg to block %d: the head is %d", height, got)
+	}
+}
