@@ -71,10 +71,11 @@ func TestWatchCLIGeth(t *testing.T) {
 // TestWatchCLIGethMixer: a watched holding on a real geth deposits into a
 // labelled Tornado Cash-style pool (a contract call with value, as the real
 // pool's deposit(bytes32)): exactly moved + reached-mixer, with the haircut
-// share of the deposit; a restart sends nothing again.
+// share of the deposit; a restart sends nothing again; then a payment to a
+// labelled bridge: moved + reached-bridge.
 func TestWatchCLIGethMixer(t *testing.T) {
 	n := geth.Start(t)
-	victim, thief := geth.NewAccount("mx-cli-victim"), geth.NewAccount("mx-cli-thief")
+	victim, thief, bridge := geth.NewAccount("mx-cli-victim"), geth.NewAccount("mx-cli-thief"), geth.NewAccount("mx-cli-bridge")
 	n.Fund(geth.Eth(20, 1), victim)
 	n.Fund(geth.Eth(1, 10), thief) // gas money, not stolen
 	pool := n.DeployTornado(n.Faucet(), geth.Eth(1, 1))
@@ -83,7 +84,7 @@ func TestWatchCLIGethMixer(t *testing.T) {
 	n.MustSucceed(theft)
 	dir := t.TempDir()
 	labels := filepath.Join(dir, "labels.csv")
-	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,Tornado.Cash 1 ETH,mixer,test,95\n", pool.Hex())), 0o644)
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,Tornado.Cash 1 ETH,mixer,test,95\nevm,%s,TestBridge,bridge,test,95\n", pool.Hex(), bridge.Hex())), 0o644)
 	state := filepath.Join(dir, "watch.db")
 	chain := fmt.Sprintf("evm:%d", n.ChainID())
 	watchCmd := func(until uint64) result {
@@ -116,6 +117,27 @@ func TestWatchCLIGethMixer(t *testing.T) {
 	}
 	if r = watchCmd(b); r.code != 0 || r.out != "" {
 		t.Fatalf("restart with nothing new: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+	// then 1 ETH to a labelled bridge: moved + reached-bridge, measured against
+	// the balance after the deposit
+	cross := n.SendValue(thief, bridge.Address, geth.Eth(1, 1))
+	b2 := n.Commit()
+	n.MustSucceed(cross)
+	r = watchCmd(b2)
+	now2 := new(big.Int).Sub(new(big.Int).Sub(now, geth.Eth(1, 1)), n.Fee(cross))
+	remain2 := new(big.Int).Quo(new(big.Int).Mul(now2, remain), now)
+	toBridge := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(1, 1), remain), now)
+	evs = nil
+	for _, e := range eventsOf(t, r.out) {
+		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s:%s:%s:%s:%s", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint, e.At, e.Label, e.Category, e.Amount))
+	}
+	want = fmt.Sprintf("3:moved@%d:%s:::::%s 4:reached-bridge@%d:%s:bridge:%s:TestBridge:bridge:%s",
+		b2, cross.Hex(), new(big.Int).Sub(remain, remain2), b2, cross.Hex(), bridge.Hex(), toBridge)
+	if r.code != 0 || strings.Join(evs, " ") != want {
+		t.Fatalf("after the bridge payment: code %d, events\n%s\nwant\n%s\nstderr %s", r.code, strings.Join(evs, " "), want, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "BRIDGE     block "+fmt.Sprint(b2)) {
+		t.Fatalf("no BRIDGE line on stderr:\n%s", r.errOut)
 	}
 }
 
