@@ -146,7 +146,6 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	if o.Status {
 		return watchStatus(o, path)
 	}
-	o.NoCache, o.Record = true, "" // a cached "unspent" is never the current state
 	if err := o.wsRPC(); err != nil {
 		return err
 	}
@@ -159,16 +158,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 			return err
 		}
 	}
-	if len(o.Links) > 0 {
-		return badInput("--link: a watch follows one chain (the trace's); watch each chain with its own watch and --state")
-	}
-	if o.Case != "" {
-		// the case is read offline: --rpc and the other node options are the live node's
-		err = o.Check()
-	} else {
-		err = o.Precheck(o.env)
-	}
-	if err != nil {
+	if err := o.PrecheckWatch(o.env); err != nil {
 		return err
 	}
 	log, err := casestore.OpenWatchLog(path)
@@ -181,15 +171,9 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		return err
 	}
 
-	// The trace the watch starts from (unless it resumes): a case replays
-	// offline, as `trace --case` does, with the options it recorded for every
-	// one the command line does not give; its --rpc is the live node's only.
-	start := o.Options
-	start.RPC = ""
-	if o.Case == "" {
-		start.RPC = o.RPC
-	}
-	src, err := opening.Open(ctx, &start, o.env)
+	// What the trace the watch starts from reads (a case offline, or the
+	// node) and the live node it polls.
+	ws, err := opening.OpenWatch(ctx, &o.Options, o.env)
 	if err != nil {
 		if o.Case != "" && exitCode(err) == exitInput {
 			if m := caseFileMistake(o.Case); m != nil {
@@ -198,9 +182,8 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		}
 		return err
 	}
-	defer src.Close()
-	start.RPC = o.RPC
-	o.Options = start
+	defer ws.Close()
+	src, live := ws.Start, ws.Live
 	topts, err := o.Trace(src.Source.Info().Native)
 	if err != nil {
 		return err
@@ -242,15 +225,6 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		}
 	}
 
-	// The live node the watch polls: the case's chain, never through a cache.
-	lo := o.Options
-	lo.Case = ""
-	lo.Chain = src.Source.Info().Name
-	live, err := opening.Open(ctx, &lo, o.env)
-	if err != nil {
-		return err
-	}
-	defer live.Close()
 	var manual []watch.Holding
 	if prev == nil && len(o.Address) > 0 {
 		if manual, err = watch.ManualHoldings(ctx, live.Source, o.Address, res.Tip); err != nil {
@@ -261,7 +235,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 	w, err := watch.New(watch.Config{
 		Live: live.Source,
 		Fresh: func(ctx context.Context) (trace.Source, func(), error) {
-			s, err := opening.Open(ctx, &lo, o.env)
+			s, err := ws.OpenLive(ctx)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -294,7 +268,7 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 		if o.Format != "report" && o.Format != "html" {
 			return nil
 		}
-		s, err := opening.Open(ctx, &lo, o.env)
+		s, err := ws.OpenLive(ctx)
 		if err != nil {
 			return err
 		}

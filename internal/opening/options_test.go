@@ -236,3 +236,24 @@ func TestApplyResultRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A watch reads its case offline and polls the live node: --rps and --rpc
+// with a case are the live node's (trace's Precheck refuses --rps there), and
+// --link is refused (a watch follows one chain).
+func TestPrecheckWatch(t *testing.T) {
+	o := fromFlags(t, "--case", "demo", "--rps", "2")
+	if err := o.Precheck(Env{}); err == nil {
+		t.Fatal("trace's Precheck accepted --rps with an offline case")
+	}
+	if err := o.PrecheckWatch(Env{}); err != nil {
+		t.Fatalf("watch: --case demo --rps 2: %v", err)
+	}
+	o = fromFlags(t, "--case", "demo", "--link", "btc=http://127.0.0.1:1")
+	if err := o.PrecheckWatch(Env{}); !errors.Is(err, trace.ErrBadInput) || !strings.Contains(err.Error(), "--link: a watch follows one chain") {
+		t.Fatalf("watch --link: %v", err)
+	}
+	o = fromFlags(t, "--case", "demo", "--hops", "0")
+	if err := o.PrecheckWatch(Env{}); err == nil {
+		t.Fatal("watch --hops 0 accepted")
+	}
+}
