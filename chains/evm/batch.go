@@ -118,8 +118,26 @@ func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, ch
 // transactions they name in one more; other queries go the single way,
 // concurrently.
 func (a *Adapter) Histories(ctx context.Context, qs []trace.HistoryQuery) []trace.HistoryResult {
-	return a.histories(ctx, qs, a.sendAlone(ctx))
+	return a.histories(ctx, qs, histSenders{})
 }
+
+// part is one participant of a frontier's combined request: its first batch
+// goes with send, and leave says it has none (or no more) to add. The zero
+// part sends alone.
+type part struct {
+	send  sender
+	leave func()
+}
+
+func (p part) done() {
+	if p.leave != nil {
+		p.leave()
+	}
+}
+
+// histSenders are the first batches of histories: the log queries, the
+// scanned blocks' receipts, the block scan.
+type histSenders struct{ logs, receipts, scan part }
 
 // sender sends a method's first batch: alone (sendAlone), or as its part of a
 // frontier's combined request (Frontier).
@@ -131,7 +149,14 @@ func (a *Adapter) sendAlone(ctx context.Context) sender {
 	}
 }
 
-func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, send sender) []trace.HistoryResult {
+func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, ps histSenders) []trace.HistoryResult {
+	defer ps.logs.done()
+	defer ps.receipts.done()
+	defer ps.scan.done()
+	send := ps.logs.send
+	if send == nil {
+		send = a.sendAlone(ctx)
+	}
 	out := make([]trace.HistoryResult, len(qs))
 	strat, serr := a.resolveStrategy(ctx)
 	a.mu.Lock()
@@ -201,12 +226,14 @@ func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, send s
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			a.fetchBlockReceipts(ctx, bs)
+			defer ps.receipts.done()
+			a.fetchBlockReceipts(ctx, bs, ps.receipts.send)
 		}()
 		go func() {
 			defer wg.Done()
+			defer ps.scan.done()
 			for lo := 0; lo < len(bs) && scanErr == nil; lo += 500 {
-				scanErr = a.fetchScan(ctx, bs[lo:min(lo+500, len(bs))], nil)
+				scanErr = a.fetchScan(ctx, bs[lo:min(lo+500, len(bs))], nil, ps.scan.send)
 			}
 		}()
 		logErr = send(elems, nil)
@@ -292,7 +319,10 @@ func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, send s
 		}
 	}
 	if len(jobs) == 0 {
-		send(nil, nil) // nothing to batch: a frontier's other lookups need not wait for the single ones
+		// nothing to batch: a frontier's other lookups need not wait for the single ones
+		ps.logs.done()
+		ps.receipts.done()
+		ps.scan.done()
 	}
 	sort.Ints(rest)
 	sem := make(chan struct{}, parallelChunks)
@@ -491,6 +521,9 @@ type accountProof struct {
 	Address  common.Address `json:"address"`
 	Balance  *hexutil.Big   `json:"balance"`
 	CodeHash common.Hash    `json:"codeHash"`
+	// The trie nodes from the block's state root down: the first hashes to
+	// the root, which ties the answer to its block (frontier.go).
+	AccountProof []hexutil.Bytes `json:"accountProof"`
 }
 
 // proofCheck: the proof answers for the account asked.
@@ -535,7 +568,9 @@ func blockReceiptsCheck(b uint64) func(json.RawMessage) error {
 // in the round trip of the scan that reads those blocks, so the transactions the
 // scan and the log queries find need no receipt request of their own. It only
 // warms the cache: on any failure prefetch asks per transaction as before.
-func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64) {
+//
+// With send, its batch goes as part of a frontier's combined request.
+func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64, send sender) {
 	a.mu.Lock()
 	if a.noBlockRcpt {
 		a.mu.Unlock()
@@ -558,7 +593,10 @@ func (a *Adapter) fetchBlockReceipts(ctx context.Context, bs []uint64) {
 		elems[i] = rpc.BatchElem{Method: "eth_getBlockReceipts", Args: []any{blockTag(b)}, Result: &got[i]}
 		checks[i] = blockReceiptsCheck(b)
 	}
-	if err := a.batchAllChecked(ctx, elems, checks); err != nil {
+	if send == nil {
+		send = a.sendAlone(ctx)
+	}
+	if err := send(elems, checks); err != nil {
 		return
 	}
 	for i, e := range elems {

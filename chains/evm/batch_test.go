@@ -10,6 +10,8 @@ import (
 	"github.com/chaintrace/chaintrace/internal/rtproxy"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/trace"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // The frontier batch methods answer exactly what the single ones do, on a fresh
@@ -272,5 +274,22 @@ func TestFrontierMatchesTheBatchMethods(t *testing.T) {
 	// the 13 are their end-of-window proofs
 	if n := st.Methods["eth_getProof"]; n != 27 || !shared {
 		t.Errorf("Frontier sent %d eth_getProof (want 27), logs and proofs in one request: %v (%v)", n, shared, st.Methods)
+	}
+	// Two proofs of one account are told apart by their blocks' state roots:
+	// with the roots wrong, none is taken, and they are asked again with the
+	// group rule (one request per proof of an account); the answers stand.
+	poisoned := openRPC(t, px.URL(s.Node.URL()))
+	poisoned.cache.mu.Lock()
+	for _, b := range []uint64{s.FanBlock - 1, s.LastBlock} {
+		poisoned.cache.headers[b] = &rpcHeader{Number: hexutil.Uint64(b), StateRoot: common.Hash{1}}
+	}
+	poisoned.cache.mu.Unlock()
+	px.Reset()
+	pr := poisoned.Frontier(ctx, q)
+	if !reflect.DeepEqual(pr.Balances, r.Balances) || !reflect.DeepEqual(pr.Contracts, r.Contracts) {
+		t.Errorf("with wrong state roots: balances %v contracts %v, want %v %v", pr.Balances, pr.Contracts, r.Balances, r.Contracts)
+	}
+	if n := px.Stats().Methods["eth_getProof"]; n != 27+26 {
+		t.Errorf("with wrong state roots %d eth_getProof, want 27 + 26 asked again", n)
 	}
 }

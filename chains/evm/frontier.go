@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/chaintrace/chaintrace/trace"
@@ -26,24 +28,31 @@ var _ trace.FrontierBatcher = (*Adapter)(nil)
 // Results are what Histories, Balances and AreContracts return.
 func (a *Adapter) Frontier(ctx context.Context, q trace.FrontierQuery) trace.FrontierResult {
 	var out trace.FrontierResult
-	cb := newCombiner(ctx, a, 3)
-	var wg sync.WaitGroup
-	run := func(f func(send sender)) {
+	cb := newCombiner(ctx, a, 5)
+	mk := func() part {
 		send, leave := cb.participant()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer leave()
-			f(send)
-		}()
+		return part{send: send, leave: leave}
 	}
-	run(func(send sender) { out.Histories = a.histories(ctx, q.Histories, send) })
-	run(func(send sender) { out.Balances = a.balances(ctx, q.Balances, send) })
-	run(func(send sender) {
+	hs := histSenders{logs: mk(), receipts: mk(), scan: mk()}
+	bal, con := mk(), mk()
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		out.Histories = a.histories(ctx, q.Histories, hs)
+	}()
+	go func() {
+		defer wg.Done()
+		defer bal.done()
+		out.Balances = a.balances(ctx, q.Balances, bal.send)
+	}()
+	go func() {
+		defer wg.Done()
+		defer con.done()
 		if q.Contracts != nil {
-			out.Contracts = a.areContracts(ctx, q.Contracts, q.ContractBlock, send)
+			out.Contracts = a.areContracts(ctx, q.Contracts, q.ContractBlock, con.send)
 		}
-	})
+	}()
 	wg.Wait()
 	return out
 }
@@ -105,28 +114,30 @@ func (c *combiner) participant() (sender, func()) {
 	return send, leave
 }
 
-// fire sends the gathered calls. Identical eth_getProof calls are asked once;
-// the k-th distinct proof of an account goes in group k (a proof names its
-// account, not its block: two of one account never share a request, as in
-// Balances), everything else in group 0.
+// fire sends the gathered calls. Identical eth_getProof calls are asked once.
+// A proof names its account, not its block, so two proofs of one account
+// (opening and end balance) are told apart by their block's state root
+// instead: the first node of each proof must hash to the state root of the
+// block it was asked at (the headers it lacks ride in the same request). A
+// proof that does not pass (a node that sends no proof nodes, a fault) is asked
+// again with the rule of Balances, the k-th proof of an account in the k-th
+// request of a second round trip.
 func (c *combiner) fire() {
 	defer close(c.done)
 	type ref struct{ part, i int }
 	var all []rpc.BatchElem
 	var checks []func(json.RawMessage) error
-	var group []int
 	var from []ref
 	first := map[string]int{} // proof key → index in all
 	var dups []ref            // duplicates of the proofs at dupOf (index in all)
 	var dupOf []int
-	perAcct := map[common.Address]int{}
+	perAcct := map[common.Address][]int{} // account → its proofs' indexes in all
 	for p, elems := range c.parts {
 		for i, e := range elems {
 			var chk func(json.RawMessage) error
 			if i < len(c.checks[p]) {
 				chk = c.checks[p][i]
 			}
-			g := 0
 			if e.Method == "eth_getProof" && len(e.Args) == 3 {
 				key := fmt.Sprint(e.Args...)
 				if k, ok := first[key]; ok && reflect.TypeOf(e.Result) == reflect.TypeOf(all[k].Result) {
@@ -134,45 +145,143 @@ func (c *combiner) fire() {
 					dupOf = append(dupOf, k)
 					continue
 				}
-				if ad, ok := e.Args[0].(common.Address); ok {
-					g = perAcct[ad]
-					perAcct[ad] = g + 1
-				}
 				first[key] = len(all)
+				if ad, ok := e.Args[0].(common.Address); ok {
+					perAcct[ad] = append(perAcct[ad], len(all))
+				}
 			}
 			all = append(all, e)
 			checks = append(checks, chk)
-			group = append(group, g)
 			from = append(from, ref{p, i})
 		}
 	}
-	order := make([]int, len(all))
-	for i := range order {
-		order[i] = i
+	// Proofs sharing an account, and the state roots that tell them apart.
+	type rooted struct {
+		i     int
+		block uint64
 	}
-	sort.SliceStable(order, func(x, y int) bool { return group[order[x]] < group[order[y]] })
-	elems := make([]rpc.BatchElem, len(all))
-	chks := make([]func(json.RawMessage) error, len(all))
-	grp := make([]int, len(all))
-	for k, i := range order {
-		elems[k], chks[k], grp[k] = all[i], checks[i], group[i]
+	var verify []rooted
+	var keep []int // proofs that cannot be verified: by the group rule
+	blocks := map[uint64]bool{}
+	for _, is := range perAcct {
+		if len(is) < 2 {
+			continue
+		}
+		for _, i := range is {
+			b, err := hexutil.DecodeUint64(fmt.Sprint(all[i].Args[2]))
+			if _, ok := all[i].Result.(*accountProof); !ok || err != nil {
+				keep = append(keep, i)
+				continue
+			}
+			verify = append(verify, rooted{i, b})
+			blocks[b] = true
+		}
 	}
-	c.err = c.a.batchAllGrouped(c.ctx, elems, chks, grp)
-	// Answers: results were decoded through the shared Result pointers; the
-	// errors go back to each participant's element.
-	pos := make([]int, len(all))
-	for k, i := range order {
-		pos[i] = k
+	roots := map[uint64]common.Hash{}
+	var hdrAt []uint64
+	var hdrs []*rpcHeader
+	c.a.cache.mu.Lock()
+	for b := range blocks {
+		if h := c.a.cache.headers[b]; h != nil && h.StateRoot != (common.Hash{}) {
+			roots[b] = h.StateRoot
+		} else {
+			hdrAt = append(hdrAt, b)
+		}
+	}
+	c.a.cache.mu.Unlock()
+	sort.Slice(hdrAt, func(x, y int) bool { return hdrAt[x] < hdrAt[y] })
+	for _, b := range hdrAt {
+		h := &rpcHeader{}
+		hdrs = append(hdrs, h)
+		all = append(all, rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), false}, Result: h})
+		checks = append(checks, blockCheck(b, nil))
+	}
+	// The unverifiable proofs of shared accounts wait for the second round.
+	later := map[int]bool{}
+	for _, i := range keep {
+		later[i] = true
+	}
+	var send []rpc.BatchElem
+	var sendChk []func(json.RawMessage) error
+	var at []int
+	for i := range all {
+		if !later[i] {
+			send, sendChk, at = append(send, all[i]), append(sendChk, checks[i]), append(at, i)
+		}
+	}
+	c.err = c.a.batchAllChecked(c.ctx, send, sendChk)
+	for k, i := range at {
+		all[i].Error = send[k].Error
+	}
+	if c.err == nil {
+		for k, b := range hdrAt {
+			e := all[len(all)-len(hdrAt)+k]
+			if e.Error == nil && hdrs[k].StateRoot != (common.Hash{}) {
+				roots[b] = hdrs[k].StateRoot
+				c.a.cache.mu.Lock()
+				if old := c.a.cache.headers[b]; old == nil {
+					c.a.cache.headers[b] = hdrs[k]
+				} else if old.Hash == hdrs[k].Hash {
+					old.StateRoot = hdrs[k].StateRoot
+				}
+				c.a.cache.mu.Unlock()
+			}
+		}
+		for _, v := range verify {
+			e := all[v.i]
+			if e.Error != nil {
+				continue // the node's answer (an error) stands
+			}
+			pr := e.Result.(*accountProof)
+			root, ok := roots[v.block]
+			if !ok || len(pr.AccountProof) == 0 || crypto.Keccak256Hash(pr.AccountProof[0]) != root {
+				*pr = accountProof{}
+				later[v.i] = true
+			}
+		}
+		if len(later) > 0 {
+			c.err = c.again(all, later)
+		}
 	}
 	for i, r := range from {
-		c.parts[r.part][r.i].Error = elems[pos[i]].Error
+		c.parts[r.part][r.i].Error = all[i].Error
 	}
 	for d, dp := range dups {
-		orig := elems[pos[dupOf[d]]]
+		orig := all[dupOf[d]]
 		dst := &c.parts[dp.part][dp.i]
 		dst.Error = orig.Error
 		if orig.Error == nil && c.err == nil {
 			reflect.ValueOf(dst.Result).Elem().Set(reflect.ValueOf(orig.Result).Elem())
 		}
 	}
+}
+
+// again asks the proofs marked in redo with the rule of Balances: the k-th
+// proof of an account in group k.
+func (c *combiner) again(all []rpc.BatchElem, redo map[int]bool) error {
+	idx := make([]int, 0, len(redo))
+	for i := range redo {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	n := map[common.Address]int{}
+	group := make(map[int]int, len(idx))
+	for _, i := range idx {
+		ad, _ := all[i].Args[0].(common.Address)
+		group[i] = n[ad]
+		n[ad]++
+	}
+	sort.SliceStable(idx, func(x, y int) bool { return group[idx[x]] < group[idx[y]] })
+	elems := make([]rpc.BatchElem, len(idx))
+	checks := make([]func(json.RawMessage) error, len(idx))
+	grp := make([]int, len(idx))
+	for k, i := range idx {
+		ad, _ := all[i].Args[0].(common.Address)
+		elems[k], checks[k], grp[k] = all[i], proofCheck(ad), group[i]
+	}
+	err := c.a.batchAllGrouped(c.ctx, elems, checks, grp)
+	for k, i := range idx {
+		all[i].Error = elems[k].Error
+	}
+	return err
 }

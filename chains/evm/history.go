@@ -498,7 +498,7 @@ func (a *Adapter) scan(ctx context.Context, addr common.Address, from, to uint64
 		for b := start; b <= end; b++ {
 			bs = append(bs, b)
 		}
-		if err := a.fetchScan(ctx, bs, extra); err != nil {
+		if err := a.fetchScan(ctx, bs, extra, nil); err != nil {
 			return nil, err
 		}
 		extra = nil
@@ -545,7 +545,8 @@ func blockTraceFits(tts []txTrace, blk *rpcBlock) error {
 	return nil
 }
 
-func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchElem) error {
+// With send, its batch goes as part of a frontier's combined request.
+func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchElem, send sender) error {
 	cl := &claims{c: a.cache}
 	defer cl.release()
 	a.mu.Lock()
@@ -591,7 +592,13 @@ func (a *Adapter) fetchScan(ctx context.Context, bs []uint64, extra []rpc.BatchE
 		checks = append(checks, chk)
 	}
 	a.cache.mu.Unlock()
-	if err := a.cl.batchChecked(ctx, elems, checks); err != nil {
+	batch := func(elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
+		return a.cl.batchChecked(ctx, elems, checks)
+	}
+	if send != nil {
+		batch = send
+	}
+	if err := batch(elems, checks); err != nil {
 		return err
 	}
 	copy(extra, elems[:len(extra)]) // the caller reads its calls' errors

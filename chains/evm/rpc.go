@@ -37,6 +37,7 @@ type rpcBlock struct {
 	Number       hexutil.Uint64  `json:"number"`
 	Hash         common.Hash     `json:"hash"`
 	Timestamp    hexutil.Uint64  `json:"timestamp"`
+	StateRoot    common.Hash     `json:"stateRoot"`
 	Transactions []rpcTx         `json:"transactions"`
 	Miner        common.Address  `json:"miner"`         // fee recipient (credits.go)
 	BaseFee      *hexutil.Big    `json:"baseFeePerGas"` // absent before London
@@ -48,6 +49,7 @@ type rpcHeader struct {
 	Number    hexutil.Uint64 `json:"number"`
 	Hash      common.Hash    `json:"hash"`
 	Timestamp hexutil.Uint64 `json:"timestamp"`
+	StateRoot common.Hash    `json:"stateRoot"` // ties eth_getProof answers to their block (frontier.go)
 }
 
 type rpcLog struct {
@@ -576,7 +578,7 @@ func newCache() *cache {
 
 func (c *cache) putBlock(b *rpcBlock) {
 	c.blocks[uint64(b.Number)] = b
-	c.headers[uint64(b.Number)] = &rpcHeader{Number: b.Number, Hash: b.Hash, Timestamp: b.Timestamp}
+	c.headers[uint64(b.Number)] = &rpcHeader{Number: b.Number, Hash: b.Hash, Timestamp: b.Timestamp, StateRoot: b.StateRoot}
 	for i := range b.Transactions {
 		tx := &b.Transactions[i]
 		c.txs[tx.Hash] = tx
