@@ -82,16 +82,19 @@ func WriteDOTWith(w io.Writer, r *graph.Result, o DOTOptions) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 
-	rankdir, title := "LR", dotTitle(r)
+	rankdir, ranksep, title := "LR", "0.6", dotTitle(r)
 	if o.Vertical {
-		rankdir = "TB"
+		// Ranks are rows: a deep path (a peel chain, with a transaction node
+		// between each pair of addresses) is what makes it tall, so they sit
+		// closer; the edge labels between them still fit.
+		rankdir, ranksep = "TB", "0.3"
 	}
 	if o.Title != "" {
 		title = htmlText(truncate(o.Title, 120)) + `<BR ALIGN="LEFT"/>`
 	}
 	p("// chaintrace fund-flow graph; render with: dot -Tsvg trace.dot > trace.svg\n")
 	p("digraph chaintrace {\n")
-	p("  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.6, label=<%s>];\n", rankdir, title)
+	p("  graph [rankdir=%s, fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=%s, label=<%s>];\n", rankdir, ranksep, title)
 	p("  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#555555\"];\n")
 	p("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#444444\", arrowsize=0.7];\n")
 

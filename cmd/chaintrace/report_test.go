@@ -374,8 +374,8 @@ func TestReportPDFWithoutChromium(t *testing.T) {
 // Each exchange's freeze table comes with a graph of only the paths from the
 // theft to that exchange, drawn top to bottom so that it is legible printed
 // (issue 15, "a readable graph"): fitted into an A4 portrait page's text area
-// (186 × 240 mm, the report's print CSS), its 9 pt edge labels print at 5 pt or
-// more. The whole trace's graph, fitted to a landscape page, cannot be: the
+// (186 × 250 mm, the report's print CSS), its 9 pt edge labels print at 5 pt or
+// more (the demos' exchanges: 5.3 to 7.7 pt). The whole trace's graph, fitted to a landscape page, cannot be: the
 // demo's prints its labels at about 3 pt, which is why the per-exchange graphs
 // exist.
 func TestReportExchangeGraphsLegible(t *testing.T) {
@@ -411,7 +411,7 @@ func TestReportExchangeGraphsLegible(t *testing.T) {
 				t.Errorf("%s: graph %d is not %s's", demo, i, exchanges[i])
 			}
 			w, h := size(fig)
-			scale := min(1, 186*mm/w, 240*mm/h)
+			scale := min(1, 186*mm/w, 250*mm/h)
 			if 9*scale < 5 {
 				t.Errorf("%s: %s's graph is %.0f × %.0f pt: its labels print at %.1f pt", demo, exchanges[i], w, h, 9*scale)
 			}
