@@ -27,13 +27,8 @@ var (
 // once: they are independent, so they share a round trip.
 const parallelChunks = 64
 
-// batchAll is client.batch for the calls of a whole frontier: chunks of the
-// batch size go out at once instead of one after the other.
-func (a *Adapter) batchAll(ctx context.Context, elems []rpc.BatchElem) error {
-	return a.batchAllChecked(ctx, elems, nil)
-}
-
-// batchAllChecked is batchAll with explicit answer checks (client.batchChecked).
+// batchAllChecked is client.batchChecked for the calls of a whole frontier:
+// chunks of the batch size go out at once instead of one after the other.
 // Calls whose answers carry nothing to check them by go alone (the transport's
 // rule), so those are spread over parallel requests instead.
 func (a *Adapter) batchAllChecked(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error) error {
@@ -44,7 +39,12 @@ func (a *Adapter) batchAllChecked(ctx context.Context, elems []rpc.BatchElem, ch
 // share a request (group[i] is call i's group; calls of one group are
 // adjacent). Calls whose checks cannot tell them apart go in different groups.
 func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, checks []func(json.RawMessage) error, group []int) error {
-	size := a.cl.r.BatchSize()
+	return batchAllOn(ctx, a.cl, elems, checks, group)
+}
+
+// batchAllOn is batchAllGrouped through the client cl.
+func batchAllOn(ctx context.Context, cl *client, elems []rpc.BatchElem, checks []func(json.RawMessage) error, group []int) error {
+	size := cl.r.BatchSize()
 	type chunk struct {
 		elems  []rpc.BatchElem
 		checks []func(json.RawMessage) error
@@ -89,7 +89,7 @@ func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, ch
 	}
 	flush(len(elems))
 	if len(chunks) == 1 {
-		return a.cl.batchChecked(ctx, elems, checks)
+		return cl.batchChecked(ctx, elems, checks)
 	}
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, parallelChunks)
@@ -100,7 +100,7 @@ func (a *Adapter) batchAllGrouped(ctx context.Context, elems []rpc.BatchElem, ch
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = a.cl.batchChecked(ctx, c.elems, c.checks)
+			errs[i] = cl.batchChecked(ctx, c.elems, c.checks)
 		}()
 	}
 	wg.Wait()

@@ -28,7 +28,7 @@ func (a *Adapter) BlockHashes(ctx context.Context, heights []uint64) ([]string, 
 	}
 	fresh := *a.cl
 	fresh.view = nil // the chain as it is now, not as it was read before
-	if err := fresh.batch(ctx, elems); err != nil {
+	if err := batchAllOn(ctx, &fresh, elems, nil, nil); err != nil {
 		return nil, err
 	}
 	out := make([]string, len(heights))
