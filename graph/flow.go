@@ -72,9 +72,17 @@ type Aggregate struct {
 // Graph is first called, and brought up to date on later calls.
 type Flow struct {
 	ids   map[string]*vertex
-	order []*Node // nodes in creation order
-	edges []*Edge
-	seen  []int32 // seen[i]: how many nodes existed when edges[i] was added
+	verts []*vertex // by number
+	order []*Node   // nodes in creation order
+	seen  []int32   // seen[i]: how many nodes existed when edge i was added
+
+	// the transfers (flow_edges.go)
+	recs    [][]edgeRec
+	nEdges  int
+	mat     []*Edge // mat[i]: edge i as an *Edge, once built (or as AddEdge was given it)
+	extras  []edgeExtra
+	names   []string
+	nameIdx map[string]uint32
 
 	g              dgraph.Graph[string, *Node]
 	gNodes, gEdges int // how much of order and edges g holds
@@ -86,18 +94,21 @@ func NewFlow() *Flow {
 }
 
 // vertex is everything the index keeps under one id (one map lookup per end of
-// a transfer): the node, once created, and the transfers leaving and entering it.
+// a transfer): the node, once created, and the numbers of the transfers leaving
+// and entering it.
 type vertex struct {
 	id      string // the id as first seen: edges and the node share its bytes
 	n       *Node
-	out, in []*Edge
+	num     uint32 // index in Flow.verts
+	out, in []uint32
 }
 
 func (f *Flow) vertex(id string) *vertex {
 	v := f.ids[id]
 	if v == nil {
-		v = &vertex{id: id}
+		v = &vertex{id: id, num: uint32(len(f.verts))}
 		f.ids[id] = v
+		f.verts = append(f.verts, v)
 	}
 	return v
 }
@@ -147,17 +158,35 @@ func (f *Flow) Lookup(id string) (*Node, bool) {
 }
 
 // AddEdge records one transfer. Both nodes must exist (an edge to a node created
-// later is in the index but not in the library graph).
+// later is in the index but not in the library graph). The index keeps e itself:
+// Edges, Out and In return it.
 func (f *Flow) AddEdge(e *Edge) {
-	f.edges = append(f.edges, e)
-	f.seen = append(f.seen, int32(len(f.order)))
-	from := f.vertex(e.From)
-	from.out = append(from.out, e)
-	to := f.vertex(e.To)
-	to.in = append(to.in, e)
+	from, to := f.ends(e)
+	i := f.addRec(e, from, to, nil, nil, true)
 	// Equal strings, one copy: a large trace holds millions of edges whose ends
 	// each source answer spelled out anew.
 	e.From, e.To = from.id, to.id
+	f.keep(i, e)
+}
+
+// AddTransfer records one transfer like AddEdge, with amount and taint as its
+// Amount and Taint (e's own are not read), but keeps neither e nor the amounts:
+// the index stores a compact copy (flow_edges.go) and builds an *Edge from it
+// when one is asked for. The tracer records every tainted transfer this way.
+func (f *Flow) AddTransfer(e *Edge, amount, taint *big.Int) {
+	from, to := f.ends(e)
+	f.addRec(e, from, to, amount, taint, false)
+}
+
+// ends returns e's two vertices and records e (the next edge number) at both.
+func (f *Flow) ends(e *Edge) (from, to *vertex) {
+	i := uint32(f.nEdges)
+	f.seen = append(f.seen, int32(len(f.order)))
+	from = f.vertex(e.From)
+	from.out = append(from.out, i)
+	to = f.vertex(e.To)
+	to.in = append(to.in, i)
+	return from, to
 }
 
 // Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate
@@ -172,9 +201,9 @@ func (f *Flow) Graph() dgraph.Graph[string, *Node] {
 			_ = f.g.AddVertex(f.order[f.gNodes])
 		}
 	}
-	for ; f.gEdges < len(f.edges); f.gEdges++ {
+	for ; f.gEdges < f.nEdges; f.gEdges++ {
 		addNodes(int(f.seen[f.gEdges]))
-		f.aggregate(f.edges[f.gEdges])
+		f.aggregate(f.edge(f.gEdges))
 	}
 	addNodes(len(f.order))
 	return f.g
@@ -211,7 +240,7 @@ func (a *Aggregate) add(e *Edge) {
 // Out returns the transfers leaving id, in insertion order.
 func (f *Flow) Out(id string) []*Edge {
 	if v := f.ids[id]; v != nil {
-		return v.out
+		return f.edgesOf(v.out)
 	}
 	return nil
 }
@@ -219,7 +248,7 @@ func (f *Flow) Out(id string) []*Edge {
 // In returns the transfers entering id, in insertion order.
 func (f *Flow) In(id string) []*Edge {
 	if v := f.ids[id]; v != nil {
-		return v.in
+		return f.edgesOf(v.in)
 	}
 	return nil
 }
@@ -233,7 +262,13 @@ func (f *Flow) Nodes() []*Node {
 
 // Edges returns every transfer sorted by block, tx, position, from, to, asset.
 func (f *Flow) Edges() []*Edge {
-	es := append([]*Edge(nil), f.edges...)
+	var es []*Edge
+	if f.nEdges > 0 {
+		es = make([]*Edge, f.nEdges)
+		for i := range es {
+			es[i] = f.edge(i)
+		}
+	}
 	sort.SliceStable(es, func(i, j int) bool { return edgeLess(es[i], es[j]) })
 	return es
 }

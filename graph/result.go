@@ -288,8 +288,8 @@ func (r *Result) AssetIDs() []string {
 		seen[e.Asset] = true
 	}
 	if r.Flow != nil {
-		for _, e := range r.Flow.edges {
-			seen[e.Asset] = true
+		for i := range r.Flow.nEdges {
+			seen[r.Flow.edgeAsset(i)] = true
 		}
 	}
 	ids := make([]string, 0, len(seen))

@@ -447,10 +447,10 @@ func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hk
 }
 
 func (t *acctTracer) edge(e *graph.Transfer, tx string, taint *big.Int, hop int) {
-	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+	t.c.res.Flow.AddTransfer(&graph.Edge{
 		Tx: tx, Position: e.Position, From: e.From, To: e.To, Asset: e.Asset.ID,
 		Block: e.Block, Time: e.Time, Hop: hop, Kind: string(e.Kind),
-	}, e.Amount, taint))
+	}, e.Amount, taint)
 }
 
 // classify decides, at its first tainted credit e, what a new holder is: an

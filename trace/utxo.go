@@ -516,10 +516,10 @@ func (t *utxoTracer) inEdge(tx *graph.UTXOTx, i int, st *outState) {
 		id = "out:" + in.Prev.String()
 	}
 	t.c.res.Flow.Node(id, graph.RoleHop, st.hop)
-	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+	t.c.res.Flow.AddTransfer(&graph.Edge{
 		Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: st.hop + 1, Kind: string(graph.KindUTXO),
-	}, in.Value, st.taint))
+	}, in.Value, st.taint)
 }
 
 // payoutEdges draws a crossing payout's inputs (the vault or bridge paying
@@ -600,10 +600,10 @@ func (t *utxoTracer) victimEdges(tx *graph.UTXOTx, picked []int) {
 			taint.Mul(amt, seeded)
 			taint.Quo(taint, inSum)
 		}
-		t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+		t.c.res.Flow.AddTransfer(&graph.Edge{
 			Tx: tx.TxID, Position: position("vin ", i), From: id, To: t.txNode(tx), Asset: t.asset.ID,
 			Block: tx.Block, Time: tx.Time, Hop: 0, Kind: string(graph.KindUTXO),
-		}, amt, taint))
+		}, amt, taint)
 	}
 }
 
@@ -617,10 +617,10 @@ func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, m
 	tn := t.c.res.Flow.Node(tnode, graph.RoleTx, hop)
 	tn.Tx = tx.TxID
 	t.c.res.Flow.Node(id, graph.RoleHop, hop)
-	t.c.res.Flow.AddEdge(newEdge(graph.Edge{
+	t.c.res.Flow.AddTransfer(&graph.Edge{
 		Tx: tx.TxID, Position: position("vout ", j), From: tnode, To: id, Asset: t.asset.ID,
 		Block: tx.Block, Time: tx.Time, Hop: hop, Kind: string(graph.KindUTXO), Heuristics: marks,
-	}, o.Value, taint))
+	}, o.Value, taint)
 }
 
 // txNode is the flow-graph id of tx's node, "tx:<txid>".
