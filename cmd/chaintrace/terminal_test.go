@@ -269,7 +269,7 @@ func TestParseErrorsInPlainWords(t *testing.T) {
 		{"bad hops from the environment", map[string]string{"CHAINTRACE_HOPS": "0"}, []string{"trace", "--case", "demo"},
 			[]string{"--hops 0", `--hops was set by the environment variable CHAINTRACE_HOPS="0"`}, nil},
 		{"bad policy on the command line", map[string]string{"CHAINTRACE_HOPS": "3"}, []string{"trace", "--case", "demo", "--policy", "bogus"},
-			[]string{`"bogus"`}, []string{"environment"}},
+			[]string{`chaintrace: bad input: --policy "bogus": unknown policy, want one of poison, haircut`}, []string{"environment", "--policy: bad input"}},
 		{"no seed, no node contacted", nil, []string{"trace", "--rpc", "http://127.0.0.1:1"}, []string{"no seed given"}, []string{"127.0.0.1"}},
 		{"no seed on the public default", nil, []string{"trace"}, []string{"no seed given"}, []string{"publicnode", "connecting"}},
 		{"outpoint on an EVM chain", nil, []string{"trace", "--chain", "evm", "--rpc", "http://127.0.0.1:1", outpoint}, []string{"is a Bitcoin output (txid:vout): use --chain btc"}, nil},

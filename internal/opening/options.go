@@ -229,7 +229,7 @@ func (o *Options) trace(native graph.Asset) (trace.Options, error) {
 	var to trace.Options
 	p, err := trace.ParsePolicy(o.Policy)
 	if err != nil {
-		return to, fmt.Errorf("%s: %w", o.name("policy"), err)
+		return to, o.bad("policy", "%q: unknown policy, want one of poison, haircut, fifo, lifo, tiho", o.Policy)
 	}
 	to.Policy = p
 	if o.Hops < 1 {

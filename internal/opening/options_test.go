@@ -157,7 +157,7 @@ func TestSpecErrorsNameTheKey(t *testing.T) {
 func TestCheckNamesSpecKeys(t *testing.T) {
 	for _, c := range []struct{ spec, want string }{
 		{"hops: 0", "options.hops 0: want 1 or more"},
-		{"policy: fair", `options.policy: bad input: unknown policy "fair"`},
+		{"policy: fair", `options.policy "fair": unknown policy, want one of poison, haircut, fifo, lifo, tiho`},
 		{"stop-at: [exchnage]", `options.stop-at "exchnage": want one of deposit, exchange`},
 		{"heuristics: [peel]", `options.heuristics "peel": want any of change, coinjoin`},
 		{"deposit-alpha: 1e-2", `options.deposit-alpha "1e-2": want a plain non-negative decimal number`},
