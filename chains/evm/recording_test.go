@@ -183,7 +183,7 @@ func (d *chainData) traceFilter(q map[string]any) []map[string]any {
 		}
 		return false
 	}
-	var out []map[string]any
+	out := []map[string]any{} // nothing matching is [], as the nodes answer (not null)
 	for _, blk := range d.blocks {
 		n := hexNum(blk["number"])
 		if n < from || n > to {
@@ -297,7 +297,7 @@ func (d *chainData) explorer(q url.Values) map[string]any {
 						"value": hexDec(l["data"]), "tokenName": meta[0], "tokenSymbol": meta[0], "tokenDecimal": meta[1],
 						"transactionIndex": hexDec(tx["transactionIndex"]), "gas": hexDec(tx["gas"]), "gasPrice": hexDec(r["effectiveGasPrice"]),
 						"gasUsed": hexDec(r["gasUsed"]), "cumulativeGasUsed": hexDec(r["cumulativeGasUsed"]), "input": "deprecated",
-						"confirmations": "1", "logIndex": hexDec(l["logIndex"])}
+						"confirmations": "1"} // Etherscan's tokentx rows carry no logIndex (docs.etherscan.io example)
 					for k, v := range base {
 						row[k] = v
 					}
