@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"sync"
 
@@ -294,6 +295,12 @@ func (t *acctTracer) seedAddress(addr string) error {
 	return nil
 }
 
+// seedAsset reports whether an address seed's holdings of asset count as
+// stolen (Options.SeedAssets).
+func (t *acctTracer) seedAsset(asset string) bool {
+	return t.o.SeedAssets == nil || slices.Contains(t.o.SeedAssets, asset)
+}
+
 // threshold is --min-amount in asset's base units (nil: no minimum).
 func (t *acctTracer) threshold(a graph.Asset) *big.Int {
 	return assetThreshold(t.o, t.thresh, a)
@@ -393,7 +400,7 @@ func (t *acctTracer) intern(tx string) string {
 // from, for the endpoint's path.
 func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hkey) {
 	th := t.holders[e.To]
-	if th != nil && th.source && th.state == hFollowing {
+	if th != nil && th.source && th.state == hFollowing && t.seedAsset(e.Asset.ID) {
 		// Everything an address seed receives counts as stolen.
 		t.c.seed(e.Asset.ID, new(big.Int).Sub(e.Amount, taint))
 		taint = new(big.Int).Set(e.Amount)
@@ -646,14 +653,15 @@ func (t *acctTracer) ledger(h *holder, a graph.Asset) *ledger {
 	if open.Sign() < 0 {
 		open.SetInt64(0)
 	}
-	if h.source {
+	tainted := h.source && t.seedAsset(a.ID)
+	if tainted {
 		t.c.asset(a)
 		t.c.seed(a.ID, open)
 		if open.Sign() > 0 {
 			h.addInflow(a.ID, graph.Inflow{Tx: "", Block: h.open, Amount: new(big.Int).Set(open), From: "balance"})
 		}
 	}
-	l := newLedger(t.o.Policy, open, h.source)
+	l := newLedger(t.o.Policy, open, tainted)
 	h.asset(a.ID).l = l
 	return l
 }

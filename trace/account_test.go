@@ -465,3 +465,28 @@ func TestHeldKind(t *testing.T) {
 		}
 	}
 }
+
+// SeedAssets limits what an address seed counts as stolen: with only USDT,
+// the address's ETH (held and received) is its own, and no ETH taint appears.
+func TestAccountAddressSeedAssets(t *testing.T) {
+	m := newMem()
+	m.opening["H"] = 70
+	m.tx("0x"+hex64("in"), 12, "V", 0, leg("H", 30), graph.Transfer{To: "H", Asset: usdt, Amount: big.NewInt(500)})
+	m.tx("0x"+hex64("out"), 13, "H", 0, leg("K", 80), graph.Transfer{To: "B", Asset: usdt, Amount: big.NewInt(200)})
+	all := run(t, m, Haircut, []string{"H"}, nil, func(o *Options) { o.FromBlock = 10 })
+	checkEndpoints(t, all, "ETH", []want{{"unspent", "K", 80}, {"unspent", "H", 20}}, 0)
+	checkEndpoints(t, all, "0xUSDT", []want{{"unspent", "B", 200}, {"unspent", "H", 300}}, 0)
+	only := run(t, m, Haircut, []string{"H"}, nil, func(o *Options) { o.FromBlock = 10; o.SeedAssets = []string{"0xUSDT"} })
+	checkEndpoints(t, only, "0xUSDT", []want{{"unspent", "B", 200}, {"unspent", "H", 300}}, 0)
+	for _, e := range only.Endpoints {
+		if e.Asset == "ETH" && e.Amount.Sign() != 0 {
+			t.Errorf("ETH taint with SeedAssets [0xUSDT]: %s %s %s", e.Kind, e.Address, e.Amount)
+		}
+	}
+	if tot := only.Totals["ETH"]; tot != nil && tot.Seed != nil && tot.Seed.Sign() != 0 {
+		t.Errorf("ETH seed %s with SeedAssets [0xUSDT], want 0", tot.Seed)
+	}
+	if only.Params["seed_assets"] != "0xUSDT" {
+		t.Errorf("params seed_assets = %q", only.Params["seed_assets"])
+	}
+}

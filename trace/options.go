@@ -93,7 +93,12 @@ type Options struct {
 	// FromTime, when set, replaces FromBlock with the first block at or after it
 	// (the source must implement BlockTimer).
 	FromTime time.Time
-	ToBlock  uint64 // 0: the tip
+	// SeedAssets, on account chains, limits what an address seed counts as
+	// stolen to these asset ids (its other assets are the holder's own, as
+	// any holder's are); nil: every asset it holds or receives. A watch
+	// tracing one watched (address, asset) onward sets it.
+	SeedAssets []string
+	ToBlock    uint64 // 0: the tip
 	// AddressBudget: an unlabelled address with more transfers than this in the
 	// traced range is an endpoint of kind high-activity (probably a service).
 	AddressBudget int

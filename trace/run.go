@@ -144,6 +144,9 @@ func params(o *Options, family string) map[string]string {
 	if len(o.Through) > 0 {
 		p["through"] = strings.Join(sorted(o.Through), ",")
 	}
+	if o.SeedAssets != nil && family == graph.FamilyAccount {
+		p["seed_assets"] = strings.Join(sorted(o.SeedAssets), ",")
+	}
 	if o.DepositRule {
 		if family == graph.FamilyAccount { // α has no meaning for the UTXO rule
 			p["deposit_alpha"] = o.DepositAlpha.String()

@@ -88,6 +88,7 @@ func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[ui
 func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding, was, now *big.Int, safe uint64, hashes map[uint64]string) ([]Holding, []Event, error) {
 	opts := w.cfg.Options
 	opts.FromBlock, opts.ToBlock, opts.FromTime = h.Since+1, safe, time.Time{}
+	opts.SeedAssets = []string{h.Asset} // the address's other assets are not this holding's taint
 	opts.Progress = nil
 	res, err := trace.Run(ctx, src, []string{h.Address}, opts)
 	if err != nil {

@@ -272,3 +272,55 @@ func TestWatchCLIGethCase(t *testing.T) {
 		t.Fatalf("--link: code %d\n%s", r.code, r.errOut)
 	}
 }
+
+// TestWatchCLIGethToken: stolen ERC-20 tokens watched on a real geth (the
+// per-block check is balanceOf at the new block): the thief moving part of
+// them to a labelled exchange sends moved + reached-exchange with exact token
+// base units; the ETH it pays gas with is not watched.
+func TestWatchCLIGethToken(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("tk-victim"), geth.NewAccount("tk-thief"), geth.NewAccount("tk-exchange")
+	n.Fund(geth.Eth(1, 1), victim, thief)
+	usd := n.DeployERC20(victim, "TUSD", 6, big.NewInt(5_000_000_000)) // 5,000 TUSD
+	theft := n.TransferToken(victim, usd, thief.Address, big.NewInt(3_000_000_000))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	state := filepath.Join(dir, "watch.db")
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	watchCmd := func(extra ...string) result {
+		return runCLI(t, nil, append([]string{"watch", "--chain", chain, "--rpc", n.URL(), "--state", state, "--labels", labels,
+			"--format", "jsonl", "--interval", "1h"}, append(extra, theft.Hex())...)...)
+	}
+	if r := watchCmd("--until-block", fmt.Sprint(start)); r.code != 0 || r.out != "" {
+		t.Fatalf("first run: code %d\nstdout %s\nstderr %s", r.code, r.out, r.errOut)
+	}
+	st := runCLI(t, nil, "watch", "--state", state, "--status")
+	if !strings.Contains(st.out, "holdings watched: 1\n  3,000 TUSD  "+thief.Hex()) && !strings.Contains(st.out, "holdings watched: 1\n  3000 TUSD  "+thief.Hex()) {
+		t.Fatalf("--status: want the thief's 3,000 TUSD only:\n%s", st.out)
+	}
+	gas := n.SendValue(thief, geth.NewAccount("tk-bystander").Address, geth.Eth(1, 2)) // ETH moves: not watched
+	quiet := n.Commit()
+	n.MustSucceed(gas)
+	if r := watchCmd("--until-block", fmt.Sprint(quiet)); r.code != 0 || r.out != "" {
+		t.Fatalf("the thief's ETH moved, its tokens did not: code %d stdout %q stderr %s", r.code, r.out, r.errOut)
+	}
+	pay := n.TransferToken(thief, usd, exch.Address, big.NewInt(1_250_000_000))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	r := watchCmd("--until", "exchange")
+	var evs []string
+	for _, e := range eventsOf(t, r.out) {
+		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s:%s:%s:%s:%d", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint, e.At, e.Amount, e.Symbol, e.Decimals))
+	}
+	want := fmt.Sprintf("1:moved@%d:%s:::1250000000:TUSD:6 2:reached-exchange@%d:%s:exchange:%s:1250000000:TUSD:6", b, pay.Hex(), b, pay.Hex(), exch.Hex())
+	if r.code != exitReached || strings.Join(evs, " ") != want {
+		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, strings.Join(evs, " "), want, r.errOut)
+	}
+	st = runCLI(t, nil, "watch", "--state", state, "--status")
+	if !strings.Contains(st.out, "TUSD  "+thief.Hex()) || !strings.Contains(st.out, "1,750") && !strings.Contains(st.out, "1750") {
+		t.Fatalf("--status after the payment: want 1,750 TUSD left at the thief:\n%s", st.out)
+	}
+}
