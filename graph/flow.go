@@ -71,10 +71,11 @@ type Aggregate struct {
 // for its algorithms and for callers who want it, is built from that index when
 // Graph is first called, and brought up to date on later calls.
 type Flow struct {
-	ids   map[string]*vertex
-	verts []*vertex // by number
-	order []*Node   // nodes in creation order
-	seen  []int32   // seen[i]: how many nodes existed when edge i was added
+	ids    map[string]*vertex
+	verts  []*vertex // by number
+	vchunk []vertex  // the chunk new vertices go to
+	order  []*Node   // nodes in creation order
+	seen   []int32   // seen[i]: how many nodes existed when edge i was added
 
 	// the transfers (flow_edges.go)
 	recs    [][]edgeRec
@@ -94,19 +95,30 @@ func NewFlow() *Flow {
 }
 
 // vertex is everything the index keeps under one id (one map lookup per end of
-// a transfer): the node, once created, and the numbers of the transfers leaving
-// and entering it.
+// a transfer): the node, once created, and the transfers leaving and entering
+// it, as lists linked through the edge records (flow_edges.go). Vertices live
+// in chunks that never move (vchunk), the node inside its vertex: one
+// allocation per chunk, not three per address.
 type vertex struct {
 	id      string // the id as first seen: edges and the node share its bytes
-	n       *Node
+	node    Node   // valid when has
+	has     bool
 	num     uint32 // index in Flow.verts
-	out, in []uint32
+	out, in edgeList
 }
+
+// vchunkMax bounds the vertex chunks, which double from 8.
+const vchunkMax = 1024
 
 func (f *Flow) vertex(id string) *vertex {
 	v := f.ids[id]
 	if v == nil {
-		v = &vertex{id: id, num: uint32(len(f.verts))}
+		if len(f.vchunk) == cap(f.vchunk) {
+			n := min(max(8, 2*cap(f.vchunk)), vchunkMax)
+			f.vchunk = make([]vertex, 0, n)
+		}
+		f.vchunk = append(f.vchunk, vertex{id: id, num: uint32(len(f.verts))})
+		v = &f.vchunk[len(f.vchunk)-1]
 		f.ids[id] = v
 		f.verts = append(f.verts, v)
 	}
@@ -118,10 +130,10 @@ func (f *Flow) vertex(id string) *vertex {
 // unknown), and keeps the smallest hop seen.
 func (f *Flow) Node(id, role string, hop int) *Node {
 	v := f.vertex(id)
-	n := v.n
-	if n == nil {
-		n = &Node{ID: v.id, Address: v.id, Role: role, Hop: hop}
-		v.n = n
+	n := &v.node
+	if !v.has {
+		v.has = true
+		*n = Node{ID: v.id, Address: v.id, Role: role, Hop: hop}
 		f.order = append(f.order, n)
 		return n
 	}
@@ -151,8 +163,8 @@ func roleRank(r string) int {
 
 // Lookup returns a node by id.
 func (f *Flow) Lookup(id string) (*Node, bool) {
-	if v := f.ids[id]; v != nil && v.n != nil {
-		return v.n, true
+	if v := f.ids[id]; v != nil && v.has {
+		return &v.node, true
 	}
 	return nil, false
 }
@@ -178,15 +190,10 @@ func (f *Flow) AddTransfer(e *Edge, amount, taint *big.Int) {
 	f.addRec(e, from, to, amount, taint, false)
 }
 
-// ends returns e's two vertices and records e (the next edge number) at both.
+// ends returns e's two vertices (addRec links the new record into their lists).
 func (f *Flow) ends(e *Edge) (from, to *vertex) {
-	i := uint32(f.nEdges)
 	f.seen = append(f.seen, int32(len(f.order)))
-	from = f.vertex(e.From)
-	from.out = append(from.out, i)
-	to = f.vertex(e.To)
-	to.in = append(to.in, i)
-	return from, to
+	return f.vertex(e.From), f.vertex(e.To)
 }
 
 // Graph exposes the underlying dominikbraun graph (aggregated edges, *Aggregate
@@ -240,7 +247,7 @@ func (a *Aggregate) add(e *Edge) {
 // Out returns the transfers leaving id, in insertion order.
 func (f *Flow) Out(id string) []*Edge {
 	if v := f.ids[id]; v != nil {
-		return f.edgesOf(v.out)
+		return f.edgesOf(v.out, false)
 	}
 	return nil
 }
@@ -248,7 +255,7 @@ func (f *Flow) Out(id string) []*Edge {
 // In returns the transfers entering id, in insertion order.
 func (f *Flow) In(id string) []*Edge {
 	if v := f.ids[id]; v != nil {
-		return f.edgesOf(v.in)
+		return f.edgesOf(v.in, true)
 	}
 	return nil
 }

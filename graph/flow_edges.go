@@ -10,7 +10,7 @@ import (
 
 // The flow index keeps its transfers compact (issue 14 item 1: a trace of 10⁷
 // transfers must fit in a few GiB, and the edges were the largest part of the
-// result): a record of 128 bytes per transfer in fixed-size chunks, with the
+// result): a record of 136 bytes per transfer in fixed-size chunks, with the
 // amounts as uint256, the two ends as vertex numbers and the short strings
 // (position, asset, kind) as numbers in a table of their distinct values. An
 // *Edge is built from a record when a caller first asks for it (Edges, Out, In,
@@ -32,9 +32,15 @@ type edgeRec struct {
 	asset    uint32 // names
 	hop      int32
 	extra    int32  // 1 + index in Flow.extras; 0: none
-	kind     uint16 // names; see recKinds
+	kind     uint16 // names
 	flags    uint16
+	// 1 + the number of the next transfer leaving from / entering to; 0: none
+	nextOut, nextIn uint32
 }
+
+// edgeList is a vertex's transfers one way: 1 + the numbers of the first and
+// the last, 0 when there is none; the records link the rest in order.
+type edgeList struct{ first, last uint32 }
 
 const (
 	recAmtNil  = 1 << iota // Amount is nil
@@ -82,16 +88,35 @@ func (f *Flow) rec(i int) *edgeRec {
 }
 
 // addRec appends the record of e (amount and taint as given: e's own are not
-// read) and returns its number. keep: e itself is kept as the edge (AddEdge);
-// then only the ends are recorded.
+// read), links it at the end of its ends' lists and returns its number. keep: e
+// itself is kept as the edge (AddEdge); then only the ends are recorded.
 func (f *Flow) addRec(e *Edge, from, to *vertex, amount, taint *big.Int, keep bool) int {
 	n := f.nEdges
-	if n%edgeChunk == 0 {
-		f.recs = append(f.recs, make([]edgeRec, edgeChunk))
+	c := n / edgeChunk
+	switch {
+	case c < len(f.recs):
+	case c == 0:
+		f.recs = append(f.recs, nil) // the first chunk grows as small flows do
+	default:
+		f.recs = append(f.recs, make([]edgeRec, 0, edgeChunk))
 	}
+	f.recs[c] = append(f.recs[c], edgeRec{})
 	f.nEdges++
 	r := f.rec(n)
 	r.from, r.to = from.num, to.num
+	// link after the rest: a self-loop is in both lists of one vertex
+	if l := from.out.last; l != 0 {
+		f.rec(int(l - 1)).nextOut = uint32(n + 1)
+	} else {
+		from.out.first = uint32(n + 1)
+	}
+	from.out.last = uint32(n + 1)
+	if l := to.in.last; l != 0 {
+		f.rec(int(l - 1)).nextIn = uint32(n + 1)
+	} else {
+		to.in.first = uint32(n + 1)
+	}
+	to.in.last = uint32(n + 1)
 	if keep {
 		return n
 	}
@@ -218,14 +243,24 @@ func (f *Flow) edgeAsset(i int) string {
 	return f.names[f.rec(i).asset]
 }
 
-// edgesOf builds the edges numbered in ns.
-func (f *Flow) edgesOf(ns []uint32) []*Edge {
-	if len(ns) == 0 {
+// edgesOf builds the edges of list l (in: linked by nextIn, else by nextOut).
+func (f *Flow) edgesOf(l edgeList, in bool) []*Edge {
+	next := func(k uint32) uint32 {
+		if in {
+			return f.rec(int(k - 1)).nextIn
+		}
+		return f.rec(int(k - 1)).nextOut
+	}
+	n := 0
+	for k := l.first; k != 0; k = next(k) {
+		n++
+	}
+	if n == 0 {
 		return nil
 	}
-	out := make([]*Edge, len(ns))
-	for k, i := range ns {
-		out[k] = f.edge(int(i))
+	out := make([]*Edge, 0, n)
+	for k := l.first; k != 0; k = next(k) {
+		out = append(out, f.edge(int(k-1)))
 	}
 	return out
 }

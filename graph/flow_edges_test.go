@@ -103,3 +103,30 @@ func sameInt(a, b *big.Int) bool {
 func show(e *Edge) string {
 	return fmt.Sprintf("%+v amount=%v taint=%v", *e, e.Amount, e.Taint)
 }
+
+// Nodes live inside their vertices, in chunks: the pointers Node returns stay
+// valid and are the ones Lookup and Nodes return, however many follow.
+func TestFlowNodePointersStable(t *testing.T) {
+	f := NewFlow()
+	const total = 3*vchunkMax + 5
+	ns := make([]*Node, total)
+	for i := range ns {
+		ns[i] = f.Node(fmt.Sprintf("v%05d", i), RoleHop, i)
+		if i > 0 {
+			f.AddTransfer(&Edge{Tx: fmt.Sprint(i), From: ns[i-1].ID, To: ns[i].ID}, big.NewInt(1), big.NewInt(1))
+		}
+	}
+	for i, n := range ns {
+		if m, ok := f.Lookup(n.ID); !ok || m != n || n.Hop != i || f.Node(n.ID, RoleUnknown, i+1) != n {
+			t.Fatalf("node %d moved or changed: %+v", i, n)
+		}
+	}
+	for i, n := range f.Nodes() {
+		if n != ns[i] {
+			t.Fatalf("Nodes()[%d] is not the node Node returned", i)
+		}
+	}
+	if in, out := f.In("v00007"), f.Out("v00007"); len(in) != 1 || len(out) != 1 || in[0].From != "v00006" || out[0].To != "v00008" {
+		t.Errorf("In/Out of v00007: %d %d", len(in), len(out))
+	}
+}
