@@ -155,7 +155,10 @@ func (a *Adapter) explorerPage(ctx context.Context, action string, addr common.A
 		return nil, nil
 	case strings.Contains(low, "api key") || strings.Contains(low, "apikey"):
 		return nil, fmt.Errorf("%w: %s: %s %s (set CHAINTRACE_EXPLORER_KEY to a valid key)", trace.ErrBadInput, what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))
-	case strings.Contains(low, "chain") && strings.Contains(low, "not supported"), strings.Contains(low, "invalid module") || strings.Contains(low, "invalid action"):
+	// "… is not supported for this chain", and Etherscan v2's documented
+	// "Missing or unsupported chainid parameter …" (Common Error Messages).
+	case strings.Contains(low, "chain") && (strings.Contains(low, "not supported") || strings.Contains(low, "unsupported")),
+		strings.Contains(low, "invalid module") || strings.Contains(low, "invalid action"):
 		return nil, fmt.Errorf("%w: %s: %s %s", trace.ErrUnsupported, what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))
 	}
 	return nil, fmt.Errorf("%s: %s %s", what, httpx.OneLine([]byte(r.Message), 80), httpx.OneLine([]byte(msg), 200))

@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/internal/jsonshape"
+	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -246,5 +251,65 @@ func TestTraceFilterPublishedDecode(t *testing.T) {
 	ts = nil
 	if err := empty.cl.call(ctx, &ts, "trace_filter", map[string]any{"fromBlock": "0x1", "toBlock": "0x1"}); err != nil || len(ts) != 0 {
 		t.Errorf("empty answer: %v, %v", ts, err)
+	}
+}
+
+// TestEtherscanPublishedErrors: Etherscan's "Common Error Messages" page shows
+// one whole error answer (status "0", message "NOTOK", the cause under result)
+// and the causes an API call can meet. Each cause, in that envelope, is
+// classified by the adapter's explorer client as the page explains it.
+func TestEtherscanPublishedErrors(t *testing.T) {
+	var doc struct {
+		Envelope struct {
+			Status, Message, Result string
+		}
+		Results []string
+	}
+	if err := json.Unmarshal(readDoc(t, "etherscan_errors.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Envelope.Status != "0" || doc.Envelope.Message != "NOTOK" || !slices.Contains(doc.Results, doc.Envelope.Result) {
+		t.Fatalf("published envelope %+v", doc.Envelope)
+	}
+	want := map[string]func(error) bool{
+		"Missing or unsupported chainid": func(err error) bool { return errors.Is(err, trace.ErrUnsupported) },
+		"Invalid API Key": func(err error) bool {
+			return errors.Is(err, trace.ErrBadInput) && strings.Contains(err.Error(), "CHAINTRACE_EXPLORER_KEY")
+		},
+		"Too many invalid api key": func(err error) bool { return errors.Is(err, trace.ErrBadInput) },
+		// A rate limit is a transient fault: retried, then given up.
+		"Max rate limit reached": func(err error) bool {
+			var g *httpx.GiveUp
+			return errors.As(err, &g) && g.Tries == 2 && strings.Contains(err.Error(), "rate limited")
+		},
+		"Error! Missing Or invalid Action name": func(err error) bool { return errors.Is(err, trace.ErrUnsupported) },
+	}
+	node := fakeNode(t, json.RawMessage(`[]`))
+	for _, res := range doc.Results {
+		var check func(error) bool
+		for prefix, f := range want {
+			if strings.HasPrefix(res, prefix) {
+				check = f
+			}
+		}
+		if check == nil {
+			t.Errorf("no expectation for the published cause %q", res)
+			continue
+		}
+		body, _ := json.Marshal(map[string]string{"status": doc.Envelope.Status, "message": doc.Envelope.Message, "result": res})
+		var hits atomic.Int64
+		xp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			w.Write(body)
+		}))
+		a := openRPC(t, node.URL, func(c *Config) {
+			c.History, c.Explorer, c.ExplorerKey = HistoryExplorer, xp.URL+"/v2/api", "YourApiKeyToken"
+			c.Policy = &httpx.Policy{Tries: 2, Clock: httpx.NewFakeClock()}
+		})
+		_, err := a.explorerPage(context.Background(), "txlist", common.HexToAddress("0x4e83362442b8d1bec281594cea3050c8eb01311c"), 0, 99999999, 1, explorerPageSize)
+		if !check(err) {
+			t.Errorf("%q: classified as %v (%d requests)", res, err, hits.Load())
+		}
+		xp.Close()
 	}
 }
