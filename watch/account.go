@@ -55,7 +55,9 @@ func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[ui
 		if now.Err != nil {
 			return nil, nil, fmt.Errorf("balance of %s at block %d: %w", h.Key, safe, now.Err)
 		}
-		if now.Balance.Cmp(was.Balance) >= 0 {
+		// Any change is looked at: funds that came in can hide funds that left
+		// in the same window (the balance rose, yet tainted funds moved).
+		if now.Balance.Cmp(was.Balance) == 0 {
 			h.SinceBalance = was.Balance
 			next = append(next, h)
 			continue
@@ -81,10 +83,13 @@ func (w *Watcher) advanceAccount(ctx context.Context, safe uint64, hashes map[ui
 }
 
 // onwardAccount traces what left holding h's address in blocks Since+1..safe.
-// The trace seeds the address; its amounts are scaled by the holding's tainted
-// share of the address's balance at Since (haircut on the address: exact when
-// nothing came in during the window). What stays tainted at the address is
-// ⌊now × tainted / was⌋ and stays watched; the moved event carries the rest.
+// The trace seeds the address (the holding's asset only); its amounts are
+// scaled by the holding's tainted share of what the address had over the
+// window, its balance at Since plus what it received (haircut on the address).
+// What stays tainted at the address is ⌊now × tainted / (was + received)⌋ and
+// stays watched; the moved event carries the rest. A window in which nothing
+// of the asset left (funds came in, or only fees) moves the holding's block to
+// safe without an event.
 func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding, was, now *big.Int, safe uint64, hashes map[uint64]string) ([]Holding, []Event, error) {
 	opts := w.cfg.Options
 	opts.FromBlock, opts.ToBlock, opts.FromTime = h.Since+1, safe, time.Time{}
@@ -116,12 +121,34 @@ func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding
 			}
 		}
 	}
-	if first == nil {
-		return []Holding{h}, nil, nil // the balance fell by fees or a transfer the trace does not follow
-	}
 	seedTotal := new(big.Int)
 	if t := res.Totals[h.Asset]; t != nil && t.Seed != nil {
 		seedTotal = t.Seed
+	}
+	// The taint's share of the address's balance: the balance at Since plus
+	// what came in over the window (the address seed's total), so clean funds
+	// received dilute it as haircut says; what stays is ⌊now × taint / that⌋.
+	den := seedTotal
+	if den.Cmp(was) < 0 {
+		den = was
+	}
+	remain := new(big.Int).Set(h.Amount)
+	if den.Sign() > 0 {
+		remain.Mul(now, h.Amount)
+		remain.Quo(remain, den)
+		if remain.Cmp(h.Amount) > 0 {
+			remain.Set(h.Amount)
+		}
+	}
+	if first == nil {
+		// Nothing of the asset left (funds came in, or fees): the holding is
+		// now known at block safe; fees took their share of the taint.
+		hh := h
+		hh.Amount, hh.Since, hh.SinceBalance = remain, safe, new(big.Int).Set(now)
+		if remain.Sign() == 0 {
+			return nil, nil, nil
+		}
+		return []Holding{hh}, nil, nil
 	}
 	// scale: an onward amount x of seedTotal carries x × min(1, tainted/seedTotal)
 	scale := func(x *big.Int) *big.Int {
@@ -130,11 +157,6 @@ func (w *Watcher) onwardAccount(ctx context.Context, src trace.Source, h Holding
 		}
 		v := new(big.Int).Mul(x, h.Amount)
 		return v.Quo(v, seedTotal)
-	}
-	remain := new(big.Int).Mul(now, h.Amount)
-	remain.Quo(remain, was)
-	if remain.Cmp(h.Amount) > 0 {
-		remain.Set(h.Amount)
 	}
 	moved := new(big.Int).Sub(h.Amount, remain)
 	base := Event{Chain: res.Chain, Asset: h.Asset, Decimals: asset.Decimals, Symbol: asset.Symbol, Holding: h.Key}

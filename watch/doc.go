@@ -8,9 +8,11 @@
 // moved, in one batch (UTXO chains: gettxout per watched output; account chains: the
 // balance of each watched address and asset at the new block, against its balance
 // at the block it was last seen (read once and kept in the state: a past block's
-// balance does not change) — a fall means it moved, and the address is traced onward over
-// the new blocks, amounts scaled by the holding's share of the address's balance,
-// ⌊x × taint / balance⌋, what stays is ⌊balance now × taint / balance then⌋). A holding that
+// balance does not change) — any change may hide a movement (funds in and out in
+// one window), so the address is traced onward over the new blocks, the holding's
+// asset only, amounts scaled by the holding's share of what the address had,
+// ⌊x × taint / (balance then + received)⌋, and what stays is
+// ⌊balance now × taint / (balance then + received)⌋). A holding that
 // moved is traced onward with the trace's own policy and options, on a source
 // with empty caches, up to the newest block that has the confirmations asked
 // for; the endpoints of that onward trace become the events and the next

@@ -217,3 +217,74 @@ func TestWatchGethReorg(t *testing.T) {
 		t.Fatalf("holdings after the reorg = %+v, want %+v", hs, holdings)
 	}
 }
+
+// TestWatchGethInflowHidesOutflow: the watched address receives clean funds
+// and pays the exchange in the same poll window, so its balance rose: the
+// movement is still found (any change of balance is looked at), and the
+// haircut share counts what came in: 4 ETH paid carry 4 × 10 / (10.1 + 5).
+func TestWatchGethInflowHidesOutflow(t *testing.T) {
+	ctx := context.Background()
+	n := geth.Start(t)
+	victim, thief, exch, friend := geth.NewAccount("in-victim"), geth.NewAccount("in-thief"), geth.NewAccount("in-exchange"), geth.NewAccount("in-friend")
+	n.Fund(geth.Eth(20, 1), victim, friend)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	n.Commit()
+	n.MustSucceed(theft)
+	labels := labelMap{exch.Hex(): {Address: exch.Hex(), Name: "ExchangeZ", Category: trace.CatExchange, Entity: "ExchangeZ", Confidence: 100}}
+	opts := trace.Options{Policy: trace.Haircut, Labels: labels}
+	open := func() *evm.Adapter {
+		a, err := evm.Open(ctx, evm.Config{Chain: fmt.Sprintf("evm:%d", n.ChainID()), RPC: n.URL()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		return a
+	}
+	res, err := trace.Run(ctx, open(), []string{theft.Hex()}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := casestore.OpenWatchLog(filepath.Join(t.TempDir(), "watch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var got []watch.Event
+	wt, err := watch.New(watch.Config{
+		Live:    open(),
+		Fresh:   func(ctx context.Context) (trace.Source, func(), error) { return open(), func() {}, nil },
+		Options: opts, Confirmations: 1, Log: log,
+		Emit: func(e watch.Event) error { got = append(got, e); return nil },
+	}, res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gift := n.SendValue(friend, thief.Address, geth.Eth(5, 1))
+	b1 := n.Commit()
+	n.MustSucceed(gift)
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("clean funds came in, nothing left: %s", briefs(got))
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	if _, err := wt.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total := geth.Eth(151, 10) // 10.1 held + 5 received
+	now := new(big.Int).Sub(new(big.Int).Sub(total, geth.Eth(4, 1)), n.Fee(pay))
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), total)
+	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
+	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), total)
+	if len(got) != 2 || got[0].Kind != watch.Moved || got[0].Block != b || got[0].Amount != moved.String() ||
+		got[1].Kind != watch.ReachedExchange || got[1].Amount != toEx.String() {
+		t.Fatalf("after the payment (block %d, the gift in %d): %s\nwant moved %s, reached-exchange %s", b, b1, briefs(got), moved, toEx)
+	}
+	if hs := wt.State().Holdings; len(hs) != 1 || hs[0].Amount.Cmp(remain) != 0 {
+		t.Fatalf("holdings = %+v, want %s left", hs, remain)
+	}
+}
