@@ -87,13 +87,15 @@ func costPerBlockGeth(t testing.TB, n, polls int) rtproxy.Stats {
 
 // TestPollCostGethBounded: with nothing moving, one new block costs the tip,
 // the reorg check, the new block's hash and one batch of eth_getProof per
-// 100 (the adapter's batch size) watched addresses: one proof per address at
-// the new block (the balance at the block it was last seen is read once and kept).
+// batch size (evm.DefaultPrivateBatch: the node is on 127.0.0.1) watched
+// addresses: one proof per address at the new block (the balance at the block
+// it was last seen is read once and kept).
 func TestPollCostGethBounded(t *testing.T) {
 	const n = 250
 	st := costPerBlockGeth(t, n, 2)
 	t.Log(st)
-	if want := int64(3 + (n+99)/100); st.Requests != want || st.Methods["eth_getProof"] != n {
+	batch := evm.DefaultPrivateBatch
+	if want := int64(3 + (n+batch-1)/batch); st.Requests != want || st.Methods["eth_getProof"] != n {
 		t.Fatalf("one new block with %d watched addresses: %v; want %d requests, %d eth_getProof", n, st, want, n)
 	}
 }

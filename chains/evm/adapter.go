@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -43,7 +45,7 @@ type Config struct {
 	Warnings    io.Writer    // each new warning is written here once as it happens (may be nil)
 
 	// Tuning; zero values take the defaults in brackets.
-	BatchSize  int    // calls per JSON-RPC batch [100]; 1 disables batching; capped at 1000
+	BatchSize  int    // calls per JSON-RPC batch [1000 on a node on this machine or a private network (geth's own limit), 100 elsewhere]; 1 disables batching; capped at 1000
 	ScanBlocks uint64 // rpc history: blocks scanned for incoming native value and internal transfers [256 on named public chains, 5000 on evm/evm:<id>]
 	LogRange   uint64 // first eth_getLogs block range, shrunk on refusal [10000]
 	Retries    int    // retries of a transient fault (429, 5xx, reset, cut-short answer, …) [4]
@@ -122,7 +124,10 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		cfg.Explorer = DefaultExplorer
 	}
 	if cfg.BatchSize == 0 {
-		cfg.BatchSize = 100
+		cfg.BatchSize = DefaultBatch
+		if u, err := url.Parse(cfg.RPC); err == nil && privateHost(u.Hostname()) {
+			cfg.BatchSize = DefaultPrivateBatch
+		}
 	}
 	cfg.BatchSize = min(max(cfg.BatchSize, 1), maxBatch)
 	if cfg.ScanBlocks == 0 {
@@ -191,6 +196,28 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		Native: graph.Asset{ID: p.Symbol, Symbol: p.Symbol, Decimals: p.Decimals},
 	}
 	return a, nil
+}
+
+// DefaultBatch is the batch size against a public endpoint: providers cap
+// batches (some at 100, or by compute units), and a refused batch costs a
+// request before the size halves.
+const DefaultBatch = 100
+
+// DefaultPrivateBatch is the batch size against a node on this machine or on a
+// private network, which an investigator runs themselves: geth's
+// BatchRequestLimit (1000), so a hop level of a large fan-out leaves as one
+// request (issue 18). A node with a lower limit refuses the first big batch and
+// the size halves (httpx.RPC), as on any endpoint.
+const DefaultPrivateBatch = maxBatch
+
+// privateHost: localhost, a loopback or private (RFC 1918, RFC 4193) or
+// link-local address.
+func privateHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast())
 }
 
 // Close releases the connection (io.Closer).

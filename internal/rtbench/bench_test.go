@@ -46,21 +46,22 @@ const (
 // mode is one client configuration.
 type mode struct {
 	name    string
-	batch   int // JSON-RPC batch size (1: no batching)
+	batch   int // JSON-RPC batch size (1: no batching; 0: the adapter's default)
 	conc    int // tracer Concurrency
 	latency bool
 }
 
 func modes() []mode {
 	ms := []mode{
+		// the adapters' defaults on these local nodes: batch 1000 on btcd
+		// (bitcoin.DefaultBtcdBatch) and on a private geth (evm.DefaultPrivateBatch)
+		{"counts/default-c4", 0, 4, false},
+		// a public endpoint's default (evm.DefaultBatch)
 		{"counts/batched-c4", 100, 4, false},
-		// the batch size geth itself accepts (its BatchRequestLimit): what the
-		// default of 100 costs in requests
-		{"counts/batch1000-c4", 1000, 4, false},
 		{"counts/unbatched-sequential", 1, 1, false},
 	}
 	for _, c := range []int{1, 4, 16} {
-		ms = append(ms, mode{fmt.Sprintf("latency/batched-c%d", c), 100, c, true})
+		ms = append(ms, mode{fmt.Sprintf("latency/default-c%d", c), 0, c, true})
 	}
 	if *slowBaseline {
 		ms = append(ms, mode{"latency/unbatched-sequential", 1, 1, true})
