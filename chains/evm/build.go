@@ -137,7 +137,7 @@ func movesFromFlat(ts []flatTrace) []move {
 				continue
 			}
 			m = move{From: t.Action.From, To: *t.Result.Address, Value: (*big.Int)(t.Action.Value)}
-		case "suicide":
+		case "suicide", "selfdestruct": // Parity/Erigon write "suicide"; Infura's published trace_block example "selfdestruct"
 			if t.Action.Address == nil || t.Action.RefundAddress == nil || !positive(t.Action.Balance) {
 				continue
 			}

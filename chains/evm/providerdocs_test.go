@@ -195,28 +195,48 @@ func TestEtherscanPublishedDecode(t *testing.T) {
 	}
 }
 
-func TestTraceFilterPublishedShape(t *testing.T) {
+// publishedTraces returns the result of a published trace envelope.
+func publishedTraces(t *testing.T, name string) json.RawMessage {
+	t.Helper()
 	var env struct {
 		Result json.RawMessage `json:"result"`
 	}
-	if err := json.Unmarshal(readDoc(t, "openethereum_trace_filter.json"), &env); err != nil {
+	if err := json.Unmarshal(readDoc(t, name), &env); err != nil {
 		t.Fatal(err)
 	}
-	pub := shapeOf(t, env.Result)
+	return env.Result
+}
+
+// TestTraceFilterPublishedShape: the flat trace format of trace_filter is the
+// one of trace_block, so Infura's published trace_block example (a call, a
+// self-destruct, a block reward) joins OpenEthereum's trace_filter example.
+func TestTraceFilterPublishedShape(t *testing.T) {
+	pub := shapeOf(t, publishedTraces(t, "openethereum_trace_filter.json"))
+	if err := pub.Add(publishedTraces(t, "infura_trace_block.json")); err != nil {
+		t.Fatal(err)
+	}
 	synth := jsonshape.Shape{}
 	for _, a := range synthCalls(t, traceRecording, "") {
 		if err := synth.Add(a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	reportShape(t, "trace_filter", jsonshape.Compare(pub, synth, jsonshape.Known{SynthAdds: map[string]string{
-		"[].action.init":           "create traces (the published example is one call trace)",
-		"[].result.address":        "create traces: the new contract",
-		"[].result.code":           "create traces: the deployed code",
-		"[].traceAddress[]":        "traces of inner calls (the published example is a top-level call)",
-		"[].error":                 "failed calls",
-		"[].action.creationMethod": "geth's flatCallTracer names create/create2; the synthesised create traces come from geth",
-	}}))
+	reportShape(t, "trace_filter", jsonshape.Compare(pub, synth, jsonshape.Known{
+		SynthLacks: map[string]string{
+			"[].action.author":        "block rewards: the geth scenario is a proof-of-stake dev chain and has none",
+			"[].action.rewardType":    "block rewards, as above",
+			"[].action.address":       "self-destruct traces: none in the synthesised trace_filter answers",
+			"[].action.balance":       "self-destruct traces, as above",
+			"[].action.refundAddress": "self-destruct traces, as above",
+		},
+		SynthAdds: map[string]string{
+			"[].action.init":           "create traces (not in the published examples)",
+			"[].result.address":        "create traces: the new contract",
+			"[].result.code":           "create traces: the deployed code",
+			"[].error":                 "failed calls (not in the published examples)",
+			"[].action.creationMethod": "geth's flatCallTracer names create/create2; the synthesised create traces come from geth",
+		},
+	}))
 }
 
 // TestTraceFilterPublishedDecode decodes the published trace_filter answer with
@@ -311,5 +331,33 @@ func TestEtherscanPublishedErrors(t *testing.T) {
 			t.Errorf("%q: classified as %v (%d requests)", res, err, hits.Load())
 		}
 		xp.Close()
+	}
+}
+
+// TestTracePublishedSelfdestructAndReward: Infura's published trace_block
+// example types its self-destruct trace "selfdestruct" (Parity and Erigon write
+// "suicide"); both are a value movement from the destroyed contract to the
+// beneficiary. Its block reward decodes into the fields credits.go reads.
+func TestTracePublishedSelfdestructAndReward(t *testing.T) {
+	var ts []flatTrace
+	if err := json.Unmarshal(publishedTraces(t, "infura_trace_block.json"), &ts); err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 3 {
+		t.Fatalf("%d traces", len(ts))
+	}
+	moves := movesFromFlat(ts[:2]) // the transaction's traces: the call and its self-destruct
+	if len(moves) != 1 {
+		t.Fatalf("moves %+v", moves)
+	}
+	m := moves[0]
+	if m.From != common.HexToAddress("0x0020000000000000000000000000000000000000") || m.To != common.HexToAddress("0x0000000000000999000000000000000000000000") ||
+		m.Value.Int64() != 0x300 || !m.SelfDestruct || m.Pos != pathString([]int{0}) {
+		t.Errorf("self-destruct move %+v", m)
+	}
+	r := ts[2]
+	if r.Type != "reward" || r.Action.RewardType != "block" || r.Action.Author == nil || *r.Action.Author != (common.Address{}) ||
+		r.Action.Value == nil || r.Action.Value.ToInt().String() != "2000000000000000000" || r.TxHash != nil || r.BlockNumber != 6 {
+		t.Errorf("reward %+v", r)
 	}
 }
