@@ -204,7 +204,22 @@ func runWatch(ctx context.Context, o *WatchOptions) error {
 			}
 			res = given
 		case len(seeds) > 0:
-			r, err := trace.Run(ctx, src.Source, seeds, topts)
+			ro := topts
+			if o.Case == "" && o.Confirmations > 1 && ro.ToBlock == 0 {
+				// The trace ends at the newest block with the confirmations asked
+				// for: a movement in the blocks above is the watch's to report,
+				// once final (and to retract, should they be replaced).
+				tip, err := src.Source.Tip(ctx)
+				if err != nil {
+					return fmt.Errorf("reading the chain tip: %w", err)
+				}
+				if tip >= o.Confirmations {
+					// never below the seeds' own blocks: a theft with fewer
+					// confirmations is traced to where it is
+					ro.ToBlock = max(tip+1-o.Confirmations, seedsBlock(ctx, src.Source, seeds))
+				}
+			}
+			r, err := trace.Run(ctx, src.Source, seeds, ro)
 			if err != nil {
 				return fmt.Errorf("the trace the watch starts from failed: %w", err)
 			}
@@ -367,6 +382,33 @@ func (o *WatchOptions) wsRPC() error {
 		return badInput("--heads %s: want a ws:// or wss:// WebSocket URL (the node's, e.g. geth --ws)", httpx.RedactURL(o.Heads))
 	}
 	return nil
+}
+
+// seedsBlock is the newest block among the seeds that are transactions or
+// outputs (0: none, or the node could not say; the trace reports that).
+func seedsBlock(ctx context.Context, src trace.Source, seeds []string) uint64 {
+	var top uint64
+	for _, sd := range seeds {
+		sd = strings.TrimSpace(sd)
+		switch s := src.(type) {
+		case trace.UTXOSource:
+			txid, _, _ := strings.Cut(sd, ":")
+			if len(txid) != 64 {
+				continue
+			}
+			if tx, err := s.Tx(ctx, txid); err == nil && tx.Block > top {
+				top = tx.Block
+			}
+		case trace.AccountSource:
+			if len(sd) != 66 || !strings.HasPrefix(sd, "0x") {
+				continue
+			}
+			if trs, err := s.TxTransfers(ctx, sd); err == nil && len(trs) > 0 && trs[0].Block > top {
+				top = trs[0].Block
+			}
+		}
+	}
+	return top
 }
 
 // readResult reads --result and makes its chain and recorded options the

@@ -324,3 +324,124 @@ func TestWatchCLIGethToken(t *testing.T) {
 		t.Fatalf("--status after the payment: want 1,750 TUSD left at the thief:\n%s", st.out)
 	}
 }
+
+// TestWatchCLIGethRedeliver: a watch stopped between deciding events and
+// delivering them (here --exec fails on the second event) delivers the rest
+// on restart, once each: --exec ends up with every event exactly once,
+// --status says how many wait, and a further restart sends nothing.
+func TestWatchCLIGethRedeliver(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("rd-victim"), geth.NewAccount("rd-thief"), geth.NewAccount("rd-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	state := filepath.Join(dir, "watch.db")
+	got := filepath.Join(dir, "got.jsonl")
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	// the pager: refuses reached-exchange events while $dir/down exists
+	pager := fmt.Sprintf(`read l; if [ -e %s/down ]; then case "$l" in *reached-exchange*) exit 3;; esac; fi; echo "$l" >> %s`, dir, got)
+	watchCmd := func(until uint64) result {
+		return runCLI(t, nil, "watch", "--chain", chain, "--rpc", n.URL(), "--state", state, "--labels", labels,
+			"--interval", "1h", "--exec", pager, "--until-block", fmt.Sprint(until), theft.Hex())
+	}
+	if r := watchCmd(start); r.code != 0 {
+		t.Fatalf("first run: code %d\n%s", r.code, r.errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "down"), nil, 0o644)
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	r := watchCmd(b)
+	if r.code == 0 || !strings.Contains(r.errOut, "for event 2: exit status 3 (the event is sent again when the watch restarts)") {
+		t.Fatalf("a failing --exec: code %d\n%s", r.code, r.errOut)
+	}
+	st := runCLI(t, nil, "watch", "--state", state, "--status")
+	if !strings.Contains(st.out, "events: 2, moved 1, reached-exchange 1; not yet delivered 1") {
+		t.Fatalf("--status after the failed delivery:\n%s", st.out)
+	}
+	os.Remove(filepath.Join(dir, "down"))
+	if r = watchCmd(b); r.code != 0 || !strings.Contains(r.errOut, "EXCHANGE") || strings.Contains(r.errOut, "MOVED") {
+		t.Fatalf("restart: code %d, want only the undelivered reached-exchange again\n%s", r.code, r.errOut)
+	}
+	if r = watchCmd(b); r.code != 0 || strings.Contains(r.errOut, "EXCHANGE") || strings.Contains(r.errOut, "MOVED") {
+		t.Fatalf("second restart sent again: code %d\n%s", r.code, r.errOut)
+	}
+	delivered, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := eventsOf(t, string(delivered))
+	var seqs []string
+	for _, e := range evs {
+		seqs = append(seqs, fmt.Sprintf("%d:%s", e.Seq, e.Kind))
+	}
+	if strings.Join(seqs, " ") != "1:moved 2:reached-exchange" {
+		t.Fatalf("--exec got %v, want each event once", seqs)
+	}
+	if st = runCLI(t, nil, "watch", "--state", state, "--status"); !strings.Contains(st.out, "not yet delivered 0") {
+		t.Fatalf("--status after the restart:\n%s", st.out)
+	}
+}
+
+// TestWatchCLIGethConfirmationsReport: on geth with --confirmations 3 the
+// payment's events wait until its block has two more on top and then come
+// with the block they happened in; --format html keeps --out a report of the
+// trace refreshed with the new hop.
+func TestWatchCLIGethConfirmationsReport(t *testing.T) {
+	n := geth.Start(t)
+	victim, thief, exch := geth.NewAccount("cf-victim"), geth.NewAccount("cf-thief"), geth.NewAccount("cf-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	state, html := filepath.Join(dir, "watch.db"), filepath.Join(dir, "case.html")
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	var events []string
+	watchCmd := func(until uint64) {
+		t.Helper()
+		r := runCLI(t, nil, "watch", "--chain", chain, "--rpc", n.URL(), "--state", state, "--labels", labels, "--confirmations", "3",
+			"--format", "html", "--out", html, "--interval", "1h", "--until-block", fmt.Sprint(until), theft.Hex())
+		if r.code != 0 {
+			t.Fatalf("watch --until-block %d: code %d\n%s", until, r.code, r.errOut)
+		}
+		for _, l := range strings.Split(r.errOut, "\n") {
+			if strings.HasPrefix(l, "MOVED") || strings.HasPrefix(l, "EXCHANGE") {
+				events = append(events, strings.Fields(l)[0]+"@"+strings.Fields(l)[2])
+			}
+		}
+	}
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	watchCmd(b - 2) // the tip b gives 3 confirmations to b-2
+	rep, _ := os.ReadFile(html)
+	if len(events) != 0 || !strings.Contains(string(rep), thief.Hex()) || strings.Contains(string(rep), pay.Hex()) {
+		t.Fatalf("before the payment has 3 confirmations: events %v; report has the thief: %v, the payment: %v",
+			events, strings.Contains(string(rep), thief.Hex()), strings.Contains(string(rep), pay.Hex()))
+	}
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("cf-bystander-1"))
+	watchCmd(b - 1)
+	if len(events) != 0 {
+		t.Fatalf("2 confirmations: events %v", events)
+	}
+	n.Fund(geth.Eth(1, 1), geth.NewAccount("cf-bystander-2"))
+	watchCmd(b)
+	if want := fmt.Sprintf("MOVED@%d EXCHANGE@%d", b, b); strings.Join(events, " ") != want {
+		t.Fatalf("3 confirmations: events %v, want %s", events, want)
+	}
+	rep, _ = os.ReadFile(html)
+	for _, s := range []string{pay.Hex(), exch.Hex(), "TestExchange"} {
+		if !strings.Contains(string(rep), s) {
+			t.Fatalf("the refreshed report lacks %s", s)
+		}
+	}
+}
