@@ -112,8 +112,56 @@ func esploraType(script []byte, p *btcd.Node) (string, string) {
 	return typ, addr
 }
 
+// opNames names opcodes the way rust-bitcoin does (electrs writes Esplora's asm
+// fields with it): btcd's names, without its aliases, with rust-bitcoin's two
+// short ones.
+var opNames = func() map[byte]string {
+	m := map[byte]string{}
+	for name, v := range txscript.OpcodeByName {
+		switch name {
+		case "OP_FALSE", "OP_TRUE", "OP_NOP2", "OP_NOP3":
+			continue
+		}
+		m[v] = name
+	}
+	m[txscript.OP_CHECKLOCKTIMEVERIFY], m[txscript.OP_CHECKSEQUENCEVERIFY] = "OP_CLTV", "OP_CSV"
+	return m
+}()
+
+// esploraAsm is Esplora's asm of a script: every push names its opcode
+// ("OP_0", "OP_PUSHBYTES_20 <hex>", "OP_PUSHDATA1 <hex>", "OP_PUSHNUM_1"), as in
+// the published examples ("OP_0 OP_PUSHBYTES_20 292f…"), not btcd's
+// disassembly ("0 292f…").
+func esploraAsm(script []byte) string {
+	var out []string
+	tok := txscript.MakeScriptTokenizer(0, script)
+	for tok.Next() {
+		op := tok.Opcode()
+		switch {
+		case op == txscript.OP_0:
+			out = append(out, "OP_0")
+		case op >= txscript.OP_DATA_1 && op <= txscript.OP_DATA_75:
+			out = append(out, fmt.Sprintf("OP_PUSHBYTES_%d %x", op, tok.Data()))
+		case op == txscript.OP_PUSHDATA1 || op == txscript.OP_PUSHDATA2 || op == txscript.OP_PUSHDATA4:
+			out = append(out, fmt.Sprintf("%s %x", opNames[op], tok.Data()))
+		case op == txscript.OP_1NEGATE:
+			out = append(out, "OP_PUSHNUM_NEG1")
+		case op >= txscript.OP_1 && op <= txscript.OP_16:
+			out = append(out, fmt.Sprintf("OP_PUSHNUM_%d", op-txscript.OP_1+1))
+		case opNames[op] != "" && !strings.HasPrefix(opNames[op], "OP_UNKNOWN"):
+			out = append(out, opNames[op])
+		default:
+			out = append(out, fmt.Sprintf("OP_RETURN_%d", op))
+		}
+	}
+	if tok.Err() != nil {
+		out = append(out, "<push past end>")
+	}
+	return strings.Join(out, " ")
+}
+
 func eOutOf(o *wire.TxOut, n *btcd.Node) *eOut {
-	asm, _ := txscript.DisasmString(o.PkScript)
+	asm := esploraAsm(o.PkScript)
 	typ, addr := esploraType(o.PkScript, n)
 	return &eOut{ScriptPubKey: hex.EncodeToString(o.PkScript), ScriptPubKeyAsm: asm, ScriptPubKeyType: typ,
 		ScriptPubKeyAddress: addr, Value: o.Value}
@@ -204,7 +252,7 @@ func TestRecordEsplora(t *testing.T) {
 		var in, out int64
 		cb := blockchain.IsCoinBaseTx(m)
 		for _, ti := range m.TxIn {
-			asm, _ := txscript.DisasmString(ti.SignatureScript)
+			asm := esploraAsm(ti.SignatureScript)
 			v := eVin{TxID: ti.PreviousOutPoint.Hash.String(), Vout: ti.PreviousOutPoint.Index,
 				ScriptSig: hex.EncodeToString(ti.SignatureScript), ScriptSigAsm: asm, IsCoinbase: cb, Sequence: ti.Sequence}
 			for _, w := range ti.Witness {
