@@ -15,14 +15,21 @@ import (
 )
 
 // explorerRow holds the fields of txlist, txlistinternal and tokentx rows the
-// adapter uses (Etherscan's documented account API; Blockscout's /api mirrors it).
+// adapter uses (Etherscan's documented account API; Blockscout's /api mirrors
+// it, except that its txlistinternal rows name the transaction
+// "transactionHash": docs.blockscout.com and its address_view.ex).
 type explorerRow struct {
-	BlockNumber string `json:"blockNumber"`
-	Hash        string `json:"hash"`
-	From        string `json:"from"`
-	To          string `json:"to"`
-	LogIndex    string `json:"logIndex"`
-	TraceID     string `json:"traceId"`
+	BlockNumber     string `json:"blockNumber"`
+	Hash            string `json:"hash"`
+	TransactionHash string `json:"transactionHash"`
+}
+
+// hash is the row's transaction hash, under either name.
+func (r explorerRow) hash() string {
+	if r.Hash != "" {
+		return r.Hash
+	}
+	return r.TransactionHash
 }
 
 type explorerResponse struct {
@@ -58,10 +65,11 @@ func (a *Adapter) explorerCandidates(ctx context.Context, addr common.Address, f
 			}
 			last := start
 			for _, r := range rows {
-				if !hexHash.MatchString(r.Hash) {
-					return nil, false, fmt.Errorf("explorer %s: %s row with bad hash %q", a.explorerHost(), action, r.Hash)
+				h := r.hash()
+				if !hexHash.MatchString(h) {
+					return nil, false, fmt.Errorf("explorer %s: %s row with bad hash %q", a.explorerHost(), action, h)
 				}
-				set.add(common.HexToHash(r.Hash))
+				set.add(common.HexToHash(h))
 				if b, err := strconv.ParseUint(r.BlockNumber, 10, 64); err == nil && b > last {
 					last = b
 				}

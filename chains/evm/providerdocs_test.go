@@ -361,3 +361,43 @@ func TestTracePublishedSelfdestructAndReward(t *testing.T) {
 		t.Errorf("reward %+v", r)
 	}
 }
+
+// TestBlockscoutPublishedDecode: Blockscout's /api mirrors Etherscan's account
+// module, but its published txlistinternal row (and its source,
+// address_view.ex) names the parent transaction "transactionHash", not
+// "hash". The explorer client reads both, so a Blockscout history with
+// internal transactions comes through.
+func TestBlockscoutPublishedDecode(t *testing.T) {
+	docs := map[string][]byte{}
+	for _, a := range []string{"txlist", "txlistinternal", "tokentx"} {
+		docs[a] = readDoc(t, "blockscout_"+a+".json")
+	}
+	xp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := docs[r.URL.Query().Get("action")]
+		if !ok {
+			http.Error(w, "unexpected request "+r.URL.RawQuery, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	}))
+	t.Cleanup(xp.Close)
+	a := openRPC(t, fakeNode(t, json.RawMessage(`[]`)).URL, func(c *Config) { c.History, c.Explorer = HistoryExplorer, xp.URL+"/api" })
+	ctx := context.Background()
+	addr := common.HexToAddress("0x4e83362442b8d1bec281594cea3050c8eb01311c")
+	rows, err := a.explorerPage(ctx, "txlistinternal", addr, 0, 99999999, 1, explorerPageSize)
+	if err != nil || len(rows) != 1 || rows[0].hash() != "0xd65b788c610949704a5f9aac2228c7c777434dfe11c863a12306f57fcbd8cdbb" || rows[0].BlockNumber != "6153702" {
+		t.Fatalf("txlistinternal rows %+v, %v", rows, err)
+	}
+	hashes, capped, err := a.explorerCandidates(ctx, addr, 0, 99999999, 0)
+	if err != nil || capped {
+		t.Fatalf("explorerCandidates: %v, capped %v", err, capped)
+	}
+	want := []common.Hash{ // txlist, then txlistinternal's, which tokentx repeats
+		common.HexToHash("0x98beb27135aa0a25650557005ad962919d6a278c4b3dde7f4f6a3a1e65aa746c"),
+		common.HexToHash("0xd65b788c610949704a5f9aac2228c7c777434dfe11c863a12306f57fcbd8cdbb"),
+	}
+	if !slices.Equal(hashes, want) {
+		t.Errorf("candidates %v, want %v", hashes, want)
+	}
+}
