@@ -178,6 +178,10 @@ func TestWatchCLIGethHeads(t *testing.T) {
 	if out.String() != "" {
 		t.Fatalf("events before anything moved: %s", out.String())
 	}
+	// --status reads the state while the watch runs
+	if st := runCLI(t, nil, "watch", "--state", state, "--status"); st.code != 0 || !strings.Contains(st.out, fmt.Sprintf("last block processed %d", start)) {
+		t.Fatalf("--status beside a running watch: code %d\n%s%s", st.code, st.out, st.errOut)
+	}
 	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
 	b := n.Commit()
 	n.MustSucceed(pay)
