@@ -233,21 +233,32 @@ func (b *Budget) Flag() string {
 // SortEndpoints orders endpoints largest first, then by asset, kind, address,
 // outpoint: the order every exporter uses.
 func (r *Result) SortEndpoints() {
-	slices.SortStableFunc(r.Endpoints, func(a, b *Endpoint) int {
-		if c := strings.Compare(a.Asset, b.Asset); c != 0 {
-			return c
-		}
-		if c := a.Amount.Cmp(b.Amount); c != 0 {
-			return -c
-		}
-		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Address, b.Address); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Outpoint, b.Outpoint)
-	})
+	slices.SortStableFunc(r.Endpoints, CompareEndpoints)
+}
+
+// SortUniqueEndpoints is SortEndpoints for endpoints of which no two have the
+// same asset, kind, address and outpoint (a tracer's, one per holding): then the
+// order is total and an unstable sort, several times faster on hundreds of
+// thousands of endpoints, gives the same result.
+func (r *Result) SortUniqueEndpoints() {
+	slices.SortFunc(r.Endpoints, CompareEndpoints)
+}
+
+// CompareEndpoints is SortEndpoints' order.
+func CompareEndpoints(a, b *Endpoint) int {
+	if c := strings.Compare(a.Asset, b.Asset); c != 0 {
+		return c
+	}
+	if c := a.Amount.Cmp(b.Amount); c != 0 {
+		return -c
+	}
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Address, b.Address); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Outpoint, b.Outpoint)
 }
 
 // KindSums returns a function that adds up asset's totals over the given endpoint

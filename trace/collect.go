@@ -242,7 +242,7 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 			t.Untraced.Add(t.Untraced, e.Amount)
 		}
 	}
-	c.res.SortEndpoints()
+	c.res.SortUniqueEndpoints() // c.ends has one endpoint per (kind, address, outpoint, asset)
 	for id, t := range c.totals {
 		sum := new(big.Int).Set(t.Fees)
 		for _, v := range t.ByKind {
