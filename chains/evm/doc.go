@@ -6,6 +6,7 @@
 //
 //   - rpc: plain JSON-RPC. A plain node has no index of transactions by address,
 //     so: token transfers and WETH wraps by eth_getLogs with from/to topic filters
+//     (a batch of holders shares one pair, their addresses as the topic list)
 //     over block ranges that halve when a node refuses them; native value in and
 //     out, internal transfers included, by scanning a bounded number of blocks
 //     from the start of the query (Config.ScanBlocks: full blocks plus
@@ -28,6 +29,11 @@
 // the node's receipt, block and call trace, so the three strategies agree where
 // their data overlaps. Every block, receipt and trace is fetched at most once per
 // Adapter; calls are batched (chunks of at most Config.BatchSize, never above
-// geth's limit of 1000); HTTP requests are rate-limited (Config.RPS) and retried on
+// geth's limit of 1000: 1000 by default on a node on this machine or a private
+// network, 100 on public endpoints). A tracer's hop level leaves as one combined
+// request (Frontier: the holders' shared eth_getLogs, the block scan, the balance
+// and contract proofs, two proofs of one account told apart by their blocks'
+// state roots), and the tip rides with the seed transaction (TipWithTxs). HTTP
+// requests are rate-limited (Config.RPS) and retried on
 // 429 and 5xx with backoff that honours Retry-After.
 package evm
