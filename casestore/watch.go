@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/chaintrace/chaintrace/trace"
 )
 
 // The watch log keeps `chaintrace watch`'s state beside a case (or in a file of
@@ -29,6 +31,9 @@ CREATE TABLE IF NOT EXISTS watch_events (
 type WatchLog struct {
 	path string
 	db   *sql.DB
+	// absent: opened read-only (ReadWatchLog) on a file without the tables:
+	// no watch ever ran there.
+	absent bool
 }
 
 // WatchEvent is one event as the log keeps it. Value is the event document.
@@ -49,9 +54,26 @@ func OpenWatchLog(path string) (*WatchLog, error) {
 	}
 	if _, err := db.Exec(watchSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open watch state %s: %w (is it an SQLite file chaintrace wrote?)", path, err)
+		return nil, fmt.Errorf("%w: %s is not a watch state: %v (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
 	}
 	return &WatchLog{path: path, db: db}, nil
+}
+
+// ReadWatchLog opens the watch state in path read-only, for reading only
+// (watch --status): the file is never created or changed, not even by the
+// tables a watch adds, so a recorded case stays as it was. A file without
+// them holds no watch (State nil, no events).
+func ReadWatchLog(path string) (*WatchLog, error) {
+	db, err := openDB(path, true, false)
+	if err != nil {
+		return nil, fmt.Errorf("open watch state %s: %w", path, err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('watch_state', 'watch_events')`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s is not a watch state: %v (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
+	}
+	return &WatchLog{path: path, db: db, absent: n < 2}, nil
 }
 
 // Path is the file the log lives in.
@@ -59,6 +81,9 @@ func (w *WatchLog) Path() string { return w.path }
 
 // State returns the stored state document, nil when the watch never ran.
 func (w *WatchLog) State() ([]byte, error) {
+	if w.absent {
+		return nil, nil
+	}
 	var v string
 	err := w.db.QueryRow(`SELECT value FROM watch_state WHERE id = 1`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -96,6 +121,9 @@ func (w *WatchLog) Commit(state []byte, events []WatchEvent) error {
 
 // Events returns the logged events in order; unsentOnly leaves out those delivered.
 func (w *WatchLog) Events(unsentOnly bool) ([]WatchEvent, error) {
+	if w.absent {
+		return nil, nil
+	}
 	q := `SELECT seq, id, block, value, sent FROM watch_events`
 	if unsentOnly {
 		q += ` WHERE sent = 0`

@@ -148,3 +148,30 @@ func eventsOf(t *testing.T, out string) []watch.Event {
 	}
 	return evs
 }
+
+// watch --status reads the state without changing the file: a recorded case
+// that was never watched says so and stays byte-identical; a file that is not
+// a watch state is bad input, for --status and for a watch alike.
+func TestWatchStatusReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	c := filepath.Join(dir, "demo.db")
+	if r := runCLI(t, nil, "trace", "--case", "demo", "--record", c, "--format", "json", "-o", filepath.Join(dir, "r.json")); r.code != 0 {
+		t.Fatalf("record: code %d\n%s", r.code, r.errOut)
+	}
+	before, _ := os.ReadFile(c)
+	r := runCLI(t, nil, "watch", "--state", c, "--status")
+	if r.code != exitInput || !strings.Contains(r.errOut, c+" holds no watch yet") {
+		t.Fatalf("--status of a case never watched: code %d\n%s", r.code, r.errOut)
+	}
+	if after, _ := os.ReadFile(c); string(after) != string(before) {
+		t.Fatal("--status changed the recorded case")
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("not a database, and long enough to be read as one by SQLite if it were\n"), 0o644)
+	for _, args := range [][]string{{"--status"}, {"--case", "demo", "--until-block", "1"}} {
+		r := runCLI(t, nil, append([]string{"watch", "--state", notes}, args...)...)
+		if r.code != exitInput || !strings.Contains(r.errOut, "is it an SQLite file chaintrace wrote?") {
+			t.Errorf("watch --state notes.txt %v: code %d\n%s", args, r.code, r.errOut)
+		}
+	}
+}
