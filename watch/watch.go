@@ -609,6 +609,9 @@ func (w *Watcher) endpointEvent(base Event, h Holding, mv *Event, ep *graph.Endp
 	if e.Tx == "" || e.Block <= h.Since {
 		e.Tx, e.Block, e.Time, e.BlockHash, e.From = mv.Tx, mv.Block, mv.Time, mv.BlockHash, h.Address
 	}
+	if e.From == "" {
+		e.From = h.Address // paid straight from the watched holding (the onward trace's seed)
+	}
 	e.To = []string{ep.Address}
 	e.Path = join(h.Path, ep.Path)
 	switch ep.Kind {

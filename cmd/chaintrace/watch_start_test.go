@@ -248,3 +248,63 @@ func TestWatchCLIBitcoinAddress(t *testing.T) {
 		t.Fatalf("address without outputs: code %d\n%s", r.code, r.errOut)
 	}
 }
+
+// TestWatchCLIBitcoinCase runs README's recorded-case excerpt on btcd: trace
+// --record, then watch --case CASE --rpc URL --until exchange (no --labels:
+// the case's); a payment of part of the stolen output to a labelled exchange
+// ends it with exit code 4, after every event of that block (the change's
+// new-holding too); the events name the thief's address as the payer.
+func TestWatchCLIBitcoinCase(t *testing.T) {
+	n, err := btcd.Start(context.Background(), btcd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.MineTo(101); err != nil {
+		t.Fatal(err)
+	}
+	k := func(l string) *btcd.Key { return btcd.NewKey(l, btcd.P2PKH, &chaincfg.RegressionNetParams) }
+	thief, hot := k("bc-thief"), k("bc-hot")
+	theft, coins, err := n.Fund(btcd.TxFee, btcd.Output{Key: thief, Value: 2_0000_0000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Mine(theft); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "my-labels.csv")
+	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+hot.Address+",HotWallet,exchange,test,90\n"), 0o644)
+	c := filepath.Join(dir, "theft.db")
+	seed := theft.TxHash().String() + ":0"
+	if r := runCLI(t, nil, "trace", "--chain", "btc-regtest", "--rpc", n.URL(), "--labels", labels, "--record", c, seed); r.code != 0 {
+		t.Fatalf("trace --record: code %d\n%s", r.code, r.errOut)
+	}
+	start := uint64(n.Height())
+	r := runCLI(t, nil, "watch", "--case", c, "--rpc", n.URL(), "--until-block", fmt.Sprint(start))
+	if r.code != 0 || !strings.Contains(r.errOut, fmt.Sprintf("watch: 1 holdings of btc-regtest at block %d, state in %s", start, c)) {
+		t.Fatalf("first run: code %d\n%s", r.code, r.errOut)
+	}
+	pay, _, err := n.Spend([]btcd.Coin{coins[0]}, []btcd.Output{{Key: hot, Value: 1_5000_0000}, {Key: k("bc-change"), Value: 4999_0000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Mine(pay); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "watch", "--case", c, "--rpc", n.URL(), "--format", "jsonl", "--until", "exchange")
+	p := pay.TxHash().String()
+	want := fmt.Sprintf("1:moved@%d:%s::::200000000 2:reached-exchange@%d:%s:exchange:%s:HotWallet:150000000 3:new-holding@%d:%s:unspent:%s:1::49990000",
+		start+1, p, start+1, p, hot.Address, start+1, p, p)
+	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
+		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, got, want, r.errOut)
+	}
+	for _, e := range eventsOf(t, r.out) {
+		if e.From != thief.Address {
+			t.Errorf("%s event from %q, want the thief %s", e.Kind, e.From, thief.Address)
+		}
+	}
+	if v := runCLI(t, nil, "case", "verify", c); v.code != 0 {
+		t.Fatalf("case verify after the watch: code %d\n%s%s", v.code, v.out, v.errOut)
+	}
+}
