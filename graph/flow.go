@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"sort"
+	"sync"
 
 	dgraph "github.com/dominikbraun/graph"
 )
@@ -69,7 +70,10 @@ type Aggregate struct {
 // on a large case, and the library's store costs several maps per vertex and a
 // lookup per edge); the dominikbraun/graph directed graph with aggregated edges,
 // for its algorithms and for callers who want it, is built from that index when
-// Graph is first called, and brought up to date on later calls.
+// Graph is first called, and brought up to date on later calls. Transfers are
+// kept as compact records (flow_edges.go); Edges, Out and In build an *Edge per
+// record on first use and may be called from several goroutines at once, as
+// before; adding nodes and transfers, and Graph, may not.
 type Flow struct {
 	ids    map[string]*vertex
 	verts  []*vertex // by number
@@ -81,6 +85,7 @@ type Flow struct {
 	recs    [][]edgeRec
 	nEdges  int
 	mat     []*Edge // mat[i]: edge i as an *Edge, once built (or as AddEdge was given it)
+	matMu   sync.Mutex
 	extras  []edgeExtra
 	names   []string
 	nameIdx map[string]uint32

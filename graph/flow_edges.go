@@ -179,8 +179,12 @@ func setU256(z *big.Int, u *uint256.Int, ws []big.Word) *big.Int {
 	return z.Set(u.ToBig())
 }
 
-// edge is edge i, built from its record on first use and kept.
+// edge is edge i, built from its record on first use and kept. Readers may
+// call it concurrently (Edges, Out and In were read-only before the records):
+// the cache of built edges is behind a mutex.
 func (f *Flow) edge(i int) *Edge {
+	f.matMu.Lock()
+	defer f.matMu.Unlock()
 	if i < len(f.mat) {
 		if e := f.mat[i]; e != nil {
 			return e
@@ -221,7 +225,7 @@ func (f *Flow) edge(i int) *Edge {
 	return e
 }
 
-// keep makes e edge i's pointer from now on.
+// keep makes e edge i's pointer from now on (f.matMu held, or f being written).
 func (f *Flow) keep(i int, e *Edge) {
 	if i >= len(f.mat) {
 		n := f.nEdges
@@ -237,6 +241,8 @@ func (f *Flow) keep(i int, e *Edge) {
 
 // edgeAsset is edge i's asset, without building the edge.
 func (f *Flow) edgeAsset(i int) string {
+	f.matMu.Lock()
+	defer f.matMu.Unlock()
 	if i < len(f.mat) && f.mat[i] != nil {
 		return f.mat[i].Asset
 	}

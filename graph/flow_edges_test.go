@@ -130,3 +130,21 @@ func TestFlowNodePointersStable(t *testing.T) {
 		t.Errorf("In/Out of v00007: %d %d", len(in), len(out))
 	}
 }
+
+// Readers of one flow may run at once (the edge cache is locked): go test -race.
+func TestFlowConcurrentReaders(t *testing.T) {
+	f := NewFlow()
+	for i := range 200 {
+		f.AddTransfer(&Edge{Tx: fmt.Sprint(i), From: "a", To: fmt.Sprintf("b%d", i%3), Asset: "ETH"}, big.NewInt(int64(i)), big.NewInt(1))
+	}
+	done := make(chan []*Edge, 4)
+	for range 4 {
+		go func() { done <- append(f.Out("a"), f.In("b1")...) }()
+	}
+	first := <-done
+	for range 3 {
+		if got := <-done; len(got) != len(first) || got[0] != first[0] || got[len(got)-1] != first[len(first)-1] {
+			t.Fatal("concurrent readers got different edges")
+		}
+	}
+}
