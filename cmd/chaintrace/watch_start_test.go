@@ -253,7 +253,9 @@ func TestWatchCLIBitcoinAddress(t *testing.T) {
 // --record, then watch --case CASE --rpc URL --until exchange (no --labels:
 // the case's); a payment of part of the stolen output to a labelled exchange
 // ends it with exit code 4, after every event of that block (the change's
-// new-holding too); the events name the thief's address as the payer.
+// new-holding too); the events name the thief's address as the payer. The
+// trace's JSON result, watched only after the payment (--result), sends the
+// same events: a watch starts after the result's tip.
 func TestWatchCLIBitcoinCase(t *testing.T) {
 	n, err := btcd.Start(context.Background(), btcd.Options{})
 	if err != nil {
@@ -277,7 +279,8 @@ func TestWatchCLIBitcoinCase(t *testing.T) {
 	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+hot.Address+",HotWallet,exchange,test,90\n"), 0o644)
 	c := filepath.Join(dir, "theft.db")
 	seed := theft.TxHash().String() + ":0"
-	if r := runCLI(t, nil, "trace", "--chain", "btc-regtest", "--rpc", n.URL(), "--labels", labels, "--record", c, seed); r.code != 0 {
+	resultFile := filepath.Join(dir, "theft.json")
+	if r := runCLI(t, nil, "trace", "--chain", "btc-regtest", "--rpc", n.URL(), "--labels", labels, "--record", c, "--format", "json", "-o", resultFile, seed); r.code != 0 {
 		t.Fatalf("trace --record: code %d\n%s", r.code, r.errOut)
 	}
 	start := uint64(n.Height())
@@ -306,5 +309,11 @@ func TestWatchCLIBitcoinCase(t *testing.T) {
 	}
 	if v := runCLI(t, nil, "case", "verify", c); v.code != 0 {
 		t.Fatalf("case verify after the watch: code %d\n%s%s", v.code, v.out, v.errOut)
+	}
+	// the JSON result of the same trace, watched only now: the watch starts
+	// after the result's tip, so the payment since is still caught
+	r = runCLI(t, nil, "watch", "--result", resultFile, "--rpc", n.URL(), "--labels", labels, "--state", filepath.Join(dir, "result.db"), "--format", "jsonl", "--until", "exchange")
+	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
+		t.Fatalf("--result --until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, got, want, r.errOut)
 	}
 }
