@@ -69,6 +69,10 @@ json (its chain, holdings, policy and options); --address ADDR (repeatable) also
 watches an address by hand: its whole balance of the chain's coin (account chains) or
 its unspent outputs (Bitcoin), with or without seeds.
 
+It polls the tip every --interval; on an EVM node serving WebSocket, --rpc ws://HOST:PORT
+(queries to http://HOST:PORT) or --heads ws://... subscribes to newHeads and checks each
+new block at once, polling as the fallback.
+
 Each event is one line on standard error; --format jsonl also writes it as JSON on
 standard output, --exec runs a command per event with the JSON on its standard input.
 The state (holdings, last block, events sent) is kept in --state (default: the --case
