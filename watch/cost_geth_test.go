@@ -3,6 +3,7 @@ package watch_test
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"testing"
 
@@ -108,5 +109,71 @@ func BenchmarkPollCostGeth(b *testing.B) {
 		b.ReportMetric(float64(st.Requests), "requests/block")
 		b.ReportMetric(float64(st.Calls), "calls/block")
 		b.Log(st)
+	}
+}
+
+// TestPollCostGethTokens: watched ERC-20 holdings cost one request each per
+// block: balanceOf answers (eth_call) carry nothing that ties them to their
+// call, so the adapter sends each alone — 3 + n requests (BENCHMARKS.md).
+func TestPollCostGethTokens(t *testing.T) {
+	const n = 40
+	ctx := context.Background()
+	node := geth.Start(t)
+	issuer := geth.NewAccount("tcost-issuer")
+	node.Fund(geth.Eth(1, 1), issuer)
+	tok := node.DeployERC20(issuer, "TUSD", 6, big.NewInt(1_000_000_000))
+	var hs []watch.Holding
+	for i := 0; i < n; i++ {
+		a := geth.NewAccount(fmt.Sprint("tcost-", i))
+		node.TransferToken(issuer, tok, a.Address, big.NewInt(1000))
+		hs = append(hs, watch.Holding{Key: a.Hex() + "/" + tok.Hex(), Kind: watch.Manual, Address: a.Hex(), Asset: tok.Hex(), Amount: big.NewInt(1000), Path: []string{}})
+	}
+	tip := node.Commit()
+	px, err := rtproxy.New(node.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	open := func() *evm.Adapter {
+		a, err := evm.Open(ctx, evm.Config{Chain: fmt.Sprintf("evm:%d", node.ChainID()), RPC: px.URL(node.URL())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	live := open()
+	defer live.Close()
+	asset := graph.Asset{ID: tok.Hex(), Symbol: "TUSD", Decimals: 6, Contract: tok.Hex()}
+	for i := range hs {
+		hs[i].Since = tip
+	}
+	info := live.Info()
+	res := &graph.Result{Chain: info.Name, Family: info.Family, Seeds: []string{}, Tip: tip, Assets: map[string]graph.Asset{info.Native.ID: info.Native, asset.ID: asset}}
+	log, err := casestore.OpenWatchLog(filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	w, err := watch.New(watch.Config{Live: live, Log: log, Emit: func(watch.Event) error { return nil },
+		Fresh: func(context.Context) (trace.Source, func(), error) { a := open(); return a, func() { a.Close() }, nil }}, res, hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st rtproxy.Stats
+	for round := 0; round < 3; round++ { // the first poll also reads each balance at Since
+		node.Fund(geth.Eth(1, 1), geth.NewAccount(fmt.Sprint("tcost-bystander-", round)))
+		px.Reset()
+		evs, err := w.Poll(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 0 {
+			t.Fatalf("nothing watched moved, yet %d events", len(evs))
+		}
+		st = px.Stats()
+	}
+	t.Log(st)
+	if st.Requests != 3+n || st.Methods["eth_call"] != n {
+		t.Fatalf("one new block with %d token holdings: %v; want %d requests, %d eth_call", n, st, 3+n, n)
 	}
 }
