@@ -213,7 +213,7 @@ func (t *acctTracer) push(e *graph.Transfer, h *holder) {
 		h.pending++
 	}
 	t.pushes++
-	t.q.push(event{t: e, h: h, n: t.pushes})
+	t.q.push(event{t: e, h: h, n: t.pushes, block: e.Block, txIndex: e.TxIndex, seq: e.Seq})
 }
 
 // replayOnce accounts for a popped event and reports whether to replay it: a
@@ -778,11 +778,15 @@ func (t *acctTracer) finish() {
 }
 
 // event is a queued transfer: e, from holder h's history (nil: a seed
-// transaction's), pushed n-th.
+// transaction's), pushed n-th, with the transfer's position in chain order
+// copied in, so the heap compares events without reading the transfers.
 type event struct {
-	t *graph.Transfer
-	h *holder
-	n uint64
+	t       *graph.Transfer
+	h       *holder
+	n       uint64
+	block   uint64
+	txIndex int
+	seq     int
 }
 
 // evHeap orders events in chain order, ties (one transfer queued by two
@@ -793,20 +797,20 @@ type evHeap []event
 func (h evHeap) Len() int { return len(h) }
 
 func (h evHeap) less(i, j int) bool {
-	a, b := h[i].t, h[j].t // TransferKey.Less, without building the keys
-	if a.Block != b.Block {
-		return a.Block < b.Block
+	a, b := &h[i], &h[j] // TransferKey.Less, without building the keys
+	if a.block != b.block {
+		return a.block < b.block
 	}
-	if a.TxIndex != b.TxIndex {
-		return a.TxIndex < b.TxIndex
+	if a.txIndex != b.txIndex {
+		return a.txIndex < b.txIndex
 	}
-	if a.Seq != b.Seq {
-		return a.Seq < b.Seq
+	if a.seq != b.seq {
+		return a.seq < b.seq
 	}
-	if a.TxHash != b.TxHash {
-		return a.TxHash < b.TxHash
+	if a.t.TxHash != b.t.TxHash {
+		return a.t.TxHash < b.t.TxHash
 	}
-	return h[i].n < h[j].n
+	return a.n < b.n
 }
 
 func (h *evHeap) push(e event) {
