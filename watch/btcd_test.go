@@ -301,3 +301,67 @@ reached-exchange block=%d tx=%s amount=499990000 holding=%s at=%s endpoint=excha
 		t.Fatalf("last processed block %d, want %d (tip %d minus 2)", wt.Last(), start+1, start+3)
 	}
 }
+
+// TestWatchEsplora: the per-block checks over Esplora (btcd served as Esplora
+// live: tip, block hashes, outspends), the onward trace on btcd: a spend still
+// in the mempool sends nothing, the same spend mined sends moved and
+// reached-exchange; a block with nothing moving costs 4 Esplora requests
+// (tip, the reorg check, the new block's hash, one outspends).
+func TestWatchEsplora(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	seed := w.theft.TxHash().String() + ":0"
+	res, err := trace.Run(ctx, w.source(t), []string{seed}, w.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := btcd.NewEsploraLive(w.n)
+	defer es.Close()
+	live, err := bitcoin.Open(ctx, bitcoin.Config{Chain: "btc-regtest", Backend: bitcoin.BackendEsplora, URL: es.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := casestore.OpenWatchLog(filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	var got []watch.Event
+	wt, err := watch.New(watch.Config{
+		Live:    live,
+		Fresh:   func(context.Context) (trace.Source, func(), error) { return w.source(t), func() {}, nil },
+		Options: w.options(), Confirmations: 1, Log: log,
+		Emit: func(e watch.Event) error { got = append(got, e); return nil },
+	}, res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mine(t)
+	poll(t, wt) // the first: no hash to check yet
+	w.mine(t)
+	before := es.Requests()
+	poll(t, wt)
+	if r := es.Requests() - before; r != 4 || len(got) != 0 {
+		t.Fatalf("a quiet block: %d Esplora requests (want 4), events %s", r, briefs(got))
+	}
+	coin := btcd.Coin{OutPoint: wire.OutPoint{Hash: w.theft.TxHash(), Index: 0}, Value: 5_0000_0000, Key: w.thief}
+	tx, _ := w.spend(t, coin, btcd.Output{Key: w.exch, Value: 4_9999_0000})
+	if err := w.n.Send(tx); err != nil {
+		t.Fatal(err)
+	}
+	w.mine(t) // a block without it: the spend waits in the mempool
+	poll(t, wt)
+	if len(got) != 0 {
+		t.Fatalf("a spend in the mempool: events %s", briefs(got))
+	}
+	w.mine(t, tx)
+	poll(t, wt)
+	b := uint64(w.n.Height())
+	id := tx.TxHash().String()
+	want := fmt.Sprintf(`moved block=%d tx=%s amount=500000000 holding=%s
+reached-exchange block=%d tx=%s amount=499990000 holding=%s at=%s endpoint=exchange exchange=ExchangeX hot wallet
+`, b, short(id), short(seed), b, short(id), short(seed), short(w.exch.Address))
+	if g := briefs(got); g != want {
+		t.Fatalf("after the spend was mined:\n%s\nwant\n%s", g, want)
+	}
+}

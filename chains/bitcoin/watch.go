@@ -11,10 +11,15 @@ import (
 
 // Unspent asks the node, now and in one batch, whether each output is unspent
 // in the chain (gettxout with the mempool excluded: a spend that is not yet in a
-// block has not moved the funds as far as a watch is concerned). It neither
+// block has not moved the funds as far as a watch is concerned; over Esplora,
+// one /tx/:txid/outspends per transaction, a spend unconfirmed there counting
+// as none). It neither
 // reads nor fills the adapter's caches: `chaintrace watch` calls it on every new
 // block, and an earlier "unspent" is never the current state.
 func (a *Adapter) Unspent(ctx context.Context, ops []graph.Outpoint) ([]bool, error) {
+	if e, ok := a.backend.(*esplora); ok {
+		return e.unspent(ctx, ops)
+	}
 	b, ok := a.backend.(*rpcBackend)
 	if !ok {
 		return nil, fmt.Errorf("%w: the %s backend cannot check outputs in a batch (watch needs a btcd or bitcoind JSON-RPC node)", trace.ErrUnsupported, a.backend.name())
@@ -69,6 +74,9 @@ func (a *Adapter) Unspent(ctx context.Context, ops []graph.Outpoint) ([]bool, er
 // node follows now, in one batch (getblockhash). A watch compares them with the
 // hashes it saw before to notice a reorganisation.
 func (a *Adapter) BlockHashes(ctx context.Context, heights []uint64) ([]string, error) {
+	if e, ok := a.backend.(*esplora); ok {
+		return e.blockHashes(ctx, heights)
+	}
 	b, ok := a.backend.(*rpcBackend)
 	if !ok {
 		return nil, fmt.Errorf("%w: the %s backend cannot read block hashes in a batch", trace.ErrUnsupported, a.backend.name())
