@@ -55,7 +55,9 @@ func TestEsploraWatchChecks(t *testing.T) {
 	if err := n.Send(pending); err != nil {
 		t.Fatal(err)
 	}
-	op := func(tx *wire.MsgTx, v uint32) graph.Outpoint { return graph.Outpoint{TxID: tx.TxHash().String(), Vout: v} }
+	op := func(tx *wire.MsgTx, v uint32) graph.Outpoint {
+		return graph.Outpoint{TxID: tx.TxHash().String(), Vout: v}
+	}
 	before := es.Requests()
 	got, err := a.Unspent(ctx, []graph.Outpoint{op(fund, 0), op(fund, 1), op(fund, 2), op(mined, 0)})
 	if err != nil {
