@@ -113,6 +113,8 @@ type acctTracer struct {
 	lastTx   string               // see intern
 
 	credits map[graph.TransferKey]*creditSeed // crossing payouts seeded with a share of taint (crossing.go)
+
+	zero big.Int // the taint of a transfer from outside the trace: read, never written (see process)
 }
 
 // histFuture is a history fetched ahead of need: when a holder is followed, the
@@ -196,6 +198,10 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 	t.releaseDone()
 	t.finish()
 	t.swapNotes()
+	if t.zero.Sign() != 0 {
+		// Never expected: the shared zero taint was written to (see process).
+		t.c.warn("internal accounting error: the zero taint changed to %s; please report this trace", &t.zero)
+	}
 	return t.err
 }
 
@@ -338,11 +344,16 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	if e.Kind == graph.KindWrap && e.SrcAsset != nil {
 		src = *e.SrcAsset
 	}
-	taint := new(big.Int)
+	var taint *big.Int
 	hop := 1
 	switch {
+	default:
+		// From outside the trace: no taint. The value is only read on this path
+		// (deliver credits with it and returns; the fee and wrap totals skip a
+		// zero), so every such transfer shares one instead of allocating its own.
+		taint = &t.zero
 	case isSeed:
-		taint.Set(e.Amount)
+		taint = new(big.Int).Set(e.Amount)
 		t.c.seed(e.Asset.ID, e.Amount)
 		t.c.res.Flow.Node(e.From, graph.RoleVictim, 0)
 	case following:
