@@ -487,7 +487,7 @@ func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 		return h
 	}
 	if lb, ok := t.o.Labels.Lookup(t.info.Name, addr); ok {
-		h.label = &lb
+		h.label = newLabel(lb)
 		if t.stop.stops(lb) {
 			return end(labelKind(lb.Category))
 		}

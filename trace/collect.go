@@ -186,12 +186,20 @@ func (c *collector) path(id hkey, memo map[step][]string) []string {
 	return out
 }
 
+// endBox is an endpoint with room for its amount: one allocation, not two.
+type endBox struct {
+	e   graph.Endpoint
+	amt big.Int
+}
+
 // end adds taint of asset to the endpoint (kind, address, outpoint), creating it.
 func (c *collector) end(kind, address, outpoint string, asset string, amount *big.Int, hops int, lb *Label, in *graph.Inflow) *graph.Endpoint {
 	k := endKey{kind, address, outpoint, asset}
 	e, ok := c.ends[k]
 	if !ok {
-		e = &graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Amount: new(big.Int), Hops: hops}
+		b := &endBox{e: graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Hops: hops}}
+		e = &b.e
+		e.Amount = &b.amt
 		if lb != nil {
 			e.Label, e.Category, e.DestChain = lb.Name, lb.Category, lb.DestChain
 		}
@@ -280,6 +288,10 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 	c.res.SortConversions()
 	sort.Strings(c.res.Warnings)
 }
+
+// newLabel returns a copy of lb on the heap. Taking &lb of a looked-up label
+// would move lb there on every look-up, labelled or not.
+func newLabel(lb Label) *Label { return &lb }
 
 // labelKind maps a label category to the endpoint kind it produces.
 func labelKind(cat string) string {

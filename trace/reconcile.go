@@ -49,7 +49,8 @@ func (t *acctTracer) reconcile(addrs []string) {
 	var checks []*balanceCheck
 	for _, addr := range addrs {
 		h := t.holders[addr]
-		ids := make([]string, 0, len(h.assets))
+		var buf [4]string // a holder has one to a few assets
+		ids := buf[:0]
 		for _, as := range h.assets {
 			if as.l != nil {
 				ids = append(ids, as.id)
@@ -102,10 +103,10 @@ func (t *acctTracer) reconcile(addrs []string) {
 func (t *acctTracer) settle(c *balanceCheck) {
 	h, l := c.h, c.h.ledgerOf(c.id)
 	traced := l.held()
-	d := new(big.Int).Sub(c.bal, traced)
-	if d.Sign() == 0 {
-		return
+	if c.bal.Cmp(traced) == 0 {
+		return // the common case: nothing unexplained, nothing allocated for it
 	}
+	d := new(big.Int).Sub(c.bal, traced)
 	var treatment string
 	switch {
 	case d.Sign() > 0 && h.source:

@@ -317,7 +317,7 @@ func (t *utxoTracer) endOut(st *outState, kind string, lb *Label, d *depositMatc
 func (t *utxoTracer) preEnd(st *outState) bool {
 	if st.addr != "" {
 		if lb, ok := t.o.Labels.Lookup(t.info.Name, st.addr); ok {
-			st.label = &lb
+			st.label = newLabel(lb)
 			if t.stop.stops(lb) {
 				t.endOut(st, labelKind(lb.Category), st.label, nil)
 				return true
