@@ -54,7 +54,7 @@ func OpenWatchLog(path string) (*WatchLog, error) {
 	}
 	if _, err := db.Exec(watchSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: %s is not a watch state: %v (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
+		return nil, fmt.Errorf("%w: %s is not a watch state: %w (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
 	}
 	return &WatchLog{path: path, db: db}, nil
 }
@@ -71,7 +71,7 @@ func ReadWatchLog(path string) (*WatchLog, error) {
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('watch_state', 'watch_events')`).Scan(&n); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w: %s is not a watch state: %v (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
+		return nil, fmt.Errorf("%w: %s is not a watch state: %w (is it an SQLite file chaintrace wrote?)", trace.ErrBadInput, path, err)
 	}
 	return &WatchLog{path: path, db: db, absent: n < 2}, nil
 }
