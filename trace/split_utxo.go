@@ -2,6 +2,7 @@ package trace
 
 import (
 	"math/big"
+	"math/bits"
 	"sort"
 )
 
@@ -24,6 +25,16 @@ type utxoOut struct {
 // taint of each output and the taint that went to the fee. Except under poison,
 // Σ out + fee = Σ input taint, to the unit.
 func splitUTXO(p Policy, ins []utxoIn, outs []utxoOut) ([]*big.Int, *big.Int) {
+	if p == Haircut {
+		if res, fee, ok := splitHaircut64(ins, outs); ok {
+			return res, fee
+		}
+	}
+	return splitUTXOBig(p, ins, outs)
+}
+
+// splitUTXOBig is splitUTXO in math/big, for every policy and value.
+func splitUTXOBig(p Policy, ins []utxoIn, outs []utxoOut) ([]*big.Int, *big.Int) {
 	res := make([]*big.Int, len(outs))
 	for i := range res {
 		res[i] = new(big.Int)
@@ -209,4 +220,116 @@ func maxInt(a, b *big.Int) *big.Int {
 		return a
 	}
 	return b
+}
+
+// splitHaircut64 is splitUTXO under haircut when every value, taint and sum fits
+// in 64 bits (every Bitcoin amount does): the same rule, steps and rounding as
+// the math/big path (splitHaircut), in machine words, with the products in 128
+// bits. ok is false, and nothing is computed, when something does not fit.
+// The results share two allocations.
+func splitHaircut64(ins []utxoIn, outs []utxoOut) (res []*big.Int, fee *big.Int, ok bool) {
+	if bits.UintSize != 64 {
+		return nil, nil, false
+	}
+	var T, V, W uint64
+	var c, c2 uint64
+	for _, in := range ins {
+		t, ok1 := word64(in.Taint)
+		v, ok2 := word64(in.Value)
+		if !ok1 || !ok2 {
+			return nil, nil, false
+		}
+		if T, c = bits.Add64(T, t, 0); c != 0 {
+			return nil, nil, false
+		}
+		if V, c = bits.Add64(V, v, 0); c != 0 {
+			return nil, nil, false
+		}
+	}
+	var ov [8]uint64 // output values, on the stack for most transactions
+	vals := ov[:0]
+	for _, o := range outs {
+		w, ok := word64(o.Value)
+		if !ok {
+			return nil, nil, false
+		}
+		if W, c = bits.Add64(W, w, 0); c != 0 {
+			return nil, nil, false
+		}
+		vals = append(vals, w)
+	}
+	r := make([]uint64, len(outs)+1) // the outputs' taint, then the fee
+	if T != 0 {
+		var feeValue uint64
+		if V > W {
+			feeValue = V - W
+		}
+		total, c := bits.Add64(feeValue, W, 0)
+		if c != 0 {
+			return nil, nil, false
+		}
+		if total == 0 {
+			r[len(outs)] = T
+		} else {
+			burnt, used := feeValue, uint64(0)
+			for i, o := range outs {
+				if o.Burn {
+					if burnt, c2 = bits.Add64(burnt, vals[i], 0); c2 != 0 {
+						return nil, nil, false
+					}
+					continue
+				}
+				r[i] = mulDiv64(T, vals[i], total)
+				used += r[i] // Σ⌊T·wᵢ/total⌋ + ⌊T·burnt/total⌋ ≤ T: no overflow
+			}
+			f := mulDiv64(T, burnt, total)
+			used += f
+			rem := T - used
+			for rem > 0 {
+				progressed := false
+				for i, o := range outs {
+					if rem == 0 {
+						break
+					}
+					if o.Burn || r[i] >= vals[i] {
+						continue
+					}
+					r[i]++
+					rem--
+					progressed = true
+				}
+				if !progressed { // every output is full: the rest can only be fee
+					f += rem
+					break
+				}
+			}
+			r[len(outs)] = f
+		}
+	}
+	bs := make([]big.Int, len(r))
+	ws := make([]big.Word, len(r))
+	res = make([]*big.Int, len(outs))
+	for i, x := range r {
+		ws[i] = big.Word(x)
+		bs[i].SetBits(ws[i : i+1 : i+1]) // normalised: a zero has no words
+		if i < len(outs) {
+			res[i] = &bs[i]
+		}
+	}
+	return res, &bs[len(outs)], true
+}
+
+// word64 is b as a uint64 when it is one (not nil, not negative, at most 64 bits).
+func word64(b *big.Int) (uint64, bool) {
+	if b == nil || b.Sign() < 0 || !b.IsUint64() {
+		return 0, false
+	}
+	return b.Uint64(), true
+}
+
+// mulDiv64 is ⌊x·y/d⌋ for d > 0 and x·y/d < 2⁶⁴ (the callers' y ≤ d).
+func mulDiv64(x, y, d uint64) uint64 {
+	hi, lo := bits.Mul64(x, y)
+	q, _ := bits.Div64(hi, lo, d)
+	return q
 }

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"math/big"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -99,5 +100,73 @@ func TestSplitUTXOConservesTaint(t *testing.T) {
 				t.Fatalf("%s n=%d: Σ = %s, want %d", p, n, sum, T)
 			}
 		}
+	}
+}
+
+// The 64-bit haircut split must give what the math/big one gives, output for
+// output and the fee, on random transactions: burnt outputs, zero values, taint
+// above the inputs' value (inconsistent data), outputs above the inputs (no fee),
+// and values near 2⁶⁴ where the products need 128 bits.
+func TestSplitHaircut64MatchesBig(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 1))
+	pick := func() *big.Int {
+		switch rng.IntN(5) {
+		case 0:
+			return big.NewInt(0)
+		case 1:
+			return new(big.Int).SetUint64(rng.Uint64() >> 2) // large: sums stay in 64 bits
+		case 2:
+			return big.NewInt(rng.Int64N(10))
+		default:
+			return big.NewInt(rng.Int64N(2_100_000_000_000_000))
+		}
+	}
+	fast := 0
+	for n := 0; n < 20000; n++ {
+		ins := make([]utxoIn, 1+rng.IntN(3))
+		for i := range ins {
+			v := pick()
+			tt := new(big.Int)
+			switch rng.IntN(4) {
+			case 0:
+			case 1:
+				tt.Set(v)
+			case 2:
+				if v.Sign() > 0 {
+					tt.SetUint64(rng.Uint64N(v.Uint64())) // part of it tainted
+				}
+			case 3:
+				tt = pick() // may exceed the value
+			}
+			ins[i] = utxoIn{Value: v, Taint: tt}
+		}
+		outs := make([]utxoOut, 1+rng.IntN(4))
+		for j := range outs {
+			outs[j] = utxoOut{Value: pick(), Burn: rng.IntN(6) == 0}
+		}
+		want, wantFee := splitUTXOBig(Haircut, ins, outs)
+		got, fee, ok := splitHaircut64(ins, outs)
+		if !ok {
+			continue // a sum passed 64 bits: the big path answers
+		}
+		fast++
+		for j := range want {
+			if got[j].Cmp(want[j]) != 0 {
+				t.Fatalf("case %d out %d: 64-bit %s, big %s (ins %v outs %v)", n, j, got[j], want[j], ins, outs)
+			}
+		}
+		if fee.Cmp(wantFee) != 0 {
+			t.Fatalf("case %d fee: 64-bit %s, big %s", n, fee, wantFee)
+		}
+	}
+	if fast < 10000 {
+		t.Fatalf("only %d of 20000 cases took the 64-bit path", fast)
+	}
+	// Wider than 64 bits or negative: the big path.
+	if _, _, ok := splitHaircut64([]utxoIn{{new(big.Int).Lsh(big.NewInt(1), 64), big.NewInt(1)}}, []utxoOut{{Value: big.NewInt(1)}}); ok {
+		t.Error("a 65-bit input took the 64-bit path")
+	}
+	if _, _, ok := splitHaircut64([]utxoIn{{big.NewInt(5), big.NewInt(-1)}}, []utxoOut{{Value: big.NewInt(1)}}); ok {
+		t.Error("a negative taint took the 64-bit path")
 	}
 }
