@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/chaintrace/chaintrace/graph"
 	"github.com/chaintrace/chaintrace/internal/httpx"
 	"github.com/chaintrace/chaintrace/internal/testnode/btcd"
+	"github.com/chaintrace/chaintrace/internal/testnode/deadport"
 	"github.com/chaintrace/chaintrace/trace"
 )
 
@@ -63,10 +63,8 @@ func TestOpenErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "credentials") || strings.Contains(err.Error(), "s3cretpw") {
 		t.Errorf("bad credentials: %v", err)
 	}
-	// btcd down: a port nobody listens on.
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := l.Addr().String()
-	l.Close()
+	// btcd down: a port nobody listens on (nor can, while the test runs).
+	dead := deadport.Addr(t)
 	_, err = Open(ctx, Config{Chain: "btc-regtest", Backend: "btcd", URL: "http://u:s3cretpw@" + dead})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach http://"+dead) || strings.Contains(err.Error(), "s3cretpw") ||
 		strings.Contains(err.Error(), "u:") {

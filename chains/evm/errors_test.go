@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/httpx"
+	"github.com/chaintrace/chaintrace/internal/testnode/deadport"
 	"github.com/chaintrace/chaintrace/internal/testnode/geth"
 	"github.com/chaintrace/chaintrace/trace"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -62,13 +62,8 @@ func TestOpenChainID(t *testing.T) {
 }
 
 func TestNodeDown(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String()
-	l.Close() // nothing listens there now
-	_, err = Open(context.Background(), Config{Chain: "evm", RPC: url})
+	url := "http://" + deadport.Addr(t) // refuses, and no other process can take the port meanwhile
+	_, err := Open(context.Background(), Config{Chain: "evm", RPC: url})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach RPC endpoint") || !strings.Contains(err.Error(), url) {
 		t.Errorf("node down: %v", err)
 	}
