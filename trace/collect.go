@@ -166,7 +166,8 @@ func (c *collector) path(id hkey, memo map[step][]string) []string {
 	if out, ok := memo[k]; ok {
 		return out
 	}
-	var rev []string
+	var buf [32]string // most paths are a few dozen steps or fewer
+	rev := buf[:0]
 	cur := p
 	for steps := 0; steps <= c.nPreds; steps++ {
 		if cur == nil || !cur.set {
@@ -186,10 +187,12 @@ func (c *collector) path(id hkey, memo map[step][]string) []string {
 	return out
 }
 
-// endBox is an endpoint with room for its amount: one allocation, not two.
+// endBox is an endpoint with room for its amount and first inflow: one
+// allocation, not three.
 type endBox struct {
 	e   graph.Endpoint
 	amt big.Int
+	in  [1]graph.Inflow
 }
 
 // end adds taint of asset to the endpoint (kind, address, outpoint), creating it.
@@ -200,6 +203,7 @@ func (c *collector) end(kind, address, outpoint string, asset string, amount *bi
 		b := &endBox{e: graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Hops: hops}}
 		e = &b.e
 		e.Amount = &b.amt
+		e.Inflows = b.in[:0:1] // the first inflow without an allocation; a second one copies
 		if lb != nil {
 			e.Label, e.Category, e.DestChain = lb.Name, lb.Category, lb.DestChain
 		}
@@ -230,16 +234,9 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 		if e.Inflows == nil {
 			e.Inflows = []graph.Inflow{}
 		}
-		sort.SliceStable(e.Inflows, func(i, j int) bool {
-			a, b := e.Inflows[i], e.Inflows[j]
-			if a.Block != b.Block {
-				return a.Block < b.Block
-			}
-			if a.Tx != b.Tx {
-				return a.Tx < b.Tx
-			}
-			return a.From < b.From
-		})
+		if len(e.Inflows) > 1 {
+			sortInflows(e.Inflows)
+		}
 		c.res.Endpoints = append(c.res.Endpoints, e)
 		t := c.total(e.Asset)
 		if t.ByKind[e.Kind] == nil {
@@ -292,6 +289,20 @@ func (c *collector) finish(holderOf func(*graph.Endpoint) hkey) {
 // newLabel returns a copy of lb on the heap. Taking &lb of a looked-up label
 // would move lb there on every look-up, labelled or not.
 func newLabel(lb Label) *Label { return &lb }
+
+// sortInflows orders an endpoint's inflows by block, tx and payer, stable.
+func sortInflows(ins []graph.Inflow) {
+	sort.SliceStable(ins, func(i, j int) bool {
+		a, b := ins[i], ins[j]
+		if a.Block != b.Block {
+			return a.Block < b.Block
+		}
+		if a.Tx != b.Tx {
+			return a.Tx < b.Tx
+		}
+		return a.From < b.From
+	})
+}
 
 // labelKind maps a label category to the endpoint kind it produces.
 func labelKind(cat string) string {

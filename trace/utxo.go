@@ -206,7 +206,7 @@ func (t *utxoTracer) newOut(tx *graph.UTXOTx, j int, taint *big.Int, hop int, lo
 // concurrently (Options.Concurrency); decisions are then taken in output order so
 // the result does not depend on timing.
 func (t *utxoTracer) placeAll(sts []*outState) {
-	var need []*outState
+	need := make([]*outState, 0, len(sts))
 	for _, st := range sts {
 		if !t.preEnd(st) {
 			need = append(need, st)
