@@ -317,3 +317,64 @@ func TestWatchCLIBitcoinCase(t *testing.T) {
 		t.Fatalf("--result --until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, got, want, r.errOut)
 	}
 }
+
+// TestWatchCLIEsplora runs the whole watch over Esplora (btcd served as
+// Esplora live): the trace it starts from, the per-block checks and the onward
+// trace; a spend waiting in the mempool sends nothing, mined it sends exactly
+// moved, reached-exchange and new-holding, and exit 4.
+func TestWatchCLIEsplora(t *testing.T) {
+	n, err := btcd.Start(context.Background(), btcd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.MineTo(101); err != nil {
+		t.Fatal(err)
+	}
+	es := btcd.NewEsploraLive(n)
+	defer es.Close()
+	k := func(l string) *btcd.Key { return btcd.NewKey(l, btcd.P2PKH, &chaincfg.RegressionNetParams) }
+	thief, hot := k("es-thief"), k("es-hot")
+	theft, coins, err := n.Fund(btcd.TxFee, btcd.Output{Key: thief, Value: 2_0000_0000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Mine(theft); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte("chain,address,label,category,source,confidence\nbtc-regtest,"+hot.Address+",HotWallet,exchange,test,90\n"), 0o644)
+	state := filepath.Join(dir, "watch.db")
+	watchCmd := func(extra ...string) result {
+		return runCLI(t, nil, append([]string{"watch", "--chain", "btc-regtest", "--backend", "esplora", "--rpc", es.URL, "--state", state,
+			"--labels", labels, "--format", "jsonl", "--interval", "1h"}, append(extra, theft.TxHash().String()+":0")...)...)
+	}
+	start := uint64(n.Height())
+	if r := watchCmd("--until-block", fmt.Sprint(start)); r.code != 0 || !strings.Contains(r.errOut, fmt.Sprintf("watch: 1 holdings of btc-regtest at block %d", start)) {
+		t.Fatalf("first run: code %d\n%s", r.code, r.errOut)
+	}
+	pay, _, err := n.Spend([]btcd.Coin{coins[0]}, []btcd.Output{{Key: hot, Value: 1_5000_0000}, {Key: k("es-change"), Value: 4999_0000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Send(pay); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Mine(); err != nil { // a block without it
+		t.Fatal(err)
+	}
+	if r := watchCmd("--until-block", fmt.Sprint(start+1)); r.code != 0 || r.out != "" {
+		t.Fatalf("a spend in the mempool: code %d stdout %q\n%s", r.code, r.out, r.errOut)
+	}
+	if _, err := n.Mine(pay); err != nil {
+		t.Fatal(err)
+	}
+	p, b := pay.TxHash().String(), start+2
+	r := watchCmd("--until", "exchange", "--until-block", fmt.Sprint(b))
+	want := fmt.Sprintf("1:moved@%d:%s::::200000000 2:reached-exchange@%d:%s:exchange:%s:HotWallet:150000000 3:new-holding@%d:%s:unspent:%s:1::49990000",
+		b, p, b, p, hot.Address, b, p, p)
+	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
+		t.Fatalf("--until exchange: code %d (want %d), events\n%s\nwant\n%s\nstderr %s", r.code, exitReached, got, want, r.errOut)
+	}
+}
