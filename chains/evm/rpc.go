@@ -103,7 +103,7 @@ type client struct {
 const maxBatch = 1000
 
 func (c *client) call(ctx context.Context, out any, method string, args ...any) error {
-	return c.classify(method, c.r.Call(ctx, &httpx.Call{Method: method, Params: args, Result: out, Check: c.observing(checkFor(method, args))}))
+	return c.classify(method, c.r.Call(ctx, &httpx.Call{Method: method, Params: args, Result: out, Check: c.checkOf(method, args, nil)}))
 }
 
 // batch runs elems in batches (1 call per batch when the size is 1, or once a
@@ -126,10 +126,7 @@ func (c *client) batchChecked(ctx context.Context, elems []rpc.BatchElem, checks
 		if i < len(checks) {
 			chk = checks[i]
 		}
-		if chk == nil {
-			chk = checkFor(e.Method, e.Args)
-		}
-		calls[i] = &httpx.Call{Method: e.Method, Params: e.Args, Result: e.Result, Check: c.observing(chk)}
+		calls[i] = &httpx.Call{Method: e.Method, Params: e.Args, Result: e.Result, Check: c.checkOf(e.Method, e.Args, chk)}
 	}
 	if err := c.r.Batch(ctx, calls); err != nil {
 		return c.classify(elems[0].Method, err)
@@ -179,12 +176,11 @@ func checkFor(method string, args []any) func(json.RawMessage) error {
 		if len(args) == 0 {
 			return nil
 		}
-		tag, ok := args[0].(string)
-		if !ok || !strings.HasPrefix(tag, "0x") {
+		if tag, ok := args[0].(string); !ok || !strings.HasPrefix(tag, "0x") {
 			return httpx.CallerChecks // latest, pending: nothing to compare, and asked alone
 		}
-		want, err := hexutil.DecodeUint64(tag)
-		if err != nil {
+		want, ok := blockArg(method, args)
+		if !ok {
 			return nil
 		}
 		return blockCheck(want, nil)
@@ -196,19 +192,60 @@ func checkFor(method string, args []any) func(json.RawMessage) error {
 	return nil
 }
 
+// blockArg is the block number of an eth_getBlockByNumber call asked by a
+// 0x tag (not latest, pending, …).
+func blockArg(method string, args []any) (uint64, bool) {
+	if method != "eth_getBlockByNumber" || len(args) == 0 {
+		return 0, false
+	}
+	tag, ok := args[0].(string)
+	if !ok || !strings.HasPrefix(tag, "0x") {
+		return 0, false
+	}
+	n, err := hexutil.DecodeUint64(tag)
+	return n, err == nil
+}
+
+// checkOf is the check a call is sent with: chk (nil: the method's default,
+// checkFor) followed by the chain-view check (observing). A block asked by
+// number with no check of the caller's gets blockCheckIn, which records the
+// block in the view from its own decoding: a full block (hundreds of
+// transactions) is then parsed once for both checks, not twice (issue 18).
+func (c *client) checkOf(method string, args []any, chk func(json.RawMessage) error) func(json.RawMessage) error {
+	if chk == nil {
+		if want, ok := blockArg(method, args); ok && c.view != nil {
+			return blockCheckIn(c.view, want, nil)
+		}
+		chk = checkFor(method, args)
+	}
+	return c.observing(chk)
+}
+
 // blockCheck: the block answered has the number asked for and, when known,
 // the hash the chain being read gave it (a transaction's blockHash); a full
 // block's transactions name the block's own hash. Another hash at the same
 // height is a reorg or a node behind a stale cache: a fault, not data.
 func blockCheck(want uint64, hash *common.Hash) func(json.RawMessage) error {
+	return blockCheckIn(nil, want, hash)
+}
+
+// blockCheckIn is blockCheck that, with v, also records the block in v once
+// it passed, as observing would (observeBlocks reads the same three fields):
+// the block is decoded once for both.
+func blockCheckIn(v *chainview.View, want uint64, hash *common.Hash) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
 		if raw == nil {
 			return nil
 		}
 		var b struct {
 			Number *hexutil.Uint64   `json:"number"`
-			Hash   common.Hash       `json:"hash"`
+			Hash   *common.Hash      `json:"hash"`
 			Txs    []json.RawMessage `json:"transactions"`
+			// The fields only the view reads stay raw: a malformed one
+			// fails nothing here, as before (observeBlocks then records nothing).
+			ParentHash  json.RawMessage `json:"parentHash"`
+			BlockNumber json.RawMessage `json:"blockNumber"`
+			BlockHash   json.RawMessage `json:"blockHash"`
 		}
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return err
@@ -216,25 +253,64 @@ func blockCheck(want uint64, hash *common.Hash) func(json.RawMessage) error {
 		if b.Number == nil || uint64(*b.Number) != want {
 			return fmt.Errorf("not block %d", want)
 		}
-		if hash != nil && b.Hash != *hash {
-			return fmt.Errorf("block %d has hash %s, but the chain read so far has %s (a reorg?)", want, b.Hash.Hex(), hash.Hex())
+		var bh common.Hash
+		if b.Hash != nil {
+			bh = *b.Hash
+		}
+		if hash != nil && bh != *hash {
+			return fmt.Errorf("block %d has hash %s, but the chain read so far has %s (a reorg?)", want, bh.Hex(), hash.Hex())
 		}
 		for _, t := range b.Txs {
-			var tx struct {
-				BlockHash *common.Hash `json:"blockHash"`
-			}
 			if len(t) == 0 || t[0] != '{' {
 				continue
 			}
-			if json.Unmarshal(t, &tx) == nil && tx.BlockHash != nil && *tx.BlockHash != b.Hash {
-				return fmt.Errorf("block %d has hash %s, but its transactions name %s (a reorg?)", want, b.Hash.Hex(), tx.BlockHash.Hex())
+			// One decode for the block hash it names and the hash it claims.
+			var tx struct {
+				Hash      common.Hash  `json:"hash"`
+				BlockHash *common.Hash `json:"blockHash"`
 			}
-			if err := txFieldsHash(t); err != nil {
+			var err error
+			if json.Unmarshal(t, &tx) == nil {
+				if tx.BlockHash != nil && *tx.BlockHash != bh {
+					return fmt.Errorf("block %d has hash %s, but its transactions name %s (a reorg?)", want, bh.Hex(), tx.BlockHash.Hex())
+				}
+				err = txFieldsHashed(t, tx.Hash)
+			} else if err := txFieldsSlow(t, want, bh); err != nil { // a malformed field: each check on its own, as before
+				return err
+			}
+			if err != nil {
 				return fmt.Errorf("block %d: %w", want, err)
 			}
 		}
-		return nil
+		if v == nil {
+			return nil
+		}
+		r := blockRef{Number: b.Number, Hash: b.Hash}
+		for _, f := range []struct {
+			raw json.RawMessage
+			to  any
+		}{{b.ParentHash, &r.ParentHash}, {b.BlockNumber, &r.BlockNumber}, {b.BlockHash, &r.BlockHash}} {
+			if len(f.raw) > 0 && json.Unmarshal(f.raw, f.to) != nil {
+				return nil // observeBlocks could not decode it either: nothing recorded
+			}
+		}
+		return r.observe(v)
 	}
+}
+
+// txFieldsSlow is blockCheckIn's check of one transaction object that does not
+// decode as a whole: its block hash and its fields' hash, each read alone.
+func txFieldsSlow(t json.RawMessage, want uint64, bh common.Hash) error {
+	var tx struct {
+		BlockHash *common.Hash `json:"blockHash"`
+	}
+	if json.Unmarshal(t, &tx) == nil && tx.BlockHash != nil && *tx.BlockHash != bh {
+		return fmt.Errorf("block %d has hash %s, but its transactions name %s (a reorg?)", want, bh.Hex(), tx.BlockHash.Hex())
+	}
+	if err := txFieldsHash(t); err != nil {
+		return fmt.Errorf("block %d: %w", want, err)
+	}
+	return nil
 }
 
 // observing adds the chain-view check to a call's own check: once an answer
@@ -328,12 +404,20 @@ func txFieldsHash(raw json.RawMessage) error {
 	var claimed struct {
 		Hash common.Hash `json:"hash"`
 	}
-	var tx types.Transaction
-	if json.Unmarshal(raw, &claimed) != nil || tx.UnmarshalJSON(raw) != nil {
+	if json.Unmarshal(raw, &claimed) != nil {
 		return nil // not a transaction go-ethereum can rebuild
 	}
-	if got := tx.Hash(); got != claimed.Hash {
-		return fmt.Errorf("the fields of transaction %s hash to %s: the answer was changed on the way", claimed.Hash.Hex(), got.Hex())
+	return txFieldsHashed(raw, claimed.Hash)
+}
+
+// txFieldsHashed is txFieldsHash with the hash the object claims already read.
+func txFieldsHashed(raw json.RawMessage, claimed common.Hash) error {
+	var tx types.Transaction
+	if tx.UnmarshalJSON(raw) != nil {
+		return nil // not a transaction go-ethereum can rebuild
+	}
+	if got := tx.Hash(); got != claimed {
+		return fmt.Errorf("the fields of transaction %s hash to %s: the answer was changed on the way", claimed.Hex(), got.Hex())
 	}
 	return nil
 }

@@ -235,6 +235,35 @@ func TestBatchAnswersMatchedByID(t *testing.T) {
 	}
 }
 
+// A batch runs each answer's check once (before decoding any answer), not
+// again when it decodes it (issue 18: the checks of full blocks and proofs are
+// the adapter's largest CPU cost per frontier); a single call runs it once too.
+func TestBatchChecksEachAnswerOnce(t *testing.T) {
+	s, _ := rpcServer(t, nil)
+	c, _ := newTestClient(t, s.URL, 3)
+	r := NewRPC(c, "2.0", 10)
+	calls, res := echoCalls(4)
+	runs := make([]int, len(calls))
+	for i, cl := range calls {
+		chk := cl.Check
+		cl.Check = func(raw json.RawMessage) error { runs[i]++; return chk(raw) }
+	}
+	if err := r.Batch(context.Background(), calls); err != nil {
+		t.Fatal(err)
+	}
+	for i := range calls {
+		if runs[i] != 1 || res[i].N != i || calls[i].Err != nil {
+			t.Errorf("call %d: check ran %d times, result %+v, %v; want once", i, runs[i], res[i], calls[i].Err)
+		}
+	}
+	one, _ := echoCalls(1)
+	n, chk := 0, one[0].Check
+	one[0].Check = func(raw json.RawMessage) error { n++; return chk(raw) }
+	if err := r.Call(context.Background(), one[0]); err != nil || n != 1 {
+		t.Errorf("single call: %v, check ran %d times, want once", err, n)
+	}
+}
+
 func TestUncheckedCallsNeverShareABatch(t *testing.T) {
 	s, posts := rpcServer(t, nil)
 	c, _ := newTestClient(t, s.URL, 3)

@@ -284,7 +284,7 @@ func (r *RPC) single(ctx context.Context, c *Call) error {
 		case !ok || id != req.ID:
 			return &Fault{Kind: "mismatch", Detail: fmt.Sprintf("the answer's id %s is not the call's id %d", OneLine(resp.ID, 30), req.ID)}
 		}
-		return r.accept(c, resp.Result)
+		return r.accept(c, resp.Result, false)
 	})
 	if err != nil {
 		return &CallError{Endpoint: r.c.ep.Display(), Method: c.Method, Calls: 1, Err: err}
@@ -292,11 +292,13 @@ func (r *RPC) single(ctx context.Context, c *Call) error {
 	return nil
 }
 
-// accept checks and decodes one answer into c; a mismatch is a Fault.
-func (r *RPC) accept(c *Call, res json.RawMessage) error {
+// accept checks and decodes one answer into c; a mismatch is a Fault. With
+// checked, c.Check already passed on this very answer (a batch checks every
+// answer before decoding any): it is not run twice.
+func (r *RPC) accept(c *Call, res json.RawMessage, checked bool) error {
 	t := bytes.TrimSpace(res)
 	if len(t) == 0 || string(t) == "null" {
-		if c.Check != nil {
+		if c.Check != nil && !checked {
 			if err := c.Check(nil); err != nil {
 				return &Fault{Kind: "mismatch", Detail: err.Error()}
 			}
@@ -307,7 +309,7 @@ func (r *RPC) accept(c *Call, res json.RawMessage) error {
 		}
 		return nil
 	}
-	if c.Check != nil {
+	if c.Check != nil && !checked {
 		if err := c.Check(t); err != nil {
 			return &Fault{Kind: "mismatch", Detail: c.Method + ": " + err.Error()}
 		}
@@ -443,7 +445,7 @@ func (r *RPC) batchOnce(ctx context.Context, chunk []*Call) (redo []*Call, refus
 				}
 				c.Err = resp.Error
 			default:
-				if r.accept(c, resp.Result) != nil {
+				if r.accept(c, resp.Result, true) != nil { // checked above
 					suspect = true
 				}
 			}
