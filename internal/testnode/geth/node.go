@@ -176,6 +176,12 @@ func Start(t testing.TB, opts ...Option) *Node {
 	ec.TxPool.NoLocals = true
 	ec.NoPruning = true // archive: eth_getBalance at any past block
 	ec.StateScheme = "hash"
+	// Commit puts every pending transaction in its block however slow the
+	// machine is: geth's block builder stops adding transactions once
+	// Miner.Recommit has passed (2 s, a mainnet slot budget), which would make a
+	// block's contents depend on the wall clock — on a starved machine Commit's
+	// block lacks some transactions and the test fails "not mined in block N".
+	ec.Miner.Recommit = time.Hour
 
 	stack, err := node.New(&nc)
 	if err != nil {
