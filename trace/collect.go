@@ -187,12 +187,16 @@ func (c *collector) path(id hkey, memo map[step][]string) []string {
 	return out
 }
 
-// endBox is an endpoint with room for its amount and first inflow: one
-// allocation, not three.
+// endBox is an endpoint with room for its amount: one allocation, not two.
 type endBox struct {
 	e   graph.Endpoint
 	amt big.Int
-	in  [1]graph.Inflow
+}
+
+// endBoxIn is an endBox with room for the first inflow too.
+type endBoxIn struct {
+	endBox
+	in [1]graph.Inflow
 }
 
 // end adds taint of asset to the endpoint (kind, address, outpoint), creating it.
@@ -200,10 +204,18 @@ func (c *collector) end(kind, address, outpoint string, asset string, amount *bi
 	k := endKey{kind, address, outpoint, asset}
 	e, ok := c.ends[k]
 	if !ok {
-		b := &endBox{e: graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Hops: hops}}
-		e = &b.e
-		e.Amount = &b.amt
-		e.Inflows = b.in[:0:1] // the first inflow without an allocation; a second one copies
+		ep := graph.Endpoint{Kind: kind, Address: address, Outpoint: outpoint, Asset: asset, Hops: hops}
+		if in != nil && in.Amount.Sign() > 0 {
+			b := &endBoxIn{endBox: endBox{e: ep}}
+			e = &b.e
+			e.Amount = &b.amt
+			e.Inflows = b.in[:0:1] // the first inflow without an allocation; a second one copies
+		} else {
+			// no inflow yet (an account holder's endpoint takes the holder's list)
+			b := &endBox{e: ep}
+			e = &b.e
+			e.Amount = &b.amt
+		}
 		if lb != nil {
 			e.Label, e.Category, e.DestChain = lb.Name, lb.Category, lb.DestChain
 		}
