@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -447,5 +450,93 @@ func TestWatchCLIGethConfirmationsReport(t *testing.T) {
 		if !strings.Contains(string(rep), s) {
 			t.Fatalf("the refreshed report lacks %s", s)
 		}
+	}
+}
+
+// TestWatchCLIGethHeadsDropped: the new-heads subscription ends mid-watch (the
+// WebSocket connection is cut; HTTP stays): the watch says so and goes on
+// polling every --interval, and the payment after the cut still sends its
+// events.
+func TestWatchCLIGethHeadsDropped(t *testing.T) {
+	n := geth.Start(t, geth.WithWebSocket())
+	victim, thief, exch := geth.NewAccount("hx-victim"), geth.NewAccount("hx-thief"), geth.NewAccount("hx-exchange")
+	n.Fund(geth.Eth(20, 1), victim)
+	n.Fund(geth.Eth(1, 10), thief)
+	theft := n.SendValue(victim, thief.Address, geth.Eth(10, 1))
+	start := n.Commit()
+	n.MustSucceed(theft)
+	dir := t.TempDir()
+	labels := filepath.Join(dir, "labels.csv")
+	os.WriteFile(labels, []byte(fmt.Sprintf("chain,address,label,category,source,confidence\nevm,%s,TestExchange,exchange,test,90\n", exch.Hex())), 0o644)
+	chain := fmt.Sprintf("evm:%d", n.ChainID())
+	// a TCP relay to the node's WebSocket endpoint that the test can cut
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", strings.TrimPrefix(n.WSURL(), "ws://"))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	cut := func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	defer cut()
+	heads := "ws://" + ln.Addr().String()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"watch", "--chain", chain, "--rpc", n.URL(), "--heads", heads, "--state", filepath.Join(dir, "w.db"), "--labels", labels,
+			"--format", "jsonl", "--interval", "200ms", "--until", "exchange", theft.Hex()}, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	}()
+	waitFor := func(s string) {
+		t.Helper()
+		for !strings.Contains(errOut.String(), s) {
+			select {
+			case code := <-done:
+				t.Fatalf("the watch ended (code %d) before %q:\n%s", code, s, errOut.String())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
+	waitFor(fmt.Sprintf("watch: block %d processed; following new heads at %s", start, heads))
+	cut()
+	waitFor("polling every 200ms from now on")
+	pay := n.SendValue(thief, exch.Address, geth.Eth(4, 1))
+	b := n.Commit()
+	n.MustSucceed(pay)
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Minute): // a failure guard only
+		t.Fatalf("no event after block %d: polling did not take over\n%s", b, errOut.String())
+	}
+	var evs []string
+	for _, e := range eventsOf(t, out.String()) {
+		evs = append(evs, fmt.Sprintf("%s@%d:%s", e.Kind, e.Block, e.Tx))
+	}
+	if want := fmt.Sprintf("moved@%d:%s reached-exchange@%d:%s", b, pay.Hex(), b, pay.Hex()); code != exitReached || strings.Join(evs, " ") != want {
+		t.Fatalf("after the cut: code %d, events %v, want %s\n%s", code, evs, want, errOut.String())
 	}
 }
