@@ -341,3 +341,37 @@ func TestRateLimitByCode(t *testing.T) {
 		t.Error("-32005 classification")
 	}
 }
+
+// A JSON-RPC call's retries and its transport's do not multiply: against a
+// server that always fails, Tries attempts in all, Tries-1 backoffs, and the
+// error counts what was sent (it once sent Tries² requests, "gave up after 3
+// tries" after 9).
+func TestRPCRetriesDoNotMultiply(t *testing.T) {
+	for _, fault := range []string{"503", "html", "-32005"} {
+		faults := make([]string, 50)
+		for i := range faults {
+			faults[i] = fault
+		}
+		s, n := flaky(t, faults, `{}`)
+		c, clk := newTestClient(t, s.URL, 3)
+		r := NewRPC(c, "2.0", 10)
+		var out string
+		err := r.Call(context.Background(), &Call{Method: "eth_chainId", Result: &out})
+		var g *GiveUp
+		if !errors.As(err, &g) || g.Tries != 3 || n.Load() != 3 || len(clk.Sleeps()) != 2 || c.Requests() != 3 {
+			t.Errorf("single call, always %s: %v; server saw %d, client sent %d, slept %v", fault, err, n.Load(), c.Requests(), clk.Sleeps())
+		}
+	}
+	faults := make([]string, 50)
+	for i := range faults {
+		faults[i] = "503"
+	}
+	s, n := flaky(t, faults, `[]`)
+	c, clk := newTestClient(t, s.URL, 3)
+	r := NewRPC(c, "2.0", 10)
+	calls, _ := echoCalls(3)
+	err := r.Batch(context.Background(), calls)
+	if err == nil || n.Load() != 3 || len(clk.Sleeps()) != 2 {
+		t.Errorf("batch, always 503: %v; server saw %d, slept %v", err, n.Load(), clk.Sleeps())
+	}
+}

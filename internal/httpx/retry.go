@@ -110,13 +110,22 @@ func (g *GiveUp) Error() string {
 func (g *GiveUp) Unwrap() error { return g.Last }
 
 // Do runs fn until it returns something other than a Fault, or the tries are
-// spent (then a *GiveUp wrapping the last fault). try counts from 1.
+// spent (then a *GiveUp wrapping the last fault). A *GiveUp that fn returns
+// (an inner Do's, as a JSON-RPC call's around its transport's) ends Do too, so
+// nested retries do not multiply. try counts from 1.
 func (p *Policy) Do(ctx context.Context, fn func(try int) error) error {
 	p.init()
 	for try := 1; ; try++ {
 		err := fn(try)
 		var f *Fault
 		if err == nil || !errors.As(err, &f) {
+			return err
+		}
+		// A fault that an inner Do (the transport's, under a JSON-RPC call's)
+		// already retried to the end is not retried again: the tries do not
+		// multiply.
+		var g *GiveUp
+		if errors.As(err, &g) {
 			return err
 		}
 		if ctx.Err() != nil {
