@@ -71,9 +71,9 @@ type Aggregate struct {
 // lookup per edge); the dominikbraun/graph directed graph with aggregated edges,
 // for its algorithms and for callers who want it, is built from that index when
 // Graph is first called, and brought up to date on later calls. Transfers are
-// kept as compact records (flow_edges.go); Edges, Out and In build an *Edge per
-// record on first use and may be called from several goroutines at once, as
-// before; adding nodes and transfers, and Graph, may not.
+// kept as compact records (flow_edges.go); Edges, Out and In build *Edge values
+// from them and may be called from several goroutines at once, as before;
+// adding nodes and transfers, and Graph, may not.
 type Flow struct {
 	ids    map[string]*vertex
 	verts  []*vertex // by number
@@ -273,13 +273,13 @@ func (f *Flow) Nodes() []*Node {
 }
 
 // Edges returns every transfer sorted by block, tx, position, from, to, asset.
+// A transfer recorded with AddTransfer that Out, In or Graph has not returned
+// yet is built for this call only: a later call returns an equal edge, not the
+// same pointer (mutating it changes nothing in the flow).
 func (f *Flow) Edges() []*Edge {
 	var es []*Edge
 	if f.nEdges > 0 {
-		es = make([]*Edge, f.nEdges)
-		for i := range es {
-			es[i] = f.edge(i)
-		}
+		es = f.allEdges()
 	}
 	sort.SliceStable(es, func(i, j int) bool { return edgeLess(es[i], es[j]) })
 	return es

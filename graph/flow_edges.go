@@ -13,10 +13,12 @@ import (
 // result): a record of 136 bytes per transfer in fixed-size chunks, with the
 // amounts as uint256, the two ends as vertex numbers and the short strings
 // (position, asset, kind) as numbers in a table of their distinct values. An
-// *Edge is built from a record when a caller first asks for it (Edges, Out, In,
-// Graph) and then kept, so every later call returns the same pointer, as
-// before; AddEdge keeps the pointer it is given the same way. Only AddTransfer,
-// the tracer's path, stores nothing but the record.
+// *Edge is built from a record when Out, In or Graph first asks for it and then
+// kept, so every later call returns the same pointer, as before; AddEdge keeps
+// the pointer it is given the same way. Edges, which the exporters call once for
+// every transfer, returns the kept pointers and builds the rest anew, in one
+// block it does not keep. Only AddTransfer, the tracer's path, stores nothing
+// but the record.
 
 // edgeChunk is how many records a chunk holds: growth never copies records.
 const edgeChunk = 4096
@@ -185,13 +187,49 @@ func setU256(z *big.Int, u *uint256.Int, ws []big.Word) *big.Int {
 func (f *Flow) edge(i int) *Edge {
 	f.matMu.Lock()
 	defer f.matMu.Unlock()
+	if e := f.built(i); e != nil {
+		return e
+	}
+	e := f.build(i, &boxedEdge{})
+	f.keep(i, e)
+	return e
+}
+
+// built is edge i's kept pointer, nil when none was built (f.matMu held).
+func (f *Flow) built(i int) *Edge {
 	if i < len(f.mat) {
-		if e := f.mat[i]; e != nil {
-			return e
+		return f.mat[i]
+	}
+	return nil
+}
+
+// allEdges returns every edge in insertion order: the kept pointers where there
+// are some, the others built into one block and not kept (an export reads them
+// once; keeping them would hold a second copy of every transfer until the flow
+// is dropped).
+func (f *Flow) allEdges() []*Edge {
+	f.matMu.Lock()
+	defer f.matMu.Unlock()
+	es := make([]*Edge, f.nEdges)
+	n := 0
+	for i := range es {
+		if es[i] = f.built(i); es[i] == nil {
+			n++
 		}
 	}
+	block := make([]boxedEdge, n)
+	for i := range es {
+		if es[i] == nil {
+			es[i] = f.build(i, &block[0])
+			block = block[1:]
+		}
+	}
+	return es
+}
+
+// build fills b from edge i's record and returns its edge.
+func (f *Flow) build(i int, b *boxedEdge) *Edge {
 	r := f.rec(i)
-	b := &boxedEdge{}
 	e := &b.e
 	e.Tx, e.Block, e.Time = r.tx, r.block, r.time
 	e.From, e.To = f.verts[r.from].id, f.verts[r.to].id
@@ -221,7 +259,6 @@ func (f *Flow) edge(i int) *Edge {
 	default:
 		e.Taint = setU256(&b.tnt, &r.tnt, b.w[4:8:8])
 	}
-	f.keep(i, e)
 	return e
 }
 

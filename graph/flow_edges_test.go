@@ -84,6 +84,14 @@ func TestFlowAddTransferManyChunks(t *testing.T) {
 	if n := len(f.Out("a3")); n != (total+3)/7 {
 		t.Errorf("Out(a3) = %d", n)
 	}
+	// Edges builds what Out/In did not keep anew each call: equal, independent.
+	es[1].Amount.SetInt64(99)
+	if again := f.Edges(); again[1] == es[1] || again[1].Amount.Int64() != 1 || !sameEdge(again[2], es[2]) {
+		t.Error("Edges kept an edge it built, or built a different one")
+	}
+	if kept := f.Out("a3")[0]; f.Edges()[3] != kept {
+		t.Error("Edges does not return the edge Out kept")
+	}
 }
 
 // sameEdge compares every field, amounts by value (nil only equals nil).
