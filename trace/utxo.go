@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/chaintrace/chaintrace/graph"
@@ -70,6 +71,9 @@ type utxoTracer struct {
 	payoutIns map[string][]*graph.Edge
 
 	zero big.Int // the taint of an input the trace does not hold: read, never written (see spend)
+	// spend's scratch
+	insBuf  []utxoIn
+	outsBuf []utxoOut
 }
 
 func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, c *collector, toBlock uint64) error {
@@ -451,7 +455,11 @@ func (t *utxoTracer) blocked(tx *graph.UTXOTx) bool {
 // spend splits tx's input taint over its outputs.
 func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	t.done[tx.TxID] = true
-	ins := make([]utxoIn, len(tx.Inputs))
+	// The splitter's views of the inputs and outputs are scratch: nothing keeps
+	// them past splitUTXO, which runs before this call places anything (and so
+	// before any nested spend).
+	ins := slices.Grow(t.insBuf[:0], len(tx.Inputs))[:len(tx.Inputs)]
+	t.insBuf = ins
 	hop := math.MaxInt
 	low := false
 	var from hkey
@@ -478,7 +486,8 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	if !any {
 		return
 	}
-	outs := make([]utxoOut, len(tx.Outputs))
+	outs := slices.Grow(t.outsBuf[:0], len(tx.Outputs))[:len(tx.Outputs)]
+	t.outsBuf = outs
 	for j, o := range tx.Outputs {
 		outs[j] = utxoOut{Value: o.Value, Burn: o.OpReturn()}
 	}
