@@ -21,6 +21,7 @@ var (
 	_ trace.SpenderBatcher  = (*core)(nil)
 	_ trace.TipSeeder       = (*core)(nil)
 	_ trace.FrontierBatcher = (*core)(nil)
+	_ trace.TxPreviewer     = (*core)(nil)
 )
 
 // batchCaps offers, for a cache, each batch method the live source has (the
@@ -43,6 +44,9 @@ func batchCaps(c *core, caps *trace.Capabilities) {
 	}
 	if c.fb != nil && c.hb != nil && c.acct != nil {
 		caps.Frontier = c
+	}
+	if c.pv != nil && c.acct != nil {
+		caps.Preview = c
 	}
 }
 

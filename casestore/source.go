@@ -87,6 +87,7 @@ type core struct {
 	sb   trace.SpenderBatcher
 	ts   trace.TipSeeder
 	fb   trace.FrontierBatcher
+	pv   trace.TxPreviewer
 	// crossing: the recorded source decoded cross-chain events, so a missing
 	// answer is "not recorded" rather than "not offered".
 	crossing bool
@@ -106,7 +107,7 @@ func (c *core) setLive(src trace.Source) {
 	caps := trace.CapabilitiesOf(src)
 	c.cc, c.warn, c.bt, c.xs = caps.Contracts, caps.Warnings, caps.BlockTimes, caps.Crossings
 	c.hb, c.bb, c.cb, c.sb = caps.Histories, caps.Balances, caps.ContractBatch, caps.Spenders
-	c.ts, c.fb = caps.TipSeeds, caps.Frontier
+	c.ts, c.fb, c.pv = caps.TipSeeds, caps.Frontier, caps.Preview
 	c.crossing = c.crossing || c.xs != nil
 }
 
@@ -252,6 +253,17 @@ func (c *core) TipWithTxs(ctx context.Context, txids []string) (uint64, error) {
 		}
 		return c.ts.TipWithTxs(ctx, ask)
 	})
+}
+
+// TxPreview is the live source's preview of a seed transaction the store
+// lacks (TipWithTxs asked the live source for it, issue 18); a stored one is
+// answered from the store and needs no preview.
+func (c *core) TxPreview(txid string) ([]graph.Transfer, bool) {
+	k := strings.ToLower(txid)
+	if c.pv == nil || c.stored(KindTx, k) || c.stored(KindTxTransfers, k) {
+		return nil, false
+	}
+	return c.pv.TxPreview(txid)
 }
 
 // tipFrom is Tip with the live read given.

@@ -157,6 +157,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 	if o.Concurrency > 1 {
 		t.sem = make(chan struct{}, o.Concurrency)
 	}
+	t.previewSeeds(seeds)
 	for _, s := range seeds {
 		switch {
 		case s.tx != "":

@@ -101,6 +101,19 @@ type FrontierBatcher interface {
 	Frontier(ctx context.Context, q FrontierQuery) FrontierResult
 }
 
+// TxPreviewer is optionally implemented by account sources that can tell a
+// seed transaction's transfers, all but their time, from what they already
+// hold (issue 18): after TipWithTxs an EVM node's transaction and receipt are
+// in, and only the block header that dates the transfers is missing. When hop
+// 1 leaves as one Frontier request, the tracer sends it before TxTransfers and
+// the source asks for the header in that request, instead of in a round trip
+// of its own before it.
+type TxPreviewer interface {
+	// TxPreview returns what TxTransfers(txid) would return, with Time left
+	// 0, and true; false when it cannot tell without a request.
+	TxPreview(txid string) ([]graph.Transfer, bool)
+}
+
 // TipSeeder is optionally implemented by sources that can read the tip and
 // fetch the seed transactions in the same request (issue 18): Run then asks
 // for both at once instead of in two requests of one round trip.
@@ -268,6 +281,41 @@ func (t *acctTracer) contracts(cb ContractBatcher, addrs []string) map[string]bo
 		}
 	}
 	return m
+}
+
+// previewSeeds queues hop 1 from the source's previews of the seed
+// transactions and sends it now, before TxTransfers asks for what dates them
+// (TxPreviewer). Only when hop 1 goes as one Frontier request (concurrency >
+// 1), every seed is a transaction the source can preview and none lies after
+// the window; otherwise the seeds go as before. The
+// futures are the ones prefetchSeed would queue from TxTransfers' answer (it
+// differs only in the time, which prefetchSeed does not read), so the trace's
+// lookups, and so its result, are the same; they only leave earlier.
+func (t *acctTracer) previewSeeds(seeds []seedSpec) {
+	p := t.caps.Preview
+	if p == nil || t.caps.Histories == nil || t.caps.Frontier == nil || t.o.Concurrency <= 1 || len(seeds) == 0 {
+		return // hop 1 would not leave as one request the header can ride in
+	}
+	all := make([][]graph.Transfer, 0, len(seeds))
+	for _, s := range seeds {
+		if s.tx == "" {
+			return
+		}
+		trs, ok := p.TxPreview(s.tx)
+		if !ok {
+			return
+		}
+		for i := range trs {
+			if trs[i].Block > t.toBlock {
+				return
+			}
+		}
+		all = append(all, trs)
+	}
+	for _, trs := range all {
+		t.prefetchSeed(trs)
+	}
+	t.flush()
 }
 
 // prefetchSeed queues the histories of a theft transaction's recipients (hop 1)

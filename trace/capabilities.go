@@ -30,6 +30,9 @@ type Capabilities struct {
 	// Frontier answers a hop level's histories, balances and contract checks
 	// together (used beside Histories).
 	Frontier FrontierBatcher
+	// Preview tells seed transactions' transfers before they are dated, so
+	// hop 1 leaves before the seed's header is read (used beside Histories).
+	Preview TxPreviewer
 }
 
 // Capable is implemented by sources that state their capabilities instead of
@@ -58,5 +61,6 @@ func CapabilitiesOf(src Source) Capabilities {
 	c.Spenders, _ = src.(SpenderBatcher)
 	c.TipSeeds, _ = src.(TipSeeder)
 	c.Frontier, _ = src.(FrontierBatcher)
+	c.Preview, _ = src.(TxPreviewer)
 	return c
 }

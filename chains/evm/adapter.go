@@ -90,6 +90,10 @@ type Adapter struct {
 	// eth_getBlockReceipts.
 	rcptBlocks  map[uint64]bool
 	noBlockRcpt bool
+	// undated: the blocks of previewed seed transactions whose header is not
+	// read yet, with the hash their transaction names (TxPreview); the next
+	// Frontier asks for them in its combined request.
+	undated map[uint64]common.Hash
 }
 
 var (
@@ -162,6 +166,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 		logRange: cfg.LogRange, scanBlock: cfg.ScanBlocks,
 		tokens: map[common.Address]graph.Asset{}, warned: map[string]bool{},
 		rcptBlocks: map[uint64]bool{},
+		undated:    map[uint64]common.Hash{},
 	}
 	if cfg.Explorer != "" {
 		xep, err := httpx.ParseEndpoint(cfg.Explorer)
@@ -369,6 +374,59 @@ func (a *Adapter) TxTransfers(ctx context.Context, txHash string) ([]graph.Trans
 			trace.ErrReverted, h.Hex(), ts[0].Block, fee, ts[0].From)
 	}
 	return ts, nil
+}
+
+var _ trace.TxPreviewer = (*Adapter)(nil)
+
+// TxPreview is TxTransfers answered from what the adapter holds, without a
+// request: after TipWithTxs the transaction and its receipt are in and only
+// the block header that dates the transfers is missing (their Time is left
+// 0). That header then rides in the next Frontier's combined request, checked
+// against the block hash the transaction names, as prefetch checks it. false
+// when anything else TxTransfers would fetch is missing too (a call trace, a
+// token's metadata), or the transaction failed on chain.
+func (a *Adapter) TxPreview(txHash string) ([]graph.Transfer, bool) {
+	h, err := parseHash(txHash)
+	if err != nil {
+		return nil, false
+	}
+	c := a.cache
+	c.mu.Lock()
+	tx, r := c.txs[h], c.receipts[h]
+	ok := tx != nil && tx.BlockNumber != nil && r != nil
+	if ok {
+		if _, traced := c.traces[h]; !traced && !c.noTrace[h] && needsTrace(tx, r) {
+			ok = false
+		}
+	}
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	for i := range r.Logs {
+		if a.tokenLog(&r.Logs[i]) {
+			a.mu.Lock()
+			_, known := a.tokens[r.Logs[i].Address]
+			a.mu.Unlock()
+			if !known {
+				return nil, false
+			}
+		}
+	}
+	ts, reverted, err := a.transfersDated(h, false)
+	if err != nil || reverted {
+		return nil, false
+	}
+	b := uint64(*tx.BlockNumber)
+	c.mu.Lock()
+	dated := c.headers[b] != nil
+	c.mu.Unlock()
+	if !dated && tx.BlockHash != nil {
+		a.mu.Lock()
+		a.undated[b] = *tx.BlockHash
+		a.mu.Unlock()
+	}
+	return ts, true
 }
 
 // History returns the transfers in which q.Address is sender or recipient.

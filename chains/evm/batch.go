@@ -648,7 +648,17 @@ func (a *Adapter) TipWithTxs(ctx context.Context, txids []string) (uint64, error
 	tip := []rpc.BatchElem{{Method: "eth_blockNumber", Result: &n}}
 	tip[0].Error = errNotSent
 	if len(hs) > 0 {
-		a.prefetchWith(ctx, hs, tip) //nolint:errcheck // left to the trace's own calls
+		// One seed the tracer can preview (TxPreview) is dated later: its
+		// header comes with hop 1's request, not in a round trip before it.
+		// Several seeds are dated here, their headers in one request.
+		previewable := func(hs []common.Hash) bool {
+			if len(hs) != 1 {
+				return false
+			}
+			_, ok := a.TxPreview(hs[0].Hex())
+			return ok
+		}
+		a.prefetchUntil(ctx, hs, tip, previewable) //nolint:errcheck // left to the trace's own calls
 	}
 	if tip[0].Error != nil {
 		// not sent (the transactions were cached) or failed: ask alone, as Tip

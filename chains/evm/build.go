@@ -173,6 +173,12 @@ func (a *Adapter) prefetch(ctx context.Context, hashes []common.Hash) error {
 // answers and errors land in extra; an element no request carried keeps its
 // Error.
 func (a *Adapter) prefetchWith(ctx context.Context, hashes []common.Hash, extra []rpc.BatchElem) error {
+	return a.prefetchUntil(ctx, hashes, extra, nil)
+}
+
+// prefetchUntil is prefetchWith that stops after the transactions and their
+// receipts when enough, given the hashes, says so.
+func (a *Adapter) prefetchUntil(ctx context.Context, hashes []common.Hash, extra []rpc.BatchElem, enough func([]common.Hash) bool) error {
 	c := a.cache
 	// Transactions.
 	cl := &claims{c: c}
@@ -256,6 +262,9 @@ func (a *Adapter) prefetchWith(ctx context.Context, hashes []common.Hash, extra 
 	cl.release()
 	if err := cl.wait(ctx); err != nil {
 		return err
+	}
+	if enough != nil && enough(hashes) {
+		return nil
 	}
 	// Receipts and headers of mined transactions.
 	need = need[:0]
@@ -549,6 +558,12 @@ func decodeSymbol(b []byte) (string, bool) {
 // transfersOf builds a prefetched transaction's transfers. For a failed
 // transaction it returns only the fee transfer and reverted=true.
 func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
+	return a.transfersDated(h, true)
+}
+
+// transfersDated is transfersOf; without dated, a block header not fetched yet
+// leaves the transfers' Time 0 instead of failing (TxPreview).
+func (a *Adapter) transfersDated(h common.Hash, dated bool) ([]graph.Transfer, bool, error) {
 	c := a.cache
 	c.mu.Lock()
 	tx, r := c.txs[h], c.receipts[h]
@@ -566,13 +581,16 @@ func (a *Adapter) transfersOf(h common.Hash) ([]graph.Transfer, bool, error) {
 		return nil, false, fmt.Errorf("%w: transaction %s is pending (not yet in a block); trace it once it is mined", trace.ErrNotFound, h.Hex())
 	case r == nil:
 		return nil, false, fmt.Errorf("%w: no receipt for transaction %s from %s", trace.ErrNotFound, h.Hex(), a.cl.url)
-	case hdr == nil:
+	case hdr == nil && dated:
 		return nil, false, fmt.Errorf("%w: block %d of transaction %s not returned by %s", trace.ErrNotFound, uint64(*tx.BlockNumber), h.Hex(), a.cl.url)
 	}
 	native := a.info.Native
 	base := graph.Transfer{
 		Chain: a.info.Name, TxHash: strings.ToLower(h.Hex()), TxIndex: int(r.TxIndex),
-		Block: uint64(r.BlockNumber), BlockHash: strings.ToLower(r.BlockHash.Hex()), Time: int64(hdr.Timestamp),
+		Block: uint64(r.BlockNumber), BlockHash: strings.ToLower(r.BlockHash.Hex()),
+	}
+	if hdr != nil {
+		base.Time = int64(hdr.Timestamp)
 	}
 	var out []graph.Transfer
 	add := func(t graph.Transfer) { out = append(out, t) }

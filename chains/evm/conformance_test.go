@@ -26,7 +26,7 @@ func TestConformanceGethCache(t *testing.T) {
 	}
 	defer st.Close()
 	c := casestore.Cache(a, st, casestore.CacheOptions{})
-	want := []string{"Contracts", "Warnings", "BlockTimes", "Crossings", "Histories", "Balances", "ContractBatch", "TipSeeds", "Frontier"}
+	want := []string{"Contracts", "Warnings", "BlockTimes", "Crossings", "Histories", "Balances", "ContractBatch", "TipSeeds", "Frontier", "Preview"}
 	if got := sourcetest.Offered(a); !reflect.DeepEqual(got, want) {
 		t.Errorf("the adapter offers %v, want %v", got, want)
 	}

@@ -28,15 +28,20 @@ var _ trace.FrontierBatcher = (*Adapter)(nil)
 // Results are what Histories, Balances and AreContracts return.
 func (a *Adapter) Frontier(ctx context.Context, q trace.FrontierQuery) trace.FrontierResult {
 	var out trace.FrontierResult
-	cb := newCombiner(ctx, a, 5)
+	cb := newCombiner(ctx, a, 6)
 	mk := func() part {
 		send, leave := cb.participant()
 		return part{send: send, leave: leave}
 	}
 	hs := histSenders{logs: mk(), receipts: mk(), scan: mk()}
-	bal, con := mk(), mk()
+	bal, con, dates := mk(), mk(), mk()
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		defer dates.done()
+		a.dateSeeds(dates.send)
+	}()
 	go func() {
 		defer wg.Done()
 		out.Histories = a.histories(ctx, q.Histories, hs)
@@ -55,6 +60,47 @@ func (a *Adapter) Frontier(ctx context.Context, q trace.FrontierQuery) trace.Fro
 	}()
 	wg.Wait()
 	return out
+}
+
+// dateSeeds asks, through send, for the headers of the previewed seed
+// transactions' blocks not read yet (TxPreview), each checked against the
+// hash its transaction names, and caches them: TxTransfers of those seeds then
+// needs no request. A header that fails is left to TxTransfers, which asks again.
+func (a *Adapter) dateSeeds(send sender) {
+	a.mu.Lock()
+	want := a.undated
+	a.undated = map[uint64]common.Hash{}
+	a.mu.Unlock()
+	var bs []uint64
+	a.cache.mu.Lock()
+	for b := range want {
+		if a.cache.headers[b] == nil {
+			bs = append(bs, b)
+		}
+	}
+	a.cache.mu.Unlock()
+	if len(bs) == 0 {
+		return
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i] < bs[j] })
+	hs := make([]*rpcHeader, len(bs))
+	elems := make([]rpc.BatchElem, len(bs))
+	checks := make([]func(json.RawMessage) error, len(bs))
+	for i, b := range bs {
+		h := want[b]
+		elems[i] = rpc.BatchElem{Method: "eth_getBlockByNumber", Args: []any{blockTag(b), false}, Result: &hs[i]}
+		checks[i] = blockCheck(b, &h)
+	}
+	if send(elems, checks) != nil {
+		return
+	}
+	a.cache.mu.Lock()
+	defer a.cache.mu.Unlock()
+	for i, e := range elems {
+		if e.Error == nil && hs[i] != nil && a.cache.headers[bs[i]] == nil {
+			a.cache.headers[bs[i]] = hs[i]
+		}
+	}
 }
 
 // combiner gathers the first batch of each of n participants and sends them

@@ -57,6 +57,9 @@ func RunWith(t *testing.T, src trace.Source, tx string, o Options) {
 	if ts := trace.CapabilitiesOf(src).TipSeeds; ts != nil {
 		run("TipWithTxs", func(t *testing.T) { testTipWithTxs(ctx, t, src, ts, tx) })
 	}
+	if p := trace.CapabilitiesOf(src).Preview; p != nil {
+		run("TxPreview", func(t *testing.T) { testTxPreview(ctx, t, src, p, tx) })
+	}
 	switch s := src.(type) {
 	case trace.AccountSource:
 		run("TxTransfers", func(t *testing.T) { testTxTransfers(ctx, t, s, tx) })
@@ -115,6 +118,58 @@ func testTipWithTxs(ctx context.Context, t *testing.T, src trace.Source, ts trac
 			t.Errorf("TipWithTxs(%v) = %d, %v; Tip was %d", txs, b, err, a)
 		}
 	}
+}
+
+// testTxPreview: a preview, when the source gives one (before or after
+// TxTransfers), is what TxTransfers returns with Time 0 (or the same Time); a
+// transaction never read, or not a transaction, has none.
+func testTxPreview(ctx context.Context, t *testing.T, src trace.Source, p trace.TxPreviewer, tx string) {
+	as, ok := src.(trace.AccountSource)
+	if !ok {
+		t.Fatalf("%T offers TxPreview but is not an AccountSource", src)
+	}
+	if trs, ok := p.TxPreview("0x" + strings.Repeat("ab", 32)); ok {
+		t.Errorf("TxPreview of a transaction never read = %v, true", trs)
+	}
+	if trs, ok := p.TxPreview("not a transaction"); ok {
+		t.Errorf("TxPreview(not a transaction) = %v, true", trs)
+	}
+	if ts := trace.CapabilitiesOf(src).TipSeeds; ts != nil {
+		if _, err := ts.TipWithTxs(ctx, []string{tx}); err != nil {
+			t.Fatalf("TipWithTxs: %v", err)
+		}
+	}
+	pre, previewed := p.TxPreview(tx)
+	want, err := as.TxTransfers(ctx, tx)
+	if err != nil {
+		t.Fatalf("TxTransfers: %v", err)
+	}
+	// false is always allowed (the tracer then dates the seed first); a
+	// preview given must be TxTransfers' answer.
+	var check [][]graph.Transfer
+	if previewed {
+		check = append(check, pre)
+	}
+	if after, ok := p.TxPreview(tx); ok {
+		check = append(check, after)
+	}
+	for _, got := range check {
+		if len(got) != len(want) {
+			t.Fatalf("TxPreview: %d transfers, TxTransfers %d", len(got), len(want))
+		}
+		for i := range want {
+			w := want[i]
+			if got[i].Time != 0 && got[i].Time != w.Time {
+				t.Errorf("TxPreview transfer %d time %d, TxTransfers %d", i, got[i].Time, w.Time)
+			}
+			g := got[i]
+			g.Time, w.Time = 0, 0
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("TxPreview transfer %d:\n %+v\nTxTransfers:\n %+v", i, g, w)
+			}
+		}
+	}
+	t.Logf("previewed after TipWithTxs: %v", previewed)
 }
 
 func testNormalize(t *testing.T, src trace.Source) {
