@@ -635,8 +635,9 @@ var _ trace.TipSeeder = (*Adapter)(nil)
 
 // TipWithTxs reads the tip in the request that fetches the seed transactions
 // and their receipts (then their headers, traces and tokens as TxTransfers
-// would), instead of eth_blockNumber beside it in a request of its own. The
-// transactions' errors are left to the trace's own TxTransfers.
+// would, except the header of a single seed TxPreview can tell: that one rides
+// with hop 1, see dateSeeds), instead of eth_blockNumber beside it in a request
+// of its own. The transactions' errors are left to the trace's own TxTransfers.
 func (a *Adapter) TipWithTxs(ctx context.Context, txids []string) (uint64, error) {
 	var hs []common.Hash
 	for _, t := range txids {

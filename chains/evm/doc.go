@@ -33,7 +33,8 @@
 // network, 100 on public endpoints). A tracer's hop level leaves as one combined
 // request (Frontier: the holders' shared eth_getLogs, the block scan, the balance
 // and contract proofs, two proofs of one account told apart by their blocks'
-// state roots), and the tip rides with the seed transaction (TipWithTxs). HTTP
+// state roots), the tip rides with the seed transaction (TipWithTxs), and a
+// single seed's block header with hop 1's request (TxPreview, dateSeeds). HTTP
 // requests are rate-limited (Config.RPS) and retried on
 // 429 and 5xx with backoff that honours Retry-After.
 package evm
