@@ -102,23 +102,11 @@ func WriteNodesCSV(w io.Writer, r *graph.Result) error {
 	if r.Flow != nil {
 		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
-			name, category := nodeName(n, ends[n.ID])
-			display := name
-			if display == "" {
-				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
-			}
-			var kinds []string
-			seen := map[string]bool{}
-			for _, e := range ends[n.ID] {
-				if !seen[e.Kind] {
-					seen[e.Kind] = true
-					kinds = append(kinds, e.Kind)
-				}
-			}
+			f := factsOf(n, ends[n.ID])
 			rec := []string{
-				cleanText(n.ID), cleanText(display), n.Role, cleanText(n.Address), n.Tx,
-				cleanText(name), cleanText(category), strconv.Itoa(n.Hop),
-				strings.Join(sortedStrings(kinds), ";"),
+				cleanText(n.ID), cleanText(f.display), n.Role, cleanText(n.Address), n.Tx,
+				cleanText(f.name), cleanText(f.category), strconv.Itoa(n.Hop),
+				f.kinds,
 			}
 			if err := cw.Write(safeCells(rec)); err != nil {
 				return fmt.Errorf("nodes csv: %w", err)

@@ -75,29 +75,17 @@ func WriteGraphML(w io.Writer, r *graph.Result) error {
 	if r.Flow != nil {
 		ends := endpointsByNode(r)
 		for _, n := range r.Flow.Nodes() {
-			name, category := nodeName(n, ends[n.ID])
-			display := name
-			if display == "" {
-				display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
-			}
-			var kinds []string
-			seen := map[string]bool{}
-			for _, e := range ends[n.ID] {
-				if !seen[e.Kind] {
-					seen[e.Kind] = true
-					kinds = append(kinds, e.Kind)
-				}
-			}
+			f := factsOf(n, ends[n.ID])
 			p(`    <node id="`, xmlText(cleanText(n.ID)), `">`, "\n")
-			data("node", "label", cleanText(display))
+			data("node", "label", cleanText(f.display))
 			data("node", "role", n.Role)
 			data("node", "address", cleanText(n.Address))
 			data("node", "tx", n.Tx)
-			data("node", "name", cleanText(name))
-			data("node", "category", cleanText(category))
+			data("node", "name", cleanText(f.name))
+			data("node", "category", cleanText(f.category))
 			data("node", "hop", strconv.Itoa(n.Hop))
 			data("node", "chain", cleanText(n.Chain))
-			data("node", "endpoint_kinds", strings.Join(sortedStrings(kinds), ";"))
+			data("node", "endpoint_kinds", f.kinds)
 			p("    </node>\n")
 		}
 		for i, e := range sortedEdges(r.Flow) {

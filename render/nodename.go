@@ -1,6 +1,10 @@
 package render
 
-import "github.com/chaintrace/chaintrace/graph"
+import (
+	"strings"
+
+	"github.com/chaintrace/chaintrace/graph"
+)
 
 // depositCategory is the label category of exchange deposit addresses
 // (trace.CatDeposit, which --stop-at and label files name "deposit").
@@ -27,4 +31,32 @@ func nodeName(n *graph.Node, ends []*graph.Endpoint) (name, category string) {
 		}
 	}
 	return "", category
+}
+
+// nodeFacts is what the node tables (nodes CSV, GraphML, neo4j-admin) say about
+// a node beyond its own fields, computed in one place so the three exports
+// cannot drift apart.
+type nodeFacts struct {
+	name, category string
+	display        string // name, else the shortened address, tx or id
+	kinds          string // the distinct endpoint kinds ending at the node, sorted, joined by ';'
+}
+
+func factsOf(n *graph.Node, ends []*graph.Endpoint) nodeFacts {
+	f := nodeFacts{}
+	f.name, f.category = nodeName(n, ends)
+	f.display = f.name
+	if f.display == "" {
+		f.display = shortID(firstNonEmpty(n.Address, n.Tx, n.ID))
+	}
+	var kinds []string
+	seen := map[string]bool{}
+	for _, e := range ends {
+		if !seen[e.Kind] {
+			seen[e.Kind] = true
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	f.kinds = strings.Join(sortedStrings(kinds), ";")
+	return f
 }
