@@ -52,11 +52,7 @@ func TestWatchCLIGeth(t *testing.T) {
 	b := n.Commit()
 	n.MustSucceed(pay)
 	r = watchCmd("--until", "exchange")
-	was := geth.Eth(101, 10)
-	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
-	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
-	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
-	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	moved, toEx := haircutShares(geth.Eth(101, 10), geth.Eth(10, 1), geth.Eth(4, 1), n.Fee(pay))
 	var evs []string
 	for _, e := range eventsOf(t, r.out) {
 		evs = append(evs, fmt.Sprintf("%d:%s@%d:%s:%s:%s:%s:%s", e.Seq, e.Kind, e.Block, e.Tx, e.Endpoint, e.At, e.Exchange, e.Amount))
@@ -253,11 +249,7 @@ func TestWatchCLIGethCase(t *testing.T) {
 	b := n.Commit()
 	n.MustSucceed(pay)
 	r = watchCmd("--until", "exchange")
-	was := geth.Eth(101, 10)
-	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
-	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
-	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
-	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	moved, toEx := haircutShares(geth.Eth(101, 10), geth.Eth(10, 1), geth.Eth(4, 1), n.Fee(pay))
 	want := fmt.Sprintf("1:moved@%d:%s::::%s 2:reached-exchange@%d:%s:exchange:%s:TestExchange:%s",
 		b, pay.Hex(), moved, b, pay.Hex(), exch.Hex(), toEx)
 	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
@@ -539,4 +531,15 @@ func TestWatchCLIGethHeadsDropped(t *testing.T) {
 	if want := fmt.Sprintf("moved@%d:%s reached-exchange@%d:%s", b, pay.Hex(), b, pay.Hex()); code != exitReached || strings.Join(evs, " ") != want {
 		t.Fatalf("after the cut: code %d, events %v, want %s\n%s", code, evs, want, errOut.String())
 	}
+}
+
+// haircutShares is the haircut policy's answer, worked out here apart from the
+// tracer, for a holding of was wei (tainted of it) that pays paid plus fee: the
+// taint that left the holding, and the part of it the payee received.
+func haircutShares(was, tainted, paid, fee *big.Int) (moved, toPayee *big.Int) {
+	now := new(big.Int).Sub(new(big.Int).Sub(was, paid), fee)
+	remain := new(big.Int).Quo(new(big.Int).Mul(now, tainted), was)
+	moved = new(big.Int).Sub(tainted, remain)
+	toPayee = new(big.Int).Quo(new(big.Int).Mul(paid, tainted), was)
+	return moved, toPayee
 }

@@ -83,11 +83,7 @@ func TestWatchCLIGethStart(t *testing.T) {
 
 	// the result's holding: the same events as a watch that traced the seed itself
 	r = watchResult("--until", "exchange")
-	was := geth.Eth(101, 10)
-	now := new(big.Int).Sub(new(big.Int).Sub(was, geth.Eth(4, 1)), n.Fee(pay))
-	remain := new(big.Int).Quo(new(big.Int).Mul(now, geth.Eth(10, 1)), was)
-	moved := new(big.Int).Sub(geth.Eth(10, 1), remain)
-	toEx := new(big.Int).Quo(new(big.Int).Mul(geth.Eth(4, 1), geth.Eth(10, 1)), was)
+	moved, toEx := haircutShares(geth.Eth(101, 10), geth.Eth(10, 1), geth.Eth(4, 1), n.Fee(pay))
 	want := fmt.Sprintf("1:moved@%d:%s::::%s 2:reached-exchange@%d:%s:exchange:%s:TestExchange:%s",
 		b, pay.Hex(), moved, b, pay.Hex(), exch.Hex(), toEx)
 	if got := briefEvents(t, r.out); r.code != exitReached || got != want {
