@@ -95,6 +95,8 @@ type acctTracer struct {
 	curSeqs  []int             // … and the seqs of it already popped: a transfer is replayed once
 	done     []*holder         // holders whose last event was popped in the current transaction
 	seedTx   map[string]bool
+	seedLast string // isSeedTx's cache: the last hash asked about …
+	seedWas  bool   // … and whether it is a seed's
 	followed int
 	maxHop   int
 	nTrans   int
@@ -165,7 +167,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 			if err != nil {
 				return fmt.Errorf("seed %s: %w", s.raw, err)
 			}
-			t.seedTx[s.tx] = true
+			t.seedTx[s.tx], t.seedLast = true, "" // isSeedTx asks again
 			for i := range trs {
 				if trs[i].Block > toBlock {
 					return fmt.Errorf("%w: seed %s is in block %d, after --to-block %d", ErrBadInput, s.raw, trs[i].Block, toBlock)
@@ -337,7 +339,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	}
 	fh := t.holders[e.From]
 	following := fh != nil && fh.state == hFollowing
-	isSeed := t.seedTx[e.TxHash] && !following
+	isSeed := t.isSeedTx(e.TxHash) && !following
 	if isSeed && e.Kind == graph.KindFee {
 		return // the theft's own gas was paid by the thief or victim, not from the loot
 	}
@@ -394,6 +396,19 @@ func (t *acctTracer) process(e *graph.Transfer) {
 		from = fh.addr // the holder's copy of the string: results keep one
 	}
 	t.deliver(e, taint, hop, holding(from, src.ID))
+}
+
+// isSeedTx reports whether tx is a seed transaction. A transaction's transfers
+// are replayed together and each asks up to three times: the answer is kept for
+// the last hash asked about (a string compare instead of a hash per question).
+func (t *acctTracer) isSeedTx(tx string) bool {
+	if len(t.seedTx) == 0 {
+		return false
+	}
+	if tx != t.seedLast || t.seedLast == "" {
+		t.seedLast, t.seedWas = tx, t.seedTx[tx]
+	}
+	return t.seedWas
 }
 
 // intern returns the copy of tx the previous call returned when they are equal:

@@ -93,7 +93,7 @@ func (t *acctTracer) swapReset(e *graph.Transfer) {
 // credits reach the holder's ledger: a router's output can come before the
 // input in the transaction's order (internal calls precede logs).
 func (t *acctTracer) swapBefore(e *graph.Transfer) bool {
-	if !t.swapsOn() || t.seedTx[e.TxHash] {
+	if !t.swapsOn() || t.isSeedTx(e.TxHash) {
 		return false
 	}
 	t.swapReset(e)
@@ -125,7 +125,7 @@ func (t *acctTracer) swapBefore(e *graph.Transfer) bool {
 // swapping for another recipient: that shows when the contract it paid pays on
 // within the same transaction. It reports whether the rule took e over.
 func (t *acctTracer) swapAfterDebit(h *holder, e *graph.Transfer, taint *big.Int) bool {
-	if !t.swapsOn() || t.seedTx[e.TxHash] || e.Kind == graph.KindFee || e.Kind == graph.KindWrap {
+	if !t.swapsOn() || t.isSeedTx(e.TxHash) || e.Kind == graph.KindFee || e.Kind == graph.KindWrap {
 		return false
 	}
 	t.sw.debited = append(t.sw.debited, swapDebit{h.addr, e.Seq, taint})

@@ -59,6 +59,8 @@ type utxoTracer struct {
 	outs     map[graph.Outpoint]*outState
 	lastTx   *graph.UTXOTx // txNode's cache: a transaction's edges come together
 	lastNode string
+	tnTx     *graph.UTXOTx // outEdge set tnTx's node with hop tnHop (its Node call is then a no-op)
+	tnHop    int
 	q        txHeap
 	queued   map[string]bool
 	done     map[string]bool
@@ -222,15 +224,20 @@ func (t *utxoTracer) placeAll(sts []*outState) {
 	}
 	t.prefetch(need)
 	ans := make([]answer, len(need))
+	memo := len(t.memo) > 0 // without a SpenderBatcher it stays empty: no look-ups
 	parallel(t.o.Concurrency, len(need), func(i int) {
-		if r, ok := t.memo[need[i].op]; ok { // the memo is only written outside parallel
-			ans[i].tx = r.Tx
-			return
+		if memo {
+			if r, ok := t.memo[need[i].op]; ok { // the memo is only written outside parallel
+				ans[i].tx = r.Tx
+				return
+			}
 		}
 		ans[i].tx, ans[i].err = t.src.Spender(t.ctx, need[i].op)
 	})
-	for _, st := range need {
-		delete(t.memo, st.op)
+	if memo {
+		for _, st := range need {
+			delete(t.memo, st.op)
+		}
 	}
 	for i, st := range need {
 		t.afterSpender(st, ans[i].tx, ans[i].err)
@@ -629,8 +636,12 @@ func (t *utxoTracer) outEdge(tx *graph.UTXOTx, j int, taint *big.Int, hop int, m
 		id = "out:" + graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}.String()
 	}
 	tnode := t.txNode(tx)
-	tn := t.c.res.Flow.Node(tnode, graph.RoleTx, hop)
-	tn.Tx = tx.TxID
+	if tx != t.tnTx || hop != t.tnHop {
+		// Once per transaction and hop: a repeated call would change nothing.
+		tn := t.c.res.Flow.Node(tnode, graph.RoleTx, hop)
+		tn.Tx = tx.TxID
+		t.tnTx, t.tnHop = tx, hop
+	}
 	t.c.res.Flow.Node(id, graph.RoleHop, hop)
 	t.c.res.Flow.AddTransfer(&graph.Edge{
 		Tx: tx.TxID, Position: position("vout ", j), From: tnode, To: id, Asset: t.asset.ID,
