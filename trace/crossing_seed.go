@@ -102,7 +102,7 @@ func (t *utxoTracer) seedCredit(cr *creditSeed) error {
 	}
 	tt.CrossedIn.Add(tt.CrossedIn, taint)
 	st := t.newOut(tx, cr.vout, new(big.Int).Set(taint), cr.hop, cr.low)
-	t.c.setPred(outKey(st.op), hkey{}, tx.TxID)
+	t.setPred(st, nil, tx.TxID)
 	t.outEdge(tx, cr.vout, st.taint, cr.hop, nil)
 	t.payoutEdges(tx, taint, cr.hop)
 	t.placeAll([]*outState{st})

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +19,8 @@ import (
 // input it has — from any branch of the trace — is known.
 
 const (
-	oAwaiting = iota // its spender is queued
+	oNone     = iota // no state: an output the trace holds no taint in
+	oAwaiting        // tainted, being placed or its spender queued
 	oConsumed        // its taint went into its spender
 	oEnded           // its taint ended here (an endpoint)
 )
@@ -36,12 +36,31 @@ type outState struct {
 	status  int
 	lowConf bool
 	label   *Label
-	atLimit bool // reached at the hop limit: looked up only for the deposit rule
+	atLimit bool  // reached at the hop limit: looked up only for the deposit rule
+	pred    *pred // the collector's record of how it was reached (nil until looked up)
 }
 
+// txRec is the tracer's state of one transaction, found by its txid with one
+// look-up: whether it is queued to be split and whether it was, and the
+// states of its outputs (by vout, allocated together when the first is
+// tainted). One table instead of a map per question (the outputs' states by
+// outpoint, the queued and the split transactions), each hashing the 64-digit
+// txid again.
+type txRec struct {
+	queued, done bool
+	outs         []outState
+}
+
+// recChunk is how many txRecs are allocated together.
+const recChunk = 256
+
+// txItem is a queued spending transaction: its block as the heap orders it,
+// its dependency depth, its record.
 type txItem struct {
 	tx    *graph.UTXOTx
+	block uint64
 	depth int
+	rec   *txRec
 }
 
 type utxoTracer struct {
@@ -56,14 +75,13 @@ type utxoTracer struct {
 	thresh  map[string]*big.Int
 	asset   graph.Asset
 
-	outs     map[graph.Outpoint]*outState
-	lastTx   *graph.UTXOTx // txNode's cache: a transaction's edges come together
+	recs     map[string]*txRec // by txid (see txRec)
+	recBuf   []txRec           // the chunk new records go to
+	lastTx   *graph.UTXOTx     // txNode's cache: a transaction's edges come together
 	lastNode string
 	tnTx     *graph.UTXOTx // outEdge set tnTx's node with hop tnHop (its Node call is then a no-op)
 	tnHop    int
 	q        txHeap
-	queued   map[string]bool
-	done     map[string]bool
 	followed int
 	err      error
 	// memo holds spenders fetched ahead by frontier (batch.go), until used.
@@ -82,8 +100,7 @@ func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, 
 	t := &utxoTracer{
 		ctx: ctx, src: src, caps: CapabilitiesOf(src), o: o, c: c, info: src.Info(), toBlock: toBlock,
 		stop: newStopper(o), thresh: map[string]*big.Int{},
-		outs: map[graph.Outpoint]*outState{}, queued: map[string]bool{}, done: map[string]bool{},
-		memo: map[graph.Outpoint]SpenderResult{},
+		recs: map[string]*txRec{}, memo: map[graph.Outpoint]SpenderResult{},
 	}
 	t.asset = t.info.Native
 	c.asset(t.asset)
@@ -97,13 +114,13 @@ func runUTXO(ctx context.Context, src UTXOSource, seeds []seedSpec, o *Options, 
 			t.fail(err)
 			break
 		}
-		it := heap.Pop(&t.q).(*txItem)
+		it := t.q.pop()
 		if t.blocked(it.tx) {
 			it.depth++
-			heap.Push(&t.q, it)
+			t.q.push(it)
 			continue
 		}
-		t.spend(it.tx)
+		t.spend(it.tx, it.rec)
 	}
 	t.finish()
 	if t.zero.Sign() != 0 {
@@ -158,7 +175,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 			o := tx.Outputs[j]
 			t.c.seed(t.asset.ID, o.Value)
 			st := t.newOut(tx, j, new(big.Int).Set(o.Value), 1, false)
-			t.c.setPred(outKey(st.op), hkey{}, tx.TxID)
+			t.setPred(st, nil, tx.TxID)
 			t.outEdge(tx, j, st.taint, 1, nil)
 			fresh = append(fresh, st)
 		}
@@ -186,7 +203,7 @@ func (t *utxoTracer) seed(s seedSpec) error {
 				}
 				t.c.seed(t.asset.ID, o.Value)
 				st := t.newOut(tx, j, new(big.Int).Set(o.Value), 0, false)
-				t.c.setPred(outKey(op), hkey{}, tx.TxID)
+				t.setPred(st, nil, tx.TxID)
 				fresh = append(fresh, st)
 			}
 		}
@@ -197,14 +214,65 @@ func (t *utxoTracer) seed(s seedSpec) error {
 	return nil
 }
 
+// rec is txid's record, created when absent.
+func (t *utxoTracer) rec(txid string) *txRec {
+	r := t.recs[txid]
+	if r == nil {
+		if len(t.recBuf) == cap(t.recBuf) {
+			t.recBuf = make([]txRec, 0, recChunk)
+		}
+		t.recBuf = append(t.recBuf, txRec{})
+		r = &t.recBuf[len(t.recBuf)-1]
+		t.recs[txid] = r
+	}
+	return r
+}
+
+// out is the state of output op, nil when the trace holds none.
+func (t *utxoTracer) out(op graph.Outpoint) *outState {
+	r := t.recs[op.TxID]
+	if r == nil || int64(op.Vout) >= int64(len(r.outs)) || r.outs[op.Vout].status == oNone {
+		return nil
+	}
+	return &r.outs[op.Vout]
+}
+
+// newOut records output j of tx as tainted with taint, replacing what was
+// recorded for it.
 func (t *utxoTracer) newOut(tx *graph.UTXOTx, j int, taint *big.Int, hop int, low bool) *outState {
 	o := tx.Outputs[j]
-	st := &outState{
-		op: graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}, addr: o.Address, value: o.Value,
-		taint: taint, hop: hop, block: tx.Block, time: tx.Time, lowConf: low,
+	r := t.rec(tx.TxID)
+	if r.outs == nil {
+		r.outs = make([]outState, len(tx.Outputs))
 	}
-	t.outs[st.op] = st
+	st := &r.outs[j]
+	*st = outState{
+		op: graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}, addr: o.Address, value: o.Value,
+		taint: taint, hop: hop, block: tx.Block, time: tx.Time, lowConf: low, status: oAwaiting,
+	}
 	return st
+}
+
+// predOf is st's predecessor record in the collector (see collector.rec), looked
+// up once per output.
+func (t *utxoTracer) predOf(st *outState) *pred {
+	if st.pred == nil {
+		st.pred = t.c.rec(outKey(st.op))
+	}
+	return st.pred
+}
+
+// setPred records that st was reached from the output from (nil: a seed) via
+// tx, as collector.setPred does, through the records the states keep.
+func (t *utxoTracer) setPred(st, from *outState, tx string) {
+	p := t.predOf(st)
+	if !p.set {
+		t.c.nPreds++
+	}
+	p.set, p.tx, p.from = true, tx, nil
+	if from != nil {
+		p.from = t.predOf(from)
+	}
 }
 
 // placeAll decides where newly tainted outputs' taint goes next: an endpoint, or
@@ -276,12 +344,12 @@ func (t *utxoTracer) prefetch(need []*outState) {
 	if t.followed < t.o.MaxAddresses {
 		for _, it := range t.q {
 			tx := it.tx
-			if t.done[tx.TxID] {
+			if it.rec.done {
 				continue
 			}
 			hop := math.MaxInt
 			for _, in := range tx.Inputs {
-				if st := t.outs[in.Prev]; st != nil && st.status == oAwaiting && st.hop+1 < hop {
+				if st := t.out(in.Prev); st != nil && st.status == oAwaiting && st.hop+1 < hop {
 					hop = st.hop + 1
 				}
 			}
@@ -390,9 +458,9 @@ func (t *utxoTracer) afterSpender(st *outState, sp *graph.UTXOTx, err error) {
 	if t.o.Progress != nil {
 		t.o.Progress(Progress{Addresses: t.followed, Hop: st.hop})
 	}
-	if !t.queued[sp.TxID] {
-		t.queued[sp.TxID] = true
-		heap.Push(&t.q, &txItem{tx: sp})
+	if r := t.rec(sp.TxID); !r.queued {
+		r.queued = true
+		t.q.push(txItem{tx: sp, block: txBlock(sp), rec: r})
 	}
 }
 
@@ -452,7 +520,10 @@ func (t *utxoTracer) depositRule(st *outState, sp *graph.UTXOTx) *depositMatch {
 // one must be split first (same-block chains).
 func (t *utxoTracer) blocked(tx *graph.UTXOTx) bool {
 	for _, in := range tx.Inputs {
-		if in.Prev.TxID != tx.TxID && t.queued[in.Prev.TxID] && !t.done[in.Prev.TxID] {
+		if in.Prev.TxID == tx.TxID {
+			continue
+		}
+		if r := t.recs[in.Prev.TxID]; r != nil && r.queued && !r.done {
 			return true
 		}
 	}
@@ -460,8 +531,8 @@ func (t *utxoTracer) blocked(tx *graph.UTXOTx) bool {
 }
 
 // spend splits tx's input taint over its outputs.
-func (t *utxoTracer) spend(tx *graph.UTXOTx) {
-	t.done[tx.TxID] = true
+func (t *utxoTracer) spend(tx *graph.UTXOTx, rec *txRec) {
+	rec.done = true
 	// The splitter's views of the inputs and outputs are scratch: nothing keeps
 	// them past splitUTXO, which runs before this call places anything (and so
 	// before any nested spend).
@@ -469,19 +540,19 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 	t.insBuf = ins
 	hop := math.MaxInt
 	low := false
-	var from hkey
+	var from *outState
 	tnode := t.txNode(tx)
 	any := false
 	for i, in := range tx.Inputs {
 		ins[i] = utxoIn{Value: in.Value, Taint: &t.zero} // the splitters only read it
-		st := t.outs[in.Prev]
+		st := t.out(in.Prev)
 		if st == nil || st.status != oAwaiting {
 			continue
 		}
 		st.status = oConsumed
 		ins[i].Taint = st.taint
 		if st.hop < hop {
-			hop, from = st.hop, outKey(st.op)
+			hop, from = st.hop, st
 		}
 		low = low || st.lowConf
 		if !any {
@@ -524,7 +595,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx) {
 			continue
 		}
 		st := t.newOut(tx, j, taints[j], nh, low)
-		t.c.setPred(outKey(st.op), from, tx.TxID)
+		t.setPred(st, from, tx.TxID)
 		t.outEdge(tx, j, taints[j], nh, marks[j])
 		fresh = append(fresh, st)
 	}
@@ -661,9 +732,11 @@ func (t *utxoTracer) txNode(tx *graph.UTXOTx) string {
 // incomplete endpoints, so their taint is still accounted for.
 func (t *utxoTracer) finish() {
 	var left []*outState
-	for _, st := range t.outs {
-		if st.status == oAwaiting {
-			left = append(left, st)
+	for _, r := range t.recs {
+		for j := range r.outs {
+			if st := &r.outs[j]; st.status == oAwaiting {
+				left = append(left, st)
+			}
 		}
 	}
 	sort.Slice(left, func(i, j int) bool { return left[i].op.String() < left[j].op.String() })
@@ -678,8 +751,11 @@ func (t *utxoTracer) finish() {
 	}
 }
 
-// txHeap orders spending transactions by block (mempool last), dependency depth, txid.
-type txHeap []*txItem
+// txHeap orders spending transactions by block (mempool last), dependency
+// depth, txid. A typed binary heap (container/heap boxes every item in an
+// interface) with container/heap's very steps, so the queue's array, which
+// prefetch reads in order, is laid out as before.
+type txHeap []txItem
 
 func txBlock(tx *graph.UTXOTx) uint64 {
 	if !tx.Confirmed() {
@@ -689,21 +765,54 @@ func txBlock(tx *graph.UTXOTx) uint64 {
 }
 
 func (h txHeap) Len() int { return len(h) }
-func (h txHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
-	if ab, bb := txBlock(a.tx), txBlock(b.tx); ab != bb {
-		return ab < bb
+
+func (h txHeap) less(i, j int) bool {
+	a, b := &h[i], &h[j]
+	if a.block != b.block {
+		return a.block < b.block
 	}
 	if a.depth != b.depth {
 		return a.depth < b.depth
 	}
 	return a.tx.TxID < b.tx.TxID
 }
-func (h txHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *txHeap) Push(x any)   { *h = append(*h, x.(*txItem)) }
-func (h *txHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+// push is heap.Push.
+func (h *txHeap) push(it txItem) {
+	*h = append(*h, it)
+	q := *h
+	for j := len(q) - 1; ; {
+		i := (j - 1) / 2 // parent
+		if i == j || !q.less(j, i) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		j = i
+	}
+}
+
+// pop is heap.Pop.
+func (h *txHeap) pop() txItem {
+	q := *h
+	n := len(q) - 1
+	q[0], q[n] = q[n], q[0]
+	for i := 0; ; {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1
+		if j2 := j1 + 1; j2 < n && q.less(j2, j1) {
+			j = j2
+		}
+		if !q.less(j, i) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		i = j
+	}
+	it := q[n]
+	q[n] = txItem{}
+	*h = q[:n]
+	return it
 }
