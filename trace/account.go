@@ -88,6 +88,9 @@ type acctTracer struct {
 	thresh  map[string]*big.Int
 
 	holders  map[string]*holder
+	hint     *holder                // the holder whose history queued the transfer being replayed (see holderAt)
+	lastAddr string                 // holderAt's last look-up in holders …
+	lastH    *holder                // … and its answer (nil included, until a holder is added)
 	assets   map[string]graph.Asset // every asset a ledger was opened for
 	q        evHeap
 	pushes   uint64            // events pushed so far: ties in the queue pop first-pushed first
@@ -196,6 +199,7 @@ func runAccount(ctx context.Context, src AccountSource, seeds []seedSpec, o *Opt
 		if !t.replayOnce(ev) {
 			continue
 		}
+		t.hint = ev.h
 		t.process(ev.t)
 	}
 	t.releaseDone()
@@ -277,7 +281,7 @@ func (t *acctTracer) seedAddress(addr string) error {
 	if err != nil {
 		return err
 	}
-	t.holders[addr] = h
+	t.addHolder(h)
 	t.c.res.Flow.Node(addr, graph.RoleSeed, 0)
 	h.hist = hist.Transfers
 	h.open = t.o.FromBlock
@@ -337,7 +341,7 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	if t.swapBefore(e) {
 		return
 	}
-	fh := t.holders[e.From]
+	fh := t.holderAt(e.From)
 	following := fh != nil && fh.state == hFollowing
 	isSeed := t.isSeedTx(e.TxHash) && !following
 	if isSeed && e.Kind == graph.KindFee {
@@ -398,6 +402,26 @@ func (t *acctTracer) process(e *graph.Transfer) {
 	t.deliver(e, taint, hop, holding(from, src.ID))
 }
 
+// holderAt is holders[addr]. One transfer asks about its two ends up to three
+// times each (the swap rule's tests, the debit, the credit), and one end is
+// usually the holder whose history queued it: that one is compared, not hashed,
+// and the last other address asked about is remembered.
+func (t *acctTracer) holderAt(addr string) *holder {
+	if h := t.hint; h != nil && h.addr == addr {
+		return h
+	}
+	if addr != t.lastAddr || addr == "" {
+		t.lastAddr, t.lastH = addr, t.holders[addr]
+	}
+	return t.lastH
+}
+
+// addHolder adds h to holders (which never replaces one).
+func (t *acctTracer) addHolder(h *holder) {
+	t.holders[h.addr] = h
+	t.lastAddr, t.lastH = h.addr, h
+}
+
 // isSeedTx reports whether tx is a seed transaction. A transaction's transfers
 // are replayed together and each asks up to three times: the answer is kept for
 // the last hash asked about (a string compare instead of a hash per question).
@@ -426,7 +450,7 @@ func (t *acctTracer) intern(tx string) string {
 // followed holder's ledger, or an endpoint. from is the holding the taint came
 // from, for the endpoint's path.
 func (t *acctTracer) deliver(e *graph.Transfer, taint *big.Int, hop int, from hkey) {
-	th := t.holders[e.To]
+	th := t.holderAt(e.To)
 	if th != nil && th.source && th.state == hFollowing && t.seedAsset(e.Asset.ID) {
 		// Everything an address seed receives counts as stolen.
 		t.c.seed(e.Asset.ID, new(big.Int).Sub(e.Amount, taint))
@@ -492,7 +516,7 @@ func (t *acctTracer) edge(e *graph.Transfer, tx string, taint *big.Int, hop int)
 // follow, in which case its history from e's block on joins the event queue.
 func (t *acctTracer) classify(addr string, hop int, e *graph.Transfer) *holder {
 	h := &holder{addr: addr, hop: hop}
-	t.holders[addr] = h
+	t.addHolder(h)
 	end := func(kind string) *holder {
 		h.state, h.endKind = hEnded, kind
 		h.hist = nil // an endpoint's history is never read again

@@ -104,7 +104,7 @@ func (t *acctTracer) swapBefore(e *graph.Transfer) bool {
 		return false
 	}
 	for _, a := range []string{e.From, e.To} {
-		h := t.holders[a]
+		h := t.holderAt(a)
 		if h == nil || h.state != hFollowing || h.swapPlanned == t.sw.gen || h.swapNoTrade == t.sw.gen {
 			continue
 		}
@@ -202,7 +202,7 @@ func (t *acctTracer) tradesIn(h *holder, e *graph.Transfer) bool {
 // so a busy recipient is not scanned once per payment it receives.
 func (t *acctTracer) paysOn(c string, e *graph.Transfer, taint *big.Int) bool {
 	var hist []graph.Transfer
-	if h := t.holders[c]; h != nil {
+	if h := t.holderAt(c); h != nil {
 		if h.state != hFollowing {
 			return false
 		}
@@ -214,7 +214,7 @@ func (t *acctTracer) paysOn(c string, e *graph.Transfer, taint *big.Int) bool {
 		if min := t.threshold(e.Asset); min != nil && taint.Cmp(min) < 0 {
 			return false
 		}
-		if fh := t.holders[e.From]; fh == nil || fh.hop+1 >= t.o.MaxHops || t.err != nil || t.followed >= t.o.MaxAddresses {
+		if fh := t.holderAt(e.From); fh == nil || fh.hop+1 >= t.o.MaxHops || t.err != nil || t.followed >= t.o.MaxAddresses {
 			return false // c would be an endpoint without a history fetch
 		}
 		hs, err := t.history(c, e.Block)
