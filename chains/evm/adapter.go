@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -129,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = DefaultBatch
-		if u, err := url.Parse(cfg.RPC); err == nil && privateHost(u.Hostname()) {
+		if u, err := url.Parse(cfg.RPC); err == nil && httpx.PrivateHost(u.Hostname()) {
 			cfg.BatchSize = DefaultPrivateBatch
 		}
 	}
@@ -214,16 +213,6 @@ const DefaultBatch = 100
 // request (issue 18). A node with a lower limit refuses the first big batch and
 // the size halves (httpx.RPC), as on any endpoint.
 const DefaultPrivateBatch = maxBatch
-
-// privateHost: localhost, a loopback or private (RFC 1918, RFC 4193) or
-// link-local address.
-func privateHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast())
-}
 
 // Close releases the connection (io.Closer).
 func (a *Adapter) Close() error {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -88,3 +89,18 @@ func (e *Endpoint) URL(path string) string {
 
 // auth returns the basic-auth credentials, if any.
 func (e *Endpoint) auth() (user, pass string, ok bool) { return e.user, e.pass, e.hasAuth }
+
+// Private reports an endpoint on this machine or a private network: its host
+// is PrivateHost.
+func (e *Endpoint) Private() bool { return PrivateHost(e.u.Hostname()) }
+
+// PrivateHost: localhost, a loopback or private (RFC 1918, RFC 4193) or
+// link-local address. A name other than localhost is not private, whatever
+// it resolves to.
+func PrivateHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast())
+}

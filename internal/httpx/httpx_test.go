@@ -375,3 +375,51 @@ func TestRPCRetriesDoNotMultiply(t *testing.T) {
 		t.Errorf("batch, always 503: %v; server saw %d, slept %v", err, n.Load(), clk.Sleeps())
 	}
 }
+
+func TestPrivateHost(t *testing.T) {
+	for h, want := range map[string]bool{"localhost": true, "LocalHost": true, "127.0.0.1": true, "::1": true, "10.1.2.3": true,
+		"192.168.0.9": true, "172.16.0.1": true, "fd00::1": true, "169.254.1.1": true, "mainnet.infura.io": false,
+		"8.8.8.8": false, "172.32.0.1": false, "2001:4860::8888": false, "": false} {
+		if got := PrivateHost(h); got != want {
+			t.Errorf("PrivateHost(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
+
+// A node on a private network is not asked for gzip (it would cost both
+// sides CPU for nothing on a LAN); a public host is.
+func TestGzipOnlyFromPublicHosts(t *testing.T) {
+	var asked atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Store(r.Header.Get("Accept-Encoding"))
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	ep, err := ParseEndpoint(srv.URL) // 127.0.0.1
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(ep, Options{})
+	defer c.Close()
+	body, err := c.Do(context.Background(), Request{Method: http.MethodPost, Body: []byte(`{}`), JSON: true})
+	if err != nil || string(body) != `{"ok":true}` {
+		t.Fatalf("Do = %q, %v", body, err)
+	}
+	if a := asked.Load().(string); a != "" {
+		t.Errorf("a loopback node was sent Accept-Encoding %q, want none", a)
+	}
+	for raw, want := range map[string]bool{"https://mainnet.example.org/v3/x": true, "http://192.168.1.5:8545": false, "http://localhost:8545": false} {
+		ep, err := ParseEndpoint(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := !NewClient(ep, Options{}).own.DisableCompression; got != want {
+			t.Errorf("%s: asks for gzip %v, want %v", raw, got, want)
+		}
+	}
+	// a caller's own transport is used as it is
+	own := &http.Client{Transport: &http.Transport{}}
+	if c := NewClient(ep, Options{HTTP: own}); c.hc.Transport.(*http.Transport).DisableCompression {
+		t.Error("a given transport was changed")
+	}
+}

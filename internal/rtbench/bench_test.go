@@ -22,9 +22,17 @@ var (
 	// The unbatched sequential client at 100 ms costs minutes per trace; off by default.
 	slowBaseline = flag.Bool("rt.slow", false, "also time the unbatched sequential client under latency")
 	verbose      = flag.Bool("rt.v", false, "log every request with its round-trip depth")
+	timeline     = flag.Bool("rt.timeline", false, "log every request's times (arrived, sent upstream, answered, done) and size")
 )
 
 func logTo(b *testing.B, p *rtproxy.Proxy) {
+	if *timeline {
+		p.SetTimeline(func(t rtproxy.Timing) {
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			fmt.Fprintf(os.Stderr, "depth %d calls %4d: arrived %7.1f sent %7.1f headers %7.1f (node %5.1f) done %7.1f ms, %d bytes %s\n",
+				t.Depth, t.Calls, ms(t.Arrived), ms(t.Sent), ms(t.Headers), ms(t.Headers-t.Sent), ms(t.Done), t.Bytes, t.Encoding)
+		})
+	}
 	if !*verbose {
 		return
 	}

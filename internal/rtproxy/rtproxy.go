@@ -28,6 +28,20 @@ type Proxy struct {
 	finished int64 // deepest depth among finished requests
 	maxDepth int64
 	log      func(depth int64, calls []string)
+	timeline func(Timing)
+	epoch    time.Time
+}
+
+// Timing is one request's times since the last Reset: when it arrived, when it
+// was sent upstream (after the latency), when the upstream's headers came back
+// and when the whole answer was written to the client, with the answer's size
+// as the upstream sent it (compressed, if it was).
+type Timing struct {
+	Depth                        int64
+	Calls                        int
+	Arrived, Sent, Headers, Done time.Duration
+	Bytes                        int64
+	Encoding                     string // the answer's Content-Encoding
 }
 
 // New starts a proxy in front of upstream (an http:// URL; its user:password,
@@ -38,8 +52,13 @@ func New(upstream string) (*Proxy, error) {
 		return nil, fmt.Errorf("rtproxy: upstream %q: want an http:// URL", upstream)
 	}
 	u.User = nil
-	p := &Proxy{upstream: u, methods: map[string]int64{},
-		client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	// The proxy forwards the client's headers as they are: its transport adds
+	// no Accept-Encoding of its own (a client that asks for gzip gets the
+	// upstream's gzip; one that does not gets what the upstream sends plain).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true
+	p := &Proxy{upstream: u, methods: map[string]int64{}, epoch: time.Now(),
+		client: &http.Client{Transport: tr}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	return p, nil
 }
@@ -67,6 +86,13 @@ func (p *Proxy) SetLatency(d time.Duration) {
 func (p *Proxy) SetLog(f func(depth int64, calls []string)) {
 	p.mu.Lock()
 	p.log = f
+	p.mu.Unlock()
+}
+
+// SetTimeline calls f with every request's Timing when its answer is written (nil: off).
+func (p *Proxy) SetTimeline(f func(Timing)) {
+	p.mu.Lock()
+	p.timeline = f
 	p.mu.Unlock()
 }
 
@@ -125,6 +151,7 @@ func (p *Proxy) Reset() {
 	defer p.mu.Unlock()
 	p.requests, p.calls, p.finished, p.maxDepth = 0, 0, 0, 0
 	p.methods = map[string]int64{}
+	p.epoch = time.Now()
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
@@ -141,8 +168,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.methods[m]++
 	}
 	depth := p.finished + 1
-	lat, log := p.latency, p.log
+	lat, log, tl, epoch := p.latency, p.log, p.timeline, p.epoch
 	p.mu.Unlock()
+	t := Timing{Depth: depth, Calls: len(names), Arrived: time.Since(epoch)}
 	if log != nil {
 		log(depth, names)
 	}
@@ -163,6 +191,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	t.Sent = time.Since(epoch)
 	u := *p.upstream
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.URL.Path
 	u.RawQuery = r.URL.RawQuery
@@ -180,11 +209,17 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	t.Headers = time.Since(epoch)
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
 	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
+	t.Bytes, _ = io.Copy(w, resp.Body)
+	if tl != nil {
+		t.Done = time.Since(epoch)
+		t.Encoding = resp.Header.Get("Content-Encoding")
+		tl(t)
+	}
 }
 
 // methods names the calls in one request: the methods of a JSON-RPC message or
