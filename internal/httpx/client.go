@@ -125,6 +125,10 @@ type Request struct {
 	// JSON: the answer must be JSON; anything else with a 2xx (an HTML page
 	// from a CDN, a body cut short) is a transient fault.
 	JSON bool
+	// Parsed: the caller decodes the whole JSON body itself and tells one
+	// that is not JSON as a fault (NotJSON): only an HTML page is caught
+	// here, so a large answer is not scanned once more just to be validated.
+	Parsed bool
 	// What names the request in messages ("eth_getLogs", "/tx/<id>").
 	What string
 	// Check, if set, inspects a 2xx body; an error it returns (a Fault to
@@ -284,8 +288,10 @@ func (c *Client) once(ctx context.Context, r Request) ([]byte, error) {
 		switch {
 		case len(t) > 0 && t[0] == '<':
 			return nil, &Fault{Kind: "html", Detail: "an HTML page instead of JSON: " + OneLine(t, 80)}
-		case !json.Valid(t):
-			return nil, &Fault{Kind: "truncated", Detail: "not valid JSON (cut short?): " + OneLine(t, 80)}
+		case !r.Parsed:
+			if err := NotJSON(t); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if r.Check != nil {
@@ -294,6 +300,14 @@ func (c *Client) once(ctx context.Context, r Request) ([]byte, error) {
 		}
 	}
 	return data, nil
+}
+
+// NotJSON is the fault of a 2xx answer that is not valid JSON (nil if it is).
+func NotJSON(body []byte) error {
+	if json.Valid(body) {
+		return nil
+	}
+	return &Fault{Kind: "truncated", Detail: "not valid JSON (cut short?): " + OneLine(body, 80)}
 }
 
 // netFault classifies a failed round trip.

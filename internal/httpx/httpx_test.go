@@ -423,3 +423,60 @@ func TestGzipOnlyFromPublicHosts(t *testing.T) {
 		t.Error("a given transport was changed")
 	}
 }
+
+// A JSON-RPC answer that is not valid JSON (complete by its Content-Length)
+// is still a "truncated" fault, retried, although the RPC leaves the
+// validation to its own decoding (Request.Parsed).
+func TestRPCAnswerNotJSONIsRetried(t *testing.T) {
+	for _, batch := range []bool{false, true} {
+		for _, tries := range []int{1, 3} {
+			var n atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				type req struct {
+					ID int64 `json:"id"`
+				}
+				var reqs []req
+				body, _ := io.ReadAll(r.Body)
+				if body[0] != '[' {
+					var one req
+					json.Unmarshal(body, &one)
+					reqs = append(reqs, one)
+				} else {
+					json.Unmarshal(body, &reqs)
+				}
+				var out []string
+				for _, q := range reqs {
+					out = append(out, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":"0x1"}`, q.ID))
+				}
+				ans := strings.Join(out, ",")
+				if body[0] == '[' {
+					ans = "[" + ans + "]"
+				}
+				if n.Add(1) == 1 {
+					ans = ans[:len(ans)-3] // cut short, yet complete by its length
+				}
+				io.WriteString(w, ans)
+			}))
+			ep, _ := ParseEndpoint(srv.URL)
+			c := NewClient(ep, Options{Policy: &Policy{Tries: tries, Clock: NewFakeClock(), Seed: 1}})
+			r := NewRPC(c, "2.0", 10)
+			var a, b string
+			var err error
+			if batch {
+				err = r.Batch(context.Background(), []*Call{{Method: "m", Result: &a, Check: CallerChecks}, {Method: "m", Result: &b, Check: CallerChecks}})
+			} else {
+				err = r.Call(context.Background(), &Call{Method: "m", Result: &a})
+				b = "0x1"
+			}
+			var f *Fault
+			switch {
+			case tries == 1 && (!errors.As(err, &f) || f.Kind != "truncated"):
+				t.Errorf("batch %v, one try: %v, want a truncated fault", batch, err)
+			case tries > 1 && (err != nil || a != "0x1" || b != "0x1" || n.Load() != 2):
+				t.Errorf("batch %v: %q %q, %v after %d requests; want the answers after 2", batch, a, b, err, n.Load())
+			}
+			c.Close()
+			srv.Close()
+		}
+	}
+}

@@ -265,12 +265,17 @@ func (r *RPC) single(ctx context.Context, c *Call) error {
 		t := bytes.TrimSpace(data)
 		if len(t) > 0 && t[0] == '[' { // a one-element array for a single call
 			var rs []response
-			if json.Unmarshal(t, &rs) == nil && len(rs) == 1 {
+			if err := json.Unmarshal(t, &rs); err == nil && len(rs) == 1 {
 				resp = rs[0]
+			} else if err != nil && NotJSON(t) != nil {
+				return NotJSON(t)
 			} else {
 				return &Fault{Kind: "mismatch", Detail: "an array answered a single call"}
 			}
 		} else if err := json.Unmarshal(t, &resp); err != nil {
+			if f := NotJSON(t); f != nil {
+				return f
+			}
 			return &Fault{Kind: "garbled", Detail: "not a JSON-RPC answer: " + OneLine(t, 80)}
 		}
 		id, ok := idOf(resp.ID)
@@ -330,7 +335,9 @@ func (r *RPC) accept(c *Call, res json.RawMessage, checked bool) error {
 // object (Bitcoin Core answers a failed call with HTTP 404/500) come back as
 // the body.
 func (r *RPC) post(ctx context.Context, body []byte, what string) ([]byte, error) {
-	data, err := r.c.Do(ctx, Request{Method: http.MethodPost, Body: body, ContentType: "application/json", JSON: true, What: what})
+	// Parsed: single and batchOnce decode the whole body (and call NotJSON
+	// when it fails to decode).
+	data, err := r.c.Do(ctx, Request{Method: http.MethodPost, Body: body, ContentType: "application/json", JSON: true, Parsed: true, What: what})
 	var se *StatusError
 	if errors.As(err, &se) {
 		t := bytes.TrimSpace(se.RawBody())
@@ -371,7 +378,11 @@ func (r *RPC) batchOnce(ctx context.Context, chunk []*Call) (redo []*Call, refus
 		t := bytes.TrimSpace(data)
 		if len(t) > 0 && t[0] == '{' { // a bare error object for the whole batch
 			var one response
-			if json.Unmarshal(t, &one) == nil && one.Error != nil {
+			err := json.Unmarshal(t, &one)
+			if err != nil && NotJSON(t) != nil {
+				return NotJSON(t)
+			}
+			if err == nil && one.Error != nil {
 				if RateLimited(one.Error) {
 					return &Fault{Kind: "rate limited", Detail: one.Error.Error()}
 				}
@@ -381,6 +392,9 @@ func (r *RPC) batchOnce(ctx context.Context, chunk []*Call) (redo []*Call, refus
 			return &Fault{Kind: "mismatch", Detail: "an object answered a batch"}
 		}
 		if err := json.Unmarshal(t, &resps); err != nil {
+			if f := NotJSON(t); f != nil {
+				return f
+			}
 			return &Fault{Kind: "garbled", Detail: "not a JSON-RPC batch answer: " + OneLine(t, 80)}
 		}
 		if len(resps) == 1 && resps[0].Error != nil && len(chunk) > 1 {
