@@ -36,8 +36,9 @@ type outState struct {
 	status  int
 	lowConf bool
 	label   *Label
-	atLimit bool  // reached at the hop limit: looked up only for the deposit rule
-	pred    *pred // the collector's record of how it was reached (nil until looked up)
+	atLimit bool   // reached at the hop limit: looked up only for the deposit rule
+	pred    *pred  // the collector's record of how it was reached (nil until looked up)
+	rec     *txRec // the record holding it
 }
 
 // txRec is the tracer's state of one transaction, found by its txid with one
@@ -46,8 +47,13 @@ type outState struct {
 // tainted). One table instead of a map per question (the outputs' states by
 // outpoint, the queued and the split transactions), each hashing the 64-digit
 // txid again.
+// Once none of its outputs awaits a spender any more (each went into its
+// spender or ended), the states are dropped: nothing reads a settled output's
+// state again (a look-up finds none, which every caller treats as not
+// awaiting), and its predecessor record lives on in the collector.
 type txRec struct {
 	queued, done bool
+	live         int32 // outputs awaiting
 	outs         []outState
 }
 
@@ -246,11 +252,25 @@ func (t *utxoTracer) newOut(tx *graph.UTXOTx, j int, taint *big.Int, hop int, lo
 		r.outs = make([]outState, len(tx.Outputs))
 	}
 	st := &r.outs[j]
+	if st.status != oAwaiting {
+		r.live++
+	}
 	*st = outState{
 		op: graph.Outpoint{TxID: tx.TxID, Vout: uint32(j)}, addr: o.Address, value: o.Value,
-		taint: taint, hop: hop, block: tx.Block, time: tx.Time, lowConf: low, status: oAwaiting,
+		taint: taint, hop: hop, block: tx.Block, time: tx.Time, lowConf: low, status: oAwaiting, rec: r,
 	}
 	return st
+}
+
+// settle moves st, awaiting, to status (consumed or ended), dropping its
+// transaction's states when it was the last one awaiting (see txRec).
+func (t *utxoTracer) settle(st *outState, status int) {
+	if st.status == oAwaiting && st.rec != nil {
+		if st.rec.live--; st.rec.live == 0 {
+			st.rec.outs = nil
+		}
+	}
+	st.status = status
 }
 
 // predOf is st's predecessor record in the collector (see collector.rec), looked
@@ -379,7 +399,7 @@ func (t *utxoTracer) prefetch(need []*outState) {
 
 // endOut ends st's taint as an endpoint of kind.
 func (t *utxoTracer) endOut(st *outState, kind string, lb *Label, d *depositMatch) {
-	st.status = oEnded
+	t.settle(st, oEnded)
 	kind = heldKind(kind, lb)
 	id := st.addr
 	if id == "" {
@@ -549,7 +569,7 @@ func (t *utxoTracer) spend(tx *graph.UTXOTx, rec *txRec) {
 		if st == nil || st.status != oAwaiting {
 			continue
 		}
-		st.status = oConsumed
+		t.settle(st, oConsumed)
 		ins[i].Taint = st.taint
 		if st.hop < hop {
 			hop, from = st.hop, st
