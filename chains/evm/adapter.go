@@ -455,6 +455,7 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 		return trace.History{}, err
 	}
 	var out []graph.Transfer
+	ah := addr.Hex() // once, not per transfer (a checksum is a Keccak hash)
 	for _, h := range cands {
 		ts, _, err := a.transfersOf(h)
 		if err != nil {
@@ -464,7 +465,7 @@ func (a *Adapter) History(ctx context.Context, q trace.HistoryQuery) (trace.Hist
 			if t.Block < q.FromBlock || t.Block > to {
 				continue
 			}
-			if t.From == addr.Hex() || t.To == addr.Hex() {
+			if t.From == ah || t.To == ah {
 				out = append(out, t)
 			}
 		}

@@ -262,6 +262,10 @@ func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, ps his
 		}
 		var cands []common.Hash
 		per := make([]hashSet, len(jobs))
+		// A scanned block's transactions' traces, looked up once for all the
+		// jobs reading that block (a level of many holders over the same big
+		// blocks made jobs × transactions map lookups).
+		blockMoves := map[uint64][][]move{}
 		for k, j := range jobs {
 			switch {
 			case scanErr != nil:
@@ -278,11 +282,20 @@ func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, ps his
 			set := &per[k]
 			a.cache.mu.Lock()
 			for b := j.from; b <= j.to; b++ {
-				for _, tx := range a.cache.blocks[b].Transactions {
+				txs := a.cache.blocks[b].Transactions
+				mv := blockMoves[b]
+				if len(mv) != len(txs) {
+					mv = make([][]move, len(txs))
+					for i, tx := range txs {
+						mv[i] = a.cache.traces[tx.Hash]
+					}
+					blockMoves[b] = mv
+				}
+				for i, tx := range txs {
 					if tx.To != nil && *tx.To == j.addr || tx.From == j.addr {
 						set.add(tx.Hash)
 					}
-					for _, m := range a.cache.traces[tx.Hash] {
+					for _, m := range mv[i] {
 						if m.From == j.addr || m.To == j.addr {
 							set.add(tx.Hash)
 							break
@@ -344,6 +357,7 @@ func (a *Adapter) histories(ctx context.Context, qs []trace.HistoryQuery, ps his
 // exactly as History does.
 func (a *Adapter) collectHistory(cands []common.Hash, credits []graph.Transfer, addr common.Address, from, to uint64, limit int, capped bool) (trace.History, error) {
 	var out []graph.Transfer
+	ah := addr.Hex() // a checksum (a Keccak hash) each time: once, not per transfer
 	for _, h := range cands {
 		ts, _, err := a.transfersOf(h)
 		if err != nil {
@@ -353,7 +367,7 @@ func (a *Adapter) collectHistory(cands []common.Hash, credits []graph.Transfer, 
 			if t.Block < from || t.Block > to {
 				continue
 			}
-			if t.From == addr.Hex() || t.To == addr.Hex() {
+			if t.From == ah || t.To == ah {
 				out = append(out, t)
 			}
 		}
